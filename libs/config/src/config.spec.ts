@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ConfigError, loadConfig, serviceEnvSchema } from './index';
+
+describe('loadConfig', () => {
+  const schema = serviceEnvSchema('orders', 3001);
+
+  it('fills every connection setting with a local default', () => {
+    const env = loadConfig(schema, {});
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/ebb_orders');
+    expect(env.AMQP_URL).toBe('amqp://guest:guest@127.0.0.1:5672');
+    expect(env.REDIS_URLS).toEqual(['redis://127.0.0.1:6379']);
+    expect(env.PORT).toBe(3001);
+    expect(env.EBB_JWT_SECRET).toBe('ebb-dev-secret');
+  });
+
+  it('names a malformed database URL', () => {
+    expect(() => loadConfig(schema, { DATABASE_URL: 'mysql://x/y' })).toThrow(
+      new ConfigError('DATABASE_URL', 'must be a URL like postgres://user@host:5432/db'),
+    );
+  });
+
+  it('names a port that is not a number', () => {
+    expect(() => loadConfig(schema, { PORT: 'eighty' })).toThrow(/^PORT: /);
+  });
+
+  it('refuses to start in production without a JWT secret', () => {
+    expect(() => loadConfig(schema, { NODE_ENV: 'production' })).toThrow(
+      new ConfigError('EBB_JWT_SECRET', 'is required in production'),
+    );
+  });
+
+  it('says a required variable is not set', () => {
+    expect(() => loadConfig(z.object({ PAYMENT_API_KEY: z.string() }), {})).toThrow(
+      new ConfigError('PAYMENT_API_KEY', 'is required but not set'),
+    );
+  });
+
+  it('parses a list of Redis masters', () => {
+    const env = loadConfig(schema, { REDIS_URLS: 'redis://a:6379, redis://b:6379' });
+    expect(env.REDIS_URLS).toEqual(['redis://a:6379', 'redis://b:6379']);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './config';
+export * from './schemas';
+export * from './crash-point';

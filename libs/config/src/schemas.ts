@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const urlWithProtocols = (protocols: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return protocols.includes(url.protocol) && url.hostname.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+
+export const postgresUrl = urlWithProtocols(['postgres:', 'postgresql:'], 'postgres://user@host:5432/db');
+export const amqpUrl = urlWithProtocols(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672');
+export const redisUrl = urlWithProtocols(['redis:', 'rediss:'], 'redis://127.0.0.1:6379');
+
+/** A comma-separated list of Redis URLs: several independent masters make a Redlock quorum. */
+export const redisUrlList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(redisUrl).min(1, 'must list at least one redis:// URL'));
+
+export const port = z.coerce.number().int().min(1).max(65535);
+export const positiveInt = z.coerce.number().int().positive();
+export const nonNegativeInt = z.coerce.number().int().min(0);
+export const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+export const intList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()))
+  .pipe(z.array(z.coerce.number().int().positive()).min(1));
+
+export const DEV_JWT_SECRET = 'ebb-dev-secret';
+
+/** Defaults point at the local servers of the development machine. */
+export function serviceEnvSchema(service: string, defaultPort: number) {
+  return z
+    .object({
+      NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+      PORT: port.default(defaultPort),
+      HOST: z.string().default('0.0.0.0'),
+      LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      DATABASE_URL: postgresUrl.default(`postgres://postgres@127.0.0.1:5432/ebb_${service}`),
+      DATABASE_POOL_SIZE: positiveInt.default(10),
+      AMQP_URL: amqpUrl.default('amqp://guest:guest@127.0.0.1:5672'),
+      AMQP_PREFETCH: positiveInt.default(50),
+      EBB_EXCHANGE: z.string().min(1).default('ebb.events'),
+      REDIS_URLS: redisUrlList.default(['redis://127.0.0.1:6379']),
+      EBB_JWT_SECRET: z.string().min(1).optional(),
+      MESSAGE_MAX_RETRIES: nonNegativeInt.default(3),
+      MESSAGE_RETRY_DELAYS_MS: intList.default([1000, 5000, 25000]),
+      OUTBOX_POLL_MS: positiveInt.default(1000),
+      OUTBOX_BATCH_SIZE: positiveInt.default(200),
+      SHUTDOWN_GRACE_MS: positiveInt.default(10000),
+    })
+    .transform((env, ctx) => {
+      // production must be given its secret; development and tests fall back to the documented one
+      if (!env.EBB_JWT_SECRET && env.NODE_ENV === 'production') {
+        ctx.addIssue({ code: 'custom', path: ['EBB_JWT_SECRET'], message: 'is required in production' });
+        return z.NEVER;
+      }
+      return { ...env, SERVICE_NAME: service, EBB_JWT_SECRET: env.EBB_JWT_SECRET ?? DEV_JWT_SECRET };
+    });
+}
+
+export type ServiceEnv = z.output<ReturnType<typeof serviceEnvSchema>>;

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/** Money is an integer count of the currency's minor unit (1999 USD = $19.99); never a float. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** ISO 4217 code, upper case. */
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, e.g. USD')
+  .refine((code) => ISO_CURRENCIES.has(code), 'is not an ISO 4217 currency');
+
+/** A non-negative whole number of minor units that a JavaScript number holds exactly. */
+export const minorUnitsSchema = z
+  .number({ error: 'must be a number of minor units' })
+  .int('must be a whole number of minor units')
+  .nonnegative('must not be negative')
+  .max(Number.MAX_SAFE_INTEGER, 'is too large');
+
+/** A positive amount of minor units, for anything that moves money. */
+export const positiveMinorUnitsSchema = minorUnitsSchema.refine((n) => n > 0, 'must be greater than zero');
+
+export class MoneyError extends Error {}
+
+function assertMinor(value: number): void {
+  if (!Number.isSafeInteger(value)) throw new MoneyError(`${value} is not a whole number of minor units`);
+}
+
+/** Sum of minor-unit amounts; refuses anything that is not a safe integer. */
+export function sumMinor(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) {
+    assertMinor(value);
+    total += value;
+    if (!Number.isSafeInteger(total)) throw new MoneyError('sum exceeds the safe integer range');
+  }
+  return total;
+}
+
+/** unitAmount × quantity, exactly. */
+export function multiplyMinor(unitAmount: number, quantity: number): number {
+  assertMinor(unitAmount);
+  assertMinor(quantity);
+  const product = unitAmount * quantity;
+  if (!Number.isSafeInteger(product)) throw new MoneyError('product exceeds the safe integer range');
+  return product;
+}
+
+/**
+ * Splits `total` minor units in proportion to `weights` by the largest-remainder method:
+ * the parts are integers, add up to exactly `total`, and a tie goes to the earlier weight.
+ */
+export function allocateMinor(total: number, weights: number[]): number[] {
+  assertMinor(total);
+  if (weights.length === 0) throw new MoneyError('nothing to allocate to');
+  weights.forEach(assertMinor);
+  const weightSum = sumMinor(weights);
+  if (weightSum === 0) throw new MoneyError('weights add up to zero');
+  const big = BigInt(total);
+  const bigSum = BigInt(weightSum);
+  const parts = weights.map((w) => (big * BigInt(w)) / bigSum);
+  const remainders = weights.map((w, i) => ({ i, r: (big * BigInt(w)) % bigSum }));
+  let left = total - sumMinor(parts.map(Number));
+  remainders.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (const { i } of remainders) {
+    if (left === 0) break;
+    parts[i] += 1n;
+    left -= 1;
+  }
+  return parts.map(Number);
+}
+
+/** How many digits the currency's minor unit has (USD 2, JPY 0, KWD 3). */
+export function minorUnitDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** "USD 19.99" for people; computed with integers and strings only. */
+export function formatMoney({ amount, currency }: Money): string {
+  assertMinor(Math.abs(amount));
+  const digits = minorUnitDigits(currency);
+  const sign = amount < 0 ? '-' : '';
+  const text = String(Math.abs(amount)).padStart(digits + 1, '0');
+  const major = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return `${currency} ${sign}${major}`;
+}

@@ -1,0 +1,3 @@
+export * from './errors/api-error';
+export * from './auth/roles';
+export { Public } from '@ebb/observability';

@@ -1,0 +1,85 @@
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+
+type EntityList = MixedList<Function | string | EntitySchema>;
+
+export interface DatabaseOptions {
+  url: string;
+  entities: EntityList;
+  migrations: MixedList<Function | string>;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** The database a URL names, and the same URL pointed at the server's maintenance database. */
+function splitUrl(url: string): { database: string; adminUrl: string } {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new Error(`database URL names no database: ${parsed.host}`);
+  parsed.pathname = '/postgres';
+  return { database, adminUrl: parsed.toString() };
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Creates the database if it does not exist; safe when several processes race to create it. */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { database, adminUrl } = splitUrl(url);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount) return;
+    try {
+      await client.query(`CREATE DATABASE ${quoteIdent(database)}`);
+    } catch (error) {
+      // 42P04 duplicate_database, 23505 unique_violation: another process created it first
+      const code = (error as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a database, closing whatever still holds it (test teardown). */
+export async function dropDatabase(url: string): Promise<void> {
+  const { database, adminUrl } = splitUrl(url);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** TypeORM options for one service's database; the schema comes only from migrations. */
+export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    entities: options.entities,
+    migrations: options.migrations,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTransactionMode: 'each',
+    poolSize: options.poolSize ?? 10,
+    applicationName: options.applicationName,
+    logging: ['error'],
+  };
+}
+
+/** Creates the database when missing, connects, and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
+  await ensureDatabase(options.url);
+  const dataSource = new DataSource(dataSourceOptions(options));
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}

@@ -1,0 +1,3 @@
+export * from './database';
+export * from './money.transformer';
+export * from './persistence.module';

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { dropDatabase, ensureDatabase } from '@ebb/persistence';
+
+/** A short random suffix that keeps one test file's databases, queues and keys apart from another's. */
+export function uniqueSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export const TEST_PG_BASE = process.env.EBB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_AMQP_URL = process.env.EBB_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const TEST_REDIS_URL = process.env.EBB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty database for one test file (`ebb_test_<label>_<suffix>`), dropped by `drop()`. */
+export async function freshDatabase(label: string): Promise<TestDatabase> {
+  const name = `ebb_test_${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${uniqueSuffix()}`;
+  const url = `${TEST_PG_BASE}/${name}`;
+  await ensureDatabase(url);
+  return { url, drop: () => dropDatabase(url) };
+}
+
+/** Polls until `probe` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 15000, intervalMs = 25, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
