@@ -32,7 +32,7 @@ export const booleanFlag = z
 export const intList = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()))
-  .pipe(z.array(z.coerce.number().int().positive()).min(1));
+  .pipe(z.array(z.string().regex(/^[1-9][0-9]*$/, 'must be a comma-separated list of positive integers').transform(Number)).min(1));
 
 export const DEV_JWT_SECRET = 'ebb-dev-secret';
 
