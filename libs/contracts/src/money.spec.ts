@@ -1,0 +1,60 @@
+import { allocateMinor, currencySchema, formatMoney, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
+import { idSchema, newId } from './ids';
+
+describe('money in minor units', () => {
+  it('splits 100 three ways into 34, 33, 33 that add back to 100', () => {
+    expect(allocateMinor(100, [1, 1, 1])).toEqual([34, 33, 33]);
+  });
+
+  it('splits in proportion and never loses or invents a cent', () => {
+    for (const [total, weights] of [
+      [1, [1, 1]],
+      [999, [3, 3, 3, 1]],
+      [1001, [2500, 1250, 1250]],
+      [5000, [300, 300, 300, 300, 300, 300, 300]],
+      [Number.MAX_SAFE_INTEGER, [1, 2, 3]],
+    ] as const) {
+      const parts = allocateMinor(total, [...weights]);
+      expect(parts.every(Number.isSafeInteger)).toBe(true);
+      expect(parts.reduce((a, b) => a + b, 0)).toBe(total);
+    }
+    expect(allocateMinor(1000, [3000, 1000])).toEqual([750, 250]);
+  });
+
+  it('refuses fractions, unsafe sums and empty splits', () => {
+    expect(() => sumMinor([0.1, 0.2])).toThrow(MoneyError);
+    expect(() => sumMinor([Number.MAX_SAFE_INTEGER, 1])).toThrow(MoneyError);
+    expect(() => multiplyMinor(1999, 1.5)).toThrow(MoneyError);
+    expect(() => allocateMinor(10, [])).toThrow(MoneyError);
+    expect(() => allocateMinor(10, [0, 0])).toThrow(MoneyError);
+    expect(multiplyMinor(1999, 3)).toBe(5997);
+  });
+
+  it('validates amounts and currencies', () => {
+    expect(minorUnitsSchema.safeParse(1999).success).toBe(true);
+    expect(minorUnitsSchema.safeParse(0).success).toBe(true);
+    expect(positiveMinorUnitsSchema.safeParse(0).success).toBe(false);
+    expect(minorUnitsSchema.safeParse(-1).success).toBe(false);
+    expect(minorUnitsSchema.safeParse(19.99).success).toBe(false);
+    expect(minorUnitsSchema.safeParse('1999').success).toBe(false);
+    expect(currencySchema.safeParse('USD').success).toBe(true);
+    expect(currencySchema.safeParse('usd').success).toBe(false);
+    expect(currencySchema.safeParse('XYZ').success).toBe(false);
+  });
+
+  it('formats with the currency’s own minor digits', () => {
+    expect(formatMoney({ amount: 1999, currency: 'USD' })).toBe('USD 19.99');
+    expect(formatMoney({ amount: 5, currency: 'EUR' })).toBe('EUR 0.05');
+    expect(formatMoney({ amount: 1999, currency: 'JPY' })).toBe('JPY 1999');
+    expect(formatMoney({ amount: 1999, currency: 'KWD' })).toBe('KWD 1.999');
+  });
+});
+
+describe('ids', () => {
+  it('are opaque, prefixed and valid', () => {
+    const id = newId('ref');
+    expect(id).toMatch(/^ref_[0-9a-f]{32}$/);
+    expect(idSchema.safeParse(id).success).toBe(true);
+    expect(idSchema.safeParse('has space').success).toBe(false);
+  });
+});

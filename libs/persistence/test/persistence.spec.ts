@@ -1,0 +1,66 @@
+import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
+import { Client } from 'pg';
+import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase } from '@ebb/persistence';
+import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
+
+@Entity('ledger_entries')
+class LedgerEntry {
+  @PrimaryColumn('text') id: string;
+  @Column('bigint', { transformer: minorUnitsTransformer }) amount: number;
+}
+
+class CreateLedger1732500000100 implements MigrationInterface {
+  async up(q: QueryRunner) {
+    await q.query('CREATE TABLE ledger_entries (id text PRIMARY KEY, amount bigint NOT NULL)');
+  }
+  async down(q: QueryRunner) {
+    await q.query('DROP TABLE ledger_entries');
+  }
+}
+
+async function databaseExists(name: string) {
+  const client = new Client({ connectionString: `${TEST_PG_BASE}/postgres` });
+  await client.connect();
+  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  await client.end();
+  return rowCount === 1;
+}
+
+describe('persistence', () => {
+  const name = `ebb_test_persistence_${uniqueSuffix()}`;
+  const url = `${TEST_PG_BASE}/${name}`;
+  afterAll(() => dropDatabase(url));
+
+  it('creates a missing database once, even when ten processes race to create it', async () => {
+    expect(await databaseExists(name)).toBe(false);
+    await Promise.all(Array.from({ length: 10 }, () => ensureDatabase(url)));
+    expect(await databaseExists(name)).toBe(true);
+  });
+
+  it('builds the schema only through migrations, applied once', async () => {
+    const options = { url, entities: [LedgerEntry], migrations: [CreateLedger1732500000100] };
+    const first = await openDatabase(options);
+    await first.destroy();
+    const second = await openDatabase(options);
+    try {
+      const applied = await second.query('SELECT name FROM migrations');
+      expect(applied).toEqual([{ name: 'CreateLedger1732500000100' }]);
+      expect(second.options.synchronize).toBe(false);
+    } finally {
+      await second.destroy();
+    }
+  });
+
+  it('keeps money as exact integers in bigint columns and refuses fractions', async () => {
+    const ds = await openDatabase({ url, entities: [LedgerEntry], migrations: [CreateLedger1732500000100] });
+    try {
+      const repo = ds.getRepository(LedgerEntry);
+      await repo.save({ id: 'big', amount: 9007199254740991 });
+      expect((await repo.findOneByOrFail({ id: 'big' })).amount).toBe(9007199254740991);
+      await expect(repo.save({ id: 'fraction', amount: 19.99 })).rejects.toThrow(/not a whole number/);
+      expect(await repo.count()).toBe(1);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
