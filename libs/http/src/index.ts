@@ -1,3 +1,16 @@
 export * from './errors/api-error';
+export * from './errors/error-codes';
+export * from './errors/error-body';
+export * from './errors/api-exception.filter';
+export * from './validation/zod-validation.pipe';
 export * from './auth/roles';
+export * from './auth/jwt';
+export * from './auth/jwt-auth.guard';
+export * from './idempotency/idempotency-keys.migration';
+export * from './idempotency/idempotency.store';
+export * from './idempotency/idempotency.interceptor';
+export * from './idempotency/replayed-response';
+export * from './idempotency/canonical-json';
+export * from './app/configure-http-app';
+export * from './http-platform.module';
 export { Public } from '@ebb/observability';

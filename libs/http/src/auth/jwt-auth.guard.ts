@@ -1,0 +1,53 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PUBLIC_ROUTE } from '@ebb/observability';
+import type { Request } from 'express';
+import { HttpErrorCode, httpError } from '../errors/error-codes';
+import { verifyToken } from './jwt';
+import { ROLES_KEY, type Principal, type Role } from './roles';
+
+/** Injection token of the HS256 secret (`EBB_JWT_SECRET`). */
+export const JWT_SECRET = Symbol('ebb:jwt-secret');
+
+/** A request after the guard: the verified caller, absent on public routes. */
+export interface AuthenticatedRequest extends Request {
+  principal?: Principal;
+}
+
+const BEARER = /^Bearer ([^\s]+)$/i;
+
+/**
+ * Every route needs a valid bearer token unless marked `Public()`; `@Roles(...)` narrows who may call.
+ * No, bad or expired token → 401 `unauthorized`; a role not allowed → 403 `forbidden`.
+ */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(JWT_SECRET) private readonly secret: string,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    // message consumers and other transports authenticate their own way
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const match = BEARER.exec(request.header('authorization') ?? '');
+    if (!match) throw httpError(HttpErrorCode.Unauthorized, 'A bearer token is required.');
+    const principal = verifyToken(match[1], this.secret);
+    request.principal = principal;
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(principal.role)) {
+      throw httpError(HttpErrorCode.Forbidden, `This action needs one of the roles: ${roles.join(', ')}.`);
+    }
+    return true;
+  }
+}
+
+/** The verified caller of the request (undefined on a public route). */
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal | undefined => context.switchToHttp().getRequest<AuthenticatedRequest>().principal,
+);

@@ -1,0 +1,34 @@
+import jwt, { type SignOptions } from 'jsonwebtoken';
+import { HttpErrorCode, httpError } from '../errors/error-codes';
+import { ROLES, type Principal, type Role } from './roles';
+
+/** The only algorithm accepted: a token claiming another one (`none`, RS256 with our secret as key) is refused. */
+export const JWT_ALGORITHM = 'HS256';
+
+/** Signs a token for a caller (tests, tools, service-to-service calls). */
+export function signToken(
+  principal: Principal,
+  secret: string,
+  options: { expiresIn?: SignOptions['expiresIn'] } = {},
+): string {
+  return jwt.sign({ sub: principal.sub, role: principal.role }, secret, {
+    algorithm: JWT_ALGORITHM,
+    expiresIn: options.expiresIn ?? '1h',
+  });
+}
+
+const isRole = (value: unknown): value is Role => typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+
+/** The principal of a valid token; 401 `unauthorized` for a bad signature, expiry, or claims we do not know. */
+export function verifyToken(token: string, secret: string): Principal {
+  let claims: string | jwt.JwtPayload;
+  try {
+    claims = jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] });
+  } catch {
+    throw httpError(HttpErrorCode.Unauthorized, 'The bearer token is invalid or expired.');
+  }
+  if (typeof claims !== 'object' || typeof claims.sub !== 'string' || claims.sub === '' || !isRole(claims.role)) {
+    throw httpError(HttpErrorCode.Unauthorized, 'The bearer token does not name a known caller and role.');
+  }
+  return { sub: claims.sub, role: claims.role };
+}

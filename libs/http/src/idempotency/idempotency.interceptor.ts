@@ -1,0 +1,68 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
+import { LOGGER } from '@ebb/observability';
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import { type Observable, catchError, mergeMap } from 'rxjs';
+import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
+import { renderError } from '../errors/error-body';
+import { HttpErrorCode, httpError } from '../errors/error-codes';
+import { requestHash } from './canonical-json';
+import { IdempotencyStore } from './idempotency.store';
+import { ReplayedResponse } from './replayed-response';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/** The key of a request: 1–255 printable ASCII characters, else 400 `idempotency_key_invalid`. */
+export function parseIdempotencyKey(header: string | string[]): string {
+  const key = Array.isArray(header) ? header.join(', ') : header;
+  if (!VALID_KEY.test(key)) {
+    throw httpError(HttpErrorCode.IdempotencyKeyInvalid, 'Idempotency-Key must be 1 to 255 printable ASCII characters.');
+  }
+  return key;
+}
+
+/**
+ * Every POST carrying `Idempotency-Key` runs at most once per key, caller and path: a repeat with the
+ * same body gets the first answer again (a 4xx refusal too); a 5xx lets the key go so a retry runs.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly store: IdempotencyStore,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (context.getType() !== 'http') return next.handle();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const response = context.switchToHttp().getResponse<Response>();
+    const header = request.headers[IDEMPOTENCY_KEY_HEADER];
+    if (request.method !== 'POST' || header === undefined) return next.handle();
+
+    const key = parseIdempotencyKey(header);
+    // the concrete path, not the route pattern: one key on two refunds' /approve is two requests
+    const scope = `${request.method} ${request.path} ${request.principal?.sub ?? ''}`;
+    const decision = await this.store.begin(scope, key, requestHash(request.body));
+    if (decision.kind === 'replay') throw new ReplayedResponse(decision.status, decision.body);
+
+    return next.handle().pipe(
+      mergeMap(async (body) => {
+        // stored before the answer leaves, so a client that saw it and retries finds it
+        await this.store.complete(scope, key, response.statusCode, body);
+        return body;
+      }),
+      catchError(async (error: unknown) => {
+        const rendered = renderError(error);
+        try {
+          if (rendered.status < 500) await this.store.complete(scope, key, rendered.status, rendered.body);
+          else await this.store.release(scope, key);
+        } catch (storeError) {
+          this.logger?.error({ err: storeError, scope, key }, 'could not record the outcome of an idempotent request');
+        }
+        throw error;
+      }),
+    );
+  }
+}
