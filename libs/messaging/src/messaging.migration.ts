@@ -1,0 +1,65 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The outbox (events written with the state change that caused them), the inbox (message ids
+ * already handled, per handler) and parked messages. Every service database gets these.
+ */
+export class MessagingTables1764000000000 implements MigrationInterface {
+  name = 'MessagingTables1764000000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE outbox (
+        id bigserial PRIMARY KEY,
+        message_id uuid NOT NULL UNIQUE,
+        routing_key text NOT NULL,
+        payload jsonb NOT NULL,
+        correlation_id text NOT NULL,
+        causation_id text,
+        occurred_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`);
+    // one notification per inserting transaction wakes the relay; it is delivered at commit
+    await queryRunner.query(`
+      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('ebb_outbox', '');
+        RETURN NULL;
+      END $$`);
+    await queryRunner.query(
+      `CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE inbox (
+        message_id text NOT NULL,
+        handler text NOT NULL,
+        handled_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (message_id, handler)
+      )`);
+    await queryRunner.query(`CREATE INDEX inbox_handled_at ON inbox (handled_at)`);
+    await queryRunner.query(`
+      CREATE TABLE dead_letters (
+        id text PRIMARY KEY,
+        message_id text NOT NULL,
+        type text NOT NULL,
+        handler text NOT NULL,
+        queue text NOT NULL,
+        content text NOT NULL,
+        correlation_id text,
+        causation_id text,
+        error text NOT NULL,
+        attempts int NOT NULL,
+        parked_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await queryRunner.query(`CREATE INDEX dead_letters_parked_at ON dead_letters (parked_at)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE dead_letters`);
+    await queryRunner.query(`DROP TABLE inbox`);
+    await queryRunner.query(`DROP TRIGGER outbox_notify ON outbox`);
+    await queryRunner.query(`DROP FUNCTION outbox_notify()`);
+    await queryRunner.query(`DROP TABLE outbox`);
+  }
+}
+
+export const messagingMigrations = [MessagingTables1764000000000];

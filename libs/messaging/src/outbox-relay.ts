@@ -1,0 +1,181 @@
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { crashPoint } from '@ebb/config';
+import { FAST_BUCKETS, gauge, histogram } from '@ebb/observability';
+import type { AmqpBroker } from './broker';
+
+export interface RelayOptions {
+  /** the relay keeps one connection of its own: it LISTENs there and publishes batches from it */
+  databaseUrl: string;
+  batchSize: number;
+  pollMs: number;
+  logger?: Logger;
+}
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  routing_key: string;
+  payload: string;
+  correlation_id: string;
+  causation_id: string | null;
+  occurred_at: Date;
+}
+
+const NOTIFY_CHANNEL = 'ebb_outbox';
+
+/**
+ * Publishes committed outbox rows with publisher confirms, then deletes them. Woken by
+ * LISTEN/NOTIFY and by a polling fallback; several relays may run at once because each batch is
+ * claimed with `FOR UPDATE SKIP LOCKED`. A crash after the broker confirmed and before the delete
+ * publishes the batch again: consumers are idempotent, so that changes nothing.
+ */
+export class OutboxRelay {
+  private listener?: Client;
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private rerun = false;
+  private stopped = true;
+  private readonly pending = gauge('outbox_pending_events', 'Outbox rows not yet published');
+  private readonly lag = gauge('outbox_lag_seconds', 'Age of the oldest unpublished outbox row');
+  private readonly delay = histogram(
+    'outbox_publish_delay_seconds',
+    'Time from the outbox write to the broker confirm',
+    [],
+    FAST_BUCKETS,
+  );
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly broker: AmqpBroker,
+    private readonly options: RelayOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.listen();
+    this.schedulePoll();
+    this.wake();
+  }
+
+  /** Stops waking up and waits for the batch in flight, so nothing is left half published. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.draining;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /** Publishes everything pending now (also used by graceful shutdown and tests). */
+  wake(): Promise<void> {
+    if (this.draining) {
+      this.rerun = true;
+      return this.draining;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.rerun = false;
+      try {
+        while ((await this.publishBatch()) === this.options.batchSize) {
+          // a full batch means more may be waiting
+        }
+      } catch (error) {
+        this.options.logger?.warn({ err: (error as Error).message }, 'outbox batch not published; will retry');
+        return;
+      }
+    } while (this.rerun && !this.stopped);
+  }
+
+  /**
+   * Claims one batch, publishes it with confirms and deletes it, all in one transaction on the
+   * relay's own connection (a busy pool must not delay publishing).
+   */
+  private async publishBatch(): Promise<number> {
+    const client = this.listener ?? (await this.listen());
+    if (!client) throw new Error('no database connection for the relay');
+    // losing this commit in a database crash only publishes the batch again, which consumers absorb
+    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    try {
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id, message_id, routing_key, payload::text AS payload, correlation_id, causation_id, occurred_at
+           FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      crashPoint('relay.before-publish');
+      await Promise.all(
+        rows.map((row) =>
+          this.broker.publish(row.routing_key, Buffer.from(row.payload), {
+            messageId: row.message_id,
+            type: row.routing_key,
+            correlationId: row.correlation_id,
+            causationId: row.causation_id ?? undefined,
+            occurredAt: row.occurred_at.toISOString(),
+          }),
+        ),
+      );
+      crashPoint('relay.after-publish');
+      await client.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((row) => row.id)]);
+      await client.query('COMMIT');
+      const now = Date.now();
+      for (const row of rows) this.delay.observe((now - row.occurred_at.getTime()) / 1000);
+      return rows.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      await this.wake();
+      await this.measure().catch(() => undefined);
+      if (!this.listener) await this.listen();
+      this.schedulePoll();
+    }, this.options.pollMs);
+    this.timer.unref();
+  }
+
+  private async measure(): Promise<void> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag FROM outbox`,
+    );
+    this.pending.set(row.pending);
+    this.lag.set(row.lag);
+  }
+
+  /** The relay's own connection: it LISTENs and runs the batches; if it drops, the next poll reconnects. */
+  private async listen(): Promise<Client | undefined> {
+    if (this.stopped) return undefined;
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
+    client.on('notification', () => void this.wake());
+    client.on('error', (error) => {
+      this.options.logger?.warn({ err: error.message }, 'outbox LISTEN connection lost');
+      if (this.listener === client) this.listener = undefined;
+      client.end().catch(() => undefined);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      this.listener = client;
+      return client;
+    } catch (error) {
+      this.options.logger?.warn({ err: (error as Error).message }, `outbox LISTEN failed; polling every ${this.options.pollMs} ms`);
+      await client.end().catch(() => undefined);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { sleep, waitFor } from '@ebb/testing';
+import { addToOutbox, topicMatches } from '../src';
+import { type Bus, closeBrokerConnections, consumedCount, countEffects, openBus, recordEffect } from './harness';
+
+const meta = (messageId: string) => ({
+  messageId,
+  type: 'refund.approved',
+  correlationId: `corr-${messageId}`,
+  occurredAt: new Date().toISOString(),
+});
+
+describe('idempotent consumer', () => {
+  let bus: Bus;
+
+  beforeAll(async () => {
+    bus = await openBus('inbox');
+    bus.consumer.handle('record-approval', 'refund.*', recordEffect);
+    await bus.consumer.start();
+  });
+  afterAll(() => bus.close());
+
+  it('applies a message delivered twice only once', async () => {
+    const id = randomUUID();
+    const content = Buffer.from(JSON.stringify({ key: 'twice' }));
+    await bus.broker.publish('refund.approved', content, meta(id));
+    await bus.broker.publish('refund.approved', content, meta(id));
+    await waitFor(async () => (await consumedCount('record-approval', 'duplicate')) >= 1, { what: 'the second delivery' });
+    expect(await countEffects(bus.dataSource, 'twice')).toBe(1);
+  });
+
+  it('applies a message delivered ten times at once only once', async () => {
+    const id = randomUUID();
+    const content = Buffer.from(JSON.stringify({ key: 'ten-at-once' }));
+    const before = await consumedCount('record-approval', 'duplicate');
+    await Promise.all(Array.from({ length: 10 }, () => bus.broker.publish('refund.approved', content, meta(id))));
+    await waitFor(async () => (await consumedCount('record-approval', 'duplicate')) - before === 9, { what: 'all ten deliveries' });
+    expect(await countEffects(bus.dataSource, 'ten-at-once')).toBe(1);
+    const [inbox] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [id]);
+    expect(inbox.n).toBe(1);
+  });
+
+  it('carries the correlation id and the causing message id into events written by a handler', async () => {
+    const id = randomUUID();
+    const chained = await openBus('chain');
+    try {
+      chained.consumer.handle('approve-then-refund', 'refund.approved', async (message, manager) => {
+        await addToOutbox(manager, { type: 'refund.succeeded', payload: { key: 'chained' } });
+        await manager.query(`INSERT INTO effects (key, message_id) VALUES ('approved', $1)`, [message.messageId]);
+      });
+      chained.consumer.handle('record-success', 'refund.succeeded', recordEffect);
+      await chained.consumer.start();
+      await chained.relay.start();
+      await chained.broker.publish('refund.approved', Buffer.from('{"key":"x"}'), meta(id));
+      await waitFor(async () => (await countEffects(chained.dataSource, 'chained')) === 1, { what: 'the follow-up event' });
+      const [row] = await chained.dataSource.query(`SELECT message_id FROM effects WHERE key = 'chained'`);
+      expect(row.message_id).not.toBe(id);
+      // the follow-up's headers are read back through a third handler-free check: the inbox saw both ids
+      const ids = (await chained.dataSource.query(`SELECT message_id FROM inbox ORDER BY handled_at`)).map((r: { message_id: string }) => r.message_id);
+      expect(ids).toEqual([id, row.message_id]);
+    } finally {
+      await chained.close();
+    }
+  });
+
+  it('matches topic patterns as the broker does', () => {
+    expect(topicMatches('refund.*', 'refund.approved')).toBe(true);
+    expect(topicMatches('refund.*', 'refund.approved.late')).toBe(false);
+    expect(topicMatches('refund.#', 'refund')).toBe(true);
+    expect(topicMatches('#', 'order.paid')).toBe(true);
+    expect(topicMatches('*.paid', 'order.paid')).toBe(true);
+    expect(topicMatches('order.paid', 'order.placed')).toBe(false);
+  });
+});
+
+describe('retry then park', () => {
+  let bus: Bus;
+  let broken = true;
+  const attempts: number[] = [];
+
+  beforeAll(async () => {
+    bus = await openBus('retry', { retryDelaysMs: [150, 300, 600] });
+    bus.consumer.handle('flaky-refund', 'refund.requested', async (message, manager) => {
+      attempts.push(Date.now());
+      if (broken) throw new Error('provider adapter misconfigured');
+      await recordEffect(message as never, manager);
+    });
+    await bus.consumer.start();
+  });
+  afterAll(() => bus.close());
+
+  it('retries a failing handler three times with growing delays, then parks it with its error', async () => {
+    await bus.broker.publish('refund.requested', Buffer.from('{"key":"parked"}'), { ...meta(randomUUID()), type: 'refund.requested' });
+    const [parked] = await waitFor(async () => {
+      const list = await bus.deadLetters.list();
+      return list.length === 1 && list;
+    }, { what: 'the message to be parked' });
+    expect(attempts).toHaveLength(4);
+    const gaps = attempts.slice(1).map((at, index) => at - attempts[index]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[1]).toBeGreaterThan(gaps[0]);
+    expect(gaps[2]).toBeGreaterThan(gaps[1]);
+    expect(parked).toMatchObject({ handler: 'flaky-refund', type: 'refund.requested', attempts: 4, error: 'provider adapter misconfigured' });
+    expect(await countEffects(bus.dataSource, 'parked')).toBe(0);
+  });
+
+  it('handles a replayed message once after the fault is fixed', async () => {
+    const [parked] = await bus.deadLetters.list();
+    broken = false;
+    await bus.deadLetters.replay(parked.id);
+    await waitFor(async () => (await countEffects(bus.dataSource, 'parked')) === 1, { what: 'the replayed message' });
+    expect(await bus.deadLetters.list()).toEqual([]);
+    expect(await bus.deadLetters.replay(parked.id)).toBeUndefined();
+    await sleep(300);
+    expect(await countEffects(bus.dataSource, 'parked')).toBe(1);
+  });
+
+  it('parks a message that is not JSON at once, without retrying', async () => {
+    const before = attempts.length;
+    await bus.broker.publish('refund.requested', Buffer.from('not json'), { ...meta(randomUUID()), type: 'refund.requested' });
+    const [parked] = await waitFor(async () => {
+      const list = await bus.deadLetters.list();
+      return list.length === 1 && list;
+    });
+    expect(parked).toMatchObject({ attempts: 1, error: 'message content is not JSON' });
+    expect(attempts.length).toBe(before);
+    expect(await bus.deadLetters.discard(parked.id)).toBe(true);
+    expect(await bus.deadLetters.list()).toEqual([]);
+  });
+});
+
+describe('broker connections dropped under load', () => {
+  let bus: Bus;
+
+  beforeAll(async () => {
+    bus = await openBus('reconnect');
+    bus.consumer.handle('record-order', 'order.#', recordEffect);
+    await bus.consumer.start();
+    await bus.relay.start();
+  });
+  afterAll(() => bus.close());
+
+  it('reconnects publisher and consumer by themselves and consumes every message exactly once', async () => {
+    const total = 1000;
+    const perTransaction = 25;
+    let dropped = 0;
+    for (let start = 0; start < total; start += perTransaction) {
+      await bus.dataSource.transaction((manager) =>
+        addToOutbox(
+          manager,
+          Array.from({ length: perTransaction }, (_, index) => ({ type: 'order.placed', payload: { key: `load-${start + index}` } })),
+        ),
+      );
+      // drop every connection of this service twice while events keep coming
+      if (start === 250 || start === 650) {
+        await waitFor(() => bus.broker.isConnected(), { what: 'the connection to be back before dropping it again' });
+        dropped += closeBrokerConnections(`ebb-${bus.service}`);
+      }
+      await sleep(5);
+    }
+    expect(dropped).toBeGreaterThanOrEqual(2);
+    await waitFor(
+      async () => (await bus.dataSource.query(`SELECT count(DISTINCT key)::int AS n FROM effects`))[0].n === total,
+      { what: `all ${total} messages to be consumed`, timeoutMs: 45000 },
+    );
+    expect(await countEffects(bus.dataSource)).toBe(total);
+    expect(bus.broker.isConnected()).toBe(true);
+  });
+});

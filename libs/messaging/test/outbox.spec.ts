@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { sleep, waitFor } from '@ebb/testing';
+import { addToOutbox } from '../src';
+import { type Bus, consumedCount, countEffects, openBus, recordEffect } from './harness';
+
+const root = path.resolve(__dirname, '../../..');
+
+/** Runs the fixture service as its own process and reports how it ended. */
+function runFixture(bus: Bus, mode: 'write' | 'relay', key: string, crashAt?: string) {
+  const result = spawnSync(
+    process.execPath,
+    ['-r', './tools/register.js', 'libs/messaging/test/fixture/relay-main.ts', mode, bus.database.url, bus.exchange, key],
+    { cwd: root, env: { ...process.env, NODE_ENV: 'test', EBB_CRASH_AT: crashAt ?? '' }, encoding: 'utf8', timeout: 30000 },
+  );
+  return { status: result.status, signal: result.signal, stderr: result.stderr };
+}
+
+describe('transactional outbox', () => {
+  let bus: Bus;
+
+  beforeAll(async () => {
+    bus = await openBus('outbox');
+    bus.consumer.handle('record-paid-order', 'order.paid', recordEffect);
+    await bus.consumer.start();
+  });
+
+  afterAll(async () => {
+    await bus.close();
+  });
+
+  const pending = async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n;
+
+  it('publishes after a restart an event whose process was killed between commit and publish, and it is consumed once', async () => {
+    const crashed = runFixture(bus, 'write', 'order-1', 'relay.before-publish');
+    expect(crashed.signal).toBe('SIGKILL');
+    // the state change and its event committed together; nothing reached the broker
+    expect((await bus.dataSource.query(`SELECT status FROM orders WHERE id = 'order-1'`))[0].status).toBe('paid');
+    expect(await pending()).toBe(1);
+    await sleep(300);
+    expect(await countEffects(bus.dataSource, 'order-1')).toBe(0);
+
+    const restarted = runFixture(bus, 'relay', 'order-1');
+    expect(restarted).toMatchObject({ status: 0 });
+    await waitFor(async () => (await countEffects(bus.dataSource, 'order-1')) === 1, { what: 'the event to be consumed' });
+    expect(await pending()).toBe(0);
+    await sleep(300);
+    expect(await countEffects(bus.dataSource, 'order-1')).toBe(1);
+    expect(await consumedCount('record-paid-order', 'duplicate')).toBe(0);
+  });
+
+  it('publishes again an event whose process was killed after the broker confirmed it, and the consumer applies it once', async () => {
+    const crashed = runFixture(bus, 'write', 'order-2', 'relay.after-publish');
+    expect(crashed.signal).toBe('SIGKILL');
+    expect(await pending()).toBe(1);
+    const restarted = runFixture(bus, 'relay', 'order-2');
+    expect(restarted).toMatchObject({ status: 0 });
+    // two deliveries of one message id: the second finds it in the inbox
+    await waitFor(async () => (await consumedCount('record-paid-order', 'duplicate')) === 1, { what: 'the second delivery' });
+    expect(await countEffects(bus.dataSource, 'order-2')).toBe(1);
+  });
+
+  it('publishes in one relay what many transactions committed, woken by NOTIFY, each event consumed once', async () => {
+    await bus.relay.start();
+    const keys = Array.from({ length: 300 }, (_, index) => `bulk-${index}`);
+    for (let start = 0; start < keys.length; start += 30) {
+      await bus.dataSource.transaction((manager) =>
+        addToOutbox(
+          manager,
+          keys.slice(start, start + 30).map((key) => ({ type: 'order.paid', payload: { key } })),
+        ),
+      );
+    }
+    await waitFor(async () => (await bus.dataSource.query(`SELECT count(DISTINCT key)::int AS n FROM effects WHERE key LIKE 'bulk-%'`))[0].n === 300, {
+      what: 'all 300 events to be consumed',
+    });
+    expect(await countEffects(bus.dataSource)).toBe(302);
+    expect(await pending()).toBe(0);
+    await bus.relay.stop();
+  });
+
+  it('refuses to write an event outside a transaction', async () => {
+    await expect(addToOutbox(bus.dataSource.manager, { type: 'order.paid', payload: { key: 'x' } })).rejects.toThrow(
+      /inside the transaction/,
+    );
+    expect(await pending()).toBe(0);
+  });
+
+  it('refuses a routing key that is not <aggregate>.<event>', async () => {
+    await expect(
+      bus.dataSource.transaction((manager) => addToOutbox(manager, { type: 'Paid', payload: {} })),
+    ).rejects.toThrow();
+    expect(await pending()).toBe(0);
+  });
+});
