@@ -4,7 +4,7 @@
 # one line `N passed, N failed`. Extra arguments go to Jest (e.g. `npm test -- libs/messaging`).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-export NX_DAEMON=false NX_NO_CLOUD=true NODE_ENV=test
+export NX_DAEMON=false NX_NO_CLOUD=true NODE_ENV=test LOG_LEVEL=${LOG_LEVEL:-fatal}
 
 bash tools/infra/up.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p tmp

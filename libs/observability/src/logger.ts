@@ -1,19 +1,22 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { currentCorrelation } from './correlation';
 
 /** A JSON logger whose every line carries the service name and the current correlation id. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    mixin: () => {
-      const context = currentCorrelation();
-      return context ? { correlationId: context.correlationId, causationId: context.causationId } : {};
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      mixin: () => {
+        const context = currentCorrelation();
+        return context ? { correlationId: context.correlationId, causationId: context.causationId } : {};
+      },
     },
-  });
+    destination ?? pino.destination(1),
+  );
 }
 
 /** Nest's own logs go through the same JSON logger. */

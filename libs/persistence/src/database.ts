@@ -83,3 +83,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   }
   return dataSource;
 }
+
+/** The body of an app's `migrate.ts`: create the database if needed, apply migrations, report, exit. */
+export async function migrateAndExit(options: DatabaseOptions): Promise<void> {
+  try {
+    const dataSource = await openDatabase(options);
+    const applied = await dataSource.query(`SELECT count(*)::int AS n FROM migrations`);
+    process.stdout.write(`${new URL(options.url).pathname.slice(1)}: up to date (${applied[0].n} migrations applied)\n`);
+    await dataSource.destroy();
+    process.exit(0);
+  } catch (error) {
+    process.stderr.write(`migration failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,6 +1,6 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
 import { Client } from 'pg';
-import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase } from '@ebb/persistence';
+import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase } from '../src';
 import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
 
 @Entity('ledger_entries')
