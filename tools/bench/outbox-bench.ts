@@ -1,7 +1,7 @@
 // `npm run bench:outbox` — end-to-end throughput and latency of the messaging backbone:
 // commit (state row + outbox event) → relay → RabbitMQ (confirms, quorum queue) → idempotent consumer
 // commit. As in production, the writing service (with its relay) and the consuming service are two
-// processes. Options: --duration <s> (15) --rate <events/s> (500) --writers <n> (16).
+// processes. Options: --duration <s> (30) --rate <events/s> (500) --writers <n> (16).
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -63,7 +63,7 @@ async function countEffects(dataSource: DataSource): Promise<number> {
 async function runBench() {
   const { values: args } = parseArgs({
     options: {
-      duration: { type: 'string', default: '15' },
+      duration: { type: 'string', default: '30' },
       rate: { type: 'string', default: '500' },
       writers: { type: 'string', default: '16' },
     },

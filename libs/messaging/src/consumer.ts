@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { eventPayloadSchemas } from '@ebb/contracts';
 import { FAST_BUCKETS, counter, histogram, runWithCorrelation } from '@ebb/observability';
-import { type AmqpBroker, assertEventExchange } from './broker';
+import { type AmqpBroker, assertEventExchange, corkBurst } from './broker';
 import { DeadLetterStore } from './dead-letters';
 import { Headers, type MessagingOptions, queueNames } from './messaging-options';
 
@@ -41,6 +41,8 @@ interface Delivery {
 
 /** The most deliveries handled in one transaction. */
 const MAX_BATCH = 50;
+/** Batches in flight at once; more deliveries wait for the next batch. */
+const MAX_CONCURRENT_BATCHES = 4;
 
 /** Thrown for a message that no retry can fix (not JSON, wrong payload): it is parked at once. */
 export class PoisonMessageError extends Error {}
@@ -72,6 +74,7 @@ export class MessageConsumer {
   private accepting = false;
   private readonly waiting: { delivery: Delivery; done: () => void }[] = [];
   private flushScheduled = false;
+  private activeBatches = 0;
   private readonly queues: ReturnType<typeof queueNames>;
   private readonly consumed = counter('messages_consumed_total', 'Messages handled, by handler and outcome', ['handler', 'outcome']);
   private readonly duration = histogram('message_handle_duration_seconds', 'Handler run time, by handler', ['handler'], FAST_BUCKETS);
@@ -204,9 +207,15 @@ export class MessageConsumer {
 
   private flush(): void {
     this.flushScheduled = false;
-    while (this.waiting.length > 0) {
+    // few batches at a time: deliveries that arrive meanwhile wait and make the next batch larger
+    while (this.waiting.length > 0 && this.activeBatches < MAX_CONCURRENT_BATCHES) {
       const batch = this.waiting.splice(0, MAX_BATCH);
-      const work = this.handleBatch(batch.map((entry) => entry.delivery)).finally(() => batch.forEach((entry) => entry.done()));
+      this.activeBatches++;
+      const work = this.handleBatch(batch.map((entry) => entry.delivery)).finally(() => {
+        this.activeBatches--;
+        batch.forEach((entry) => entry.done());
+        if (this.waiting.length > 0) this.flush();
+      });
       this.track(work);
     }
   }
@@ -248,6 +257,7 @@ export class MessageConsumer {
       return;
     }
     for (const { handler, outcome } of outcomes) this.consumed.inc({ handler, outcome });
+    corkBurst(batch[0].channel);
     for (const delivery of batch) this.ack(delivery.channel, delivery.raw);
   }
 

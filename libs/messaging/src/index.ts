@@ -2,6 +2,7 @@ export * from './messaging-options';
 export * from './messaging.migration';
 export * from './broker';
 export * from './outbox';
+export * from './outbox-signal';
 export * from './outbox-relay';
 export * from './consumer';
 export * from './dead-letters';

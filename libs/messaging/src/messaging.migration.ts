@@ -11,23 +11,13 @@ export class MessagingTables1764000000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE outbox (
         id bigserial PRIMARY KEY,
-        message_id uuid NOT NULL UNIQUE,
+        message_id uuid NOT NULL,
         routing_key text NOT NULL,
         payload jsonb NOT NULL,
         correlation_id text NOT NULL,
         causation_id text,
         occurred_at timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
-    // one notification per inserting transaction wakes the relay; it is delivered at commit
-    await queryRunner.query(`
-      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('ebb_outbox', '');
-        RETURN NULL;
-      END $$`);
-    await queryRunner.query(
-      `CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`,
-    );
     await queryRunner.query(`
       CREATE TABLE inbox (
         message_id text NOT NULL,
@@ -56,8 +46,6 @@ export class MessagingTables1764000000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE dead_letters`);
     await queryRunner.query(`DROP TABLE inbox`);
-    await queryRunner.query(`DROP TRIGGER outbox_notify ON outbox`);
-    await queryRunner.query(`DROP FUNCTION outbox_notify()`);
     await queryRunner.query(`DROP TABLE outbox`);
   }
 }

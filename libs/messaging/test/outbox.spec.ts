@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { sleep, waitFor } from '@ebb/testing';
-import { addToOutbox } from '../src';
+import { OutboxRelay, addToOutbox } from '../src';
 import { type Bus, consumedCount, countEffects, openBus, recordEffect } from './harness';
 
 const root = path.resolve(__dirname, '../../..');
 
 /** Runs the fixture service as its own process and reports how it ended. */
-function runFixture(bus: Bus, mode: 'write' | 'relay', key: string, crashAt?: string) {
+function runFixture(bus: Bus, mode: 'write' | 'relay' | 'write-only', key: string, crashAt?: string) {
   const result = spawnSync(
     process.execPath,
     ['-r', './tools/register.js', 'libs/messaging/test/fixture/relay-main.ts', mode, bus.database.url, bus.exchange, key],
@@ -60,7 +60,7 @@ describe('transactional outbox', () => {
     expect(await countEffects(bus.dataSource, 'order-2')).toBe(1);
   });
 
-  it('publishes in one relay what many transactions committed, woken by NOTIFY, each event consumed once', async () => {
+  it('publishes in one relay what many transactions committed, each event consumed once', async () => {
     await bus.relay.start();
     const keys = Array.from({ length: 300 }, (_, index) => `bulk-${index}`);
     for (let start = 0; start < keys.length; start += 30) {
@@ -77,6 +77,20 @@ describe('transactional outbox', () => {
     expect(await countEffects(bus.dataSource)).toBe(302);
     expect(await pending()).toBe(0);
     await bus.relay.stop();
+  });
+
+  it('wakes a relay in another process by NOTIFY when a process without a relay commits an event', async () => {
+    // polling every minute: only the NOTIFY can explain a prompt publish
+    const slowPolling = new OutboxRelay(bus.dataSource, bus.broker, { databaseUrl: bus.database.url, batchSize: 50, pollMs: 60_000 });
+    await slowPolling.start();
+    try {
+      await sleep(100); // the first poll at start has passed
+      const written = runFixture(bus, 'write-only', 'order-3');
+      expect(written).toMatchObject({ status: 0 });
+      await waitFor(async () => (await countEffects(bus.dataSource, 'order-3')) === 1, { what: 'the event to be relayed', timeoutMs: 5000 });
+    } finally {
+      await slowPolling.stop();
+    }
   });
 
   it('refuses to write an event outside a transaction', async () => {
