@@ -1,3 +1,5 @@
 export * from './money';
 export * from './ids';
 export * from './events';
+export * from './domain-events';
+export * from './order-query';

@@ -21,8 +21,10 @@ export interface IncomingMessage<T = unknown> {
 
 /**
  * Runs inside a database transaction that also records the message id in the inbox, so its effect
- * commits exactly once however often the message arrives. Write follow-up events with
- * `addToOutbox(manager, …)`; never call the network from here.
+ * commits exactly once however often the message arrives. Messages that arrive together share one
+ * transaction, and if any of them fails the batch rolls back and each runs again alone: so a handler
+ * must have no effect outside `manager`. Write follow-up events with `addToOutbox(manager, …)`;
+ * never call the network from here.
  */
 export type MessageHandler<T = unknown> = (message: IncomingMessage<T>, manager: EntityManager) => Promise<void>;
 

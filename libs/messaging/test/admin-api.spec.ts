@@ -25,12 +25,12 @@ class TestHandlers implements OnModuleInit {
   constructor(private readonly consumer: MessageConsumer) {}
 
   onModuleInit() {
-    this.consumer.handle<{ key: string }>('charge-card', 'refund.requested', async (message, manager) => {
+    this.consumer.handle<{ key: string }>('charge-card', 'claim.requested', async (message, manager) => {
       this.attempts++;
       if (this.broken) throw new Error('card network down');
       await recordEffect(message, manager);
     });
-    this.consumer.handle('remember-order', 'order.placed', async (message) => {
+    this.consumer.handle('remember-order', 'basket.placed', async (message) => {
       this.seen.push(message);
     });
   }
@@ -46,7 +46,7 @@ class TestOrdersController {
   async place(@Body() body: { id: string }) {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`INSERT INTO orders (id, status) VALUES ($1, 'placed')`, [body.id]);
-      await addToOutbox(manager, { type: 'order.placed', payload: { key: body.id } });
+      await addToOutbox(manager, { type: 'basket.placed', payload: { key: body.id } });
     });
     return { id: body.id };
   }
@@ -93,7 +93,7 @@ describe('a service on the messaging library', () => {
   const api = (path: string, init: RequestInit = {}) => fetch(`${testApp.url}${path}`, init);
   const dataSource = () => testApp.app.get(DataSource);
   const requestRefund = (key: string) =>
-    dataSource().transaction((manager) => addToOutbox(manager, { type: 'refund.requested', payload: { key } }));
+    dataSource().transaction((manager) => addToOutbox(manager, { type: 'claim.requested', payload: { key } }));
   const parkedList = async () => (await json(await api('/v1/admin/dead-letters', { headers: admin }))).items;
 
   it('is ready only with its database and broker answering', async () => {
@@ -109,8 +109,8 @@ describe('a service on the messaging library', () => {
       body: JSON.stringify({ id: 'order-42' }),
     });
     expect(response.status).toBe(201);
-    const [seen] = await waitFor(() => handlers.seen.length === 1 && handlers.seen, { what: 'order.placed to be consumed' });
-    expect(seen).toMatchObject({ type: 'order.placed', correlationId: 'corr-order-42', attempt: 0 });
+    const [seen] = await waitFor(() => handlers.seen.length === 1 && handlers.seen, { what: 'basket.placed to be consumed' });
+    expect(seen).toMatchObject({ type: 'basket.placed', correlationId: 'corr-order-42', attempt: 0 });
   });
 
   it('parks a message whose handler always throws, after three retries, and lists it to admins only', async () => {
@@ -120,7 +120,7 @@ describe('a service on the messaging library', () => {
       return items.length === 1 && items;
     }, { what: 'the message to be parked' });
     expect(handlers.attempts).toBe(4);
-    expect(parked).toMatchObject({ handler: 'charge-card', type: 'refund.requested', attempts: 4, error: 'card network down' });
+    expect(parked).toMatchObject({ handler: 'charge-card', type: 'claim.requested', attempts: 4, error: 'card network down' });
     expect(JSON.parse(parked.content)).toEqual({ key: 'refund-1' });
 
     const noToken = await api('/v1/admin/dead-letters');

@@ -5,7 +5,7 @@ import { type Bus, closeBrokerConnections, consumedCount, countEffects, openBus,
 
 const meta = (messageId: string) => ({
   messageId,
-  type: 'refund.approved',
+  type: 'claim.approved',
   correlationId: `corr-${messageId}`,
   occurredAt: new Date().toISOString(),
 });
@@ -15,7 +15,7 @@ describe('idempotent consumer', () => {
 
   beforeAll(async () => {
     bus = await openBus('inbox');
-    bus.consumer.handle('record-approval', 'refund.*', recordEffect);
+    bus.consumer.handle('record-approval', 'claim.*', recordEffect);
     await bus.consumer.start();
   });
   afterAll(() => bus.close());
@@ -23,8 +23,8 @@ describe('idempotent consumer', () => {
   it('applies a message delivered twice only once', async () => {
     const id = randomUUID();
     const content = Buffer.from(JSON.stringify({ key: 'twice' }));
-    await bus.broker.publish('refund.approved', content, meta(id));
-    await bus.broker.publish('refund.approved', content, meta(id));
+    await bus.broker.publish('claim.approved', content, meta(id));
+    await bus.broker.publish('claim.approved', content, meta(id));
     await waitFor(async () => (await consumedCount('record-approval', 'duplicate')) >= 1, { what: 'the second delivery' });
     expect(await countEffects(bus.dataSource, 'twice')).toBe(1);
   });
@@ -33,7 +33,7 @@ describe('idempotent consumer', () => {
     const id = randomUUID();
     const content = Buffer.from(JSON.stringify({ key: 'ten-at-once' }));
     const before = await consumedCount('record-approval', 'duplicate');
-    await Promise.all(Array.from({ length: 10 }, () => bus.broker.publish('refund.approved', content, meta(id))));
+    await Promise.all(Array.from({ length: 10 }, () => bus.broker.publish('claim.approved', content, meta(id))));
     await waitFor(async () => (await consumedCount('record-approval', 'duplicate')) - before === 9, { what: 'all ten deliveries' });
     expect(await countEffects(bus.dataSource, 'ten-at-once')).toBe(1);
     const [inbox] = await bus.dataSource.query(`SELECT count(*)::int AS n FROM inbox WHERE message_id = $1`, [id]);
@@ -44,14 +44,14 @@ describe('idempotent consumer', () => {
     const id = randomUUID();
     const chained = await openBus('chain');
     try {
-      chained.consumer.handle('approve-then-refund', 'refund.approved', async (message, manager) => {
-        await addToOutbox(manager, { type: 'refund.succeeded', payload: { key: 'chained' } });
+      chained.consumer.handle('approve-then-refund', 'claim.approved', async (message, manager) => {
+        await addToOutbox(manager, { type: 'claim.succeeded', payload: { key: 'chained' } });
         await manager.query(`INSERT INTO effects (key, message_id) VALUES ('approved', $1)`, [message.messageId]);
       });
-      chained.consumer.handle('record-success', 'refund.succeeded', recordEffect);
+      chained.consumer.handle('record-success', 'claim.succeeded', recordEffect);
       await chained.consumer.start();
       await chained.relay.start();
-      await chained.broker.publish('refund.approved', Buffer.from('{"key":"x"}'), meta(id));
+      await chained.broker.publish('claim.approved', Buffer.from('{"key":"x"}'), meta(id));
       await waitFor(async () => (await countEffects(chained.dataSource, 'chained')) === 1, { what: 'the follow-up event' });
       const [row] = await chained.dataSource.query(`SELECT message_id FROM effects WHERE key = 'chained'`);
       expect(row.message_id).not.toBe(id);
@@ -64,12 +64,12 @@ describe('idempotent consumer', () => {
   });
 
   it('matches topic patterns as the broker does', () => {
-    expect(topicMatches('refund.*', 'refund.approved')).toBe(true);
-    expect(topicMatches('refund.*', 'refund.approved.late')).toBe(false);
-    expect(topicMatches('refund.#', 'refund')).toBe(true);
+    expect(topicMatches('claim.*', 'claim.approved')).toBe(true);
+    expect(topicMatches('claim.*', 'claim.approved.late')).toBe(false);
+    expect(topicMatches('claim.#', 'claim')).toBe(true);
     expect(topicMatches('#', 'order.paid')).toBe(true);
     expect(topicMatches('*.paid', 'order.paid')).toBe(true);
-    expect(topicMatches('order.paid', 'order.placed')).toBe(false);
+    expect(topicMatches('order.paid', 'basket.placed')).toBe(false);
   });
 });
 
@@ -80,7 +80,7 @@ describe('retry then park', () => {
 
   beforeAll(async () => {
     bus = await openBus('retry', { retryDelaysMs: [150, 300, 600] });
-    bus.consumer.handle('flaky-refund', 'refund.requested', async (message, manager) => {
+    bus.consumer.handle('flaky-refund', 'claim.requested', async (message, manager) => {
       attempts.push(Date.now());
       if (broken) throw new Error('provider adapter misconfigured');
       await recordEffect(message as never, manager);
@@ -90,7 +90,7 @@ describe('retry then park', () => {
   afterAll(() => bus.close());
 
   it('retries a failing handler three times with growing delays, then parks it with its error', async () => {
-    await bus.broker.publish('refund.requested', Buffer.from('{"key":"parked"}'), { ...meta(randomUUID()), type: 'refund.requested' });
+    await bus.broker.publish('claim.requested', Buffer.from('{"key":"parked"}'), { ...meta(randomUUID()), type: 'claim.requested' });
     const [parked] = await waitFor(async () => {
       const list = await bus.deadLetters.list();
       return list.length === 1 && list;
@@ -100,7 +100,7 @@ describe('retry then park', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(140);
     expect(gaps[1]).toBeGreaterThan(gaps[0]);
     expect(gaps[2]).toBeGreaterThan(gaps[1]);
-    expect(parked).toMatchObject({ handler: 'flaky-refund', type: 'refund.requested', attempts: 4, error: 'provider adapter misconfigured' });
+    expect(parked).toMatchObject({ handler: 'flaky-refund', type: 'claim.requested', attempts: 4, error: 'provider adapter misconfigured' });
     expect(await countEffects(bus.dataSource, 'parked')).toBe(0);
   });
 
@@ -117,7 +117,7 @@ describe('retry then park', () => {
 
   it('parks a message that is not JSON at once, without retrying', async () => {
     const before = attempts.length;
-    await bus.broker.publish('refund.requested', Buffer.from('not json'), { ...meta(randomUUID()), type: 'refund.requested' });
+    await bus.broker.publish('claim.requested', Buffer.from('not json'), { ...meta(randomUUID()), type: 'claim.requested' });
     const [parked] = await waitFor(async () => {
       const list = await bus.deadLetters.list();
       return list.length === 1 && list;
@@ -134,7 +134,7 @@ describe('broker connections dropped under load', () => {
 
   beforeAll(async () => {
     bus = await openBus('reconnect');
-    bus.consumer.handle('record-order', 'order.#', recordEffect);
+    bus.consumer.handle('record-order', 'basket.#', recordEffect);
     await bus.consumer.start();
     await bus.relay.start();
   });
@@ -148,7 +148,7 @@ describe('broker connections dropped under load', () => {
       await bus.dataSource.transaction((manager) =>
         addToOutbox(
           manager,
-          Array.from({ length: perTransaction }, (_, index) => ({ type: 'order.placed', payload: { key: `load-${start + index}` } })),
+          Array.from({ length: perTransaction }, (_, index) => ({ type: 'basket.placed', payload: { key: `load-${start + index}` } })),
         ),
       );
       // drop every connection of this service twice while events keep coming

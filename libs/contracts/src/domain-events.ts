@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { currencySchema, minorUnitsSchema } from './money';
+import { defineEvent } from './events';
+
+// The payloads services exchange on the bus, checked when written to the outbox and when consumed.
+// Amounts are integer minor units in the order's currency. Add fields freely; never remove or retype one.
+
+const orderLine = z.object({
+  productId: z.string(),
+  sku: z.string(),
+  quantity: z.number().int().positive(),
+  unitAmount: minorUnitsSchema,
+});
+const refundLine = z.object({ sku: z.string(), quantity: z.number().int().positive() });
+
+export const OrderPlaced = defineEvent(
+  'order.placed',
+  z.object({
+    orderId: z.string(),
+    customerId: z.string(),
+    email: z.string(),
+    sellerId: z.string(),
+    currency: currencySchema,
+    items: z.array(orderLine),
+    shippingAmount: minorUnitsSchema,
+    totalAmount: minorUnitsSchema,
+  }),
+);
+export type OrderPlaced = z.infer<typeof OrderPlaced.schema>;
+
+/** The payment was confirmed by the provider and order-service recorded the capture. */
+export const OrderCaptured = defineEvent(
+  'order.captured',
+  z.object({
+    orderId: z.string(),
+    customerId: z.string(),
+    email: z.string(),
+    paymentId: z.string(),
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+  }),
+);
+export type OrderCaptured = z.infer<typeof OrderCaptured.schema>;
+
+export const OrderCancelled = defineEvent('order.cancelled', z.object({ orderId: z.string(), reason: z.string() }));
+export type OrderCancelled = z.infer<typeof OrderCancelled.schema>;
+
+export const OrderShipped = defineEvent(
+  'order.shipped',
+  z.object({ orderId: z.string(), carrier: z.string(), trackingNumber: z.string(), shippedAt: z.string() }),
+);
+export type OrderShipped = z.infer<typeof OrderShipped.schema>;
+
+export const OrderDelivered = defineEvent('order.delivered', z.object({ orderId: z.string(), deliveredAt: z.string() }));
+export type OrderDelivered = z.infer<typeof OrderDelivered.schema>;
+
+/** order-service applied a succeeded refund to the order. */
+export const OrderRefunded = defineEvent(
+  'order.refunded',
+  z.object({
+    orderId: z.string(),
+    refundId: z.string(),
+    amount: minorUnitsSchema,
+    refundedAmount: minorUnitsSchema,
+    paymentStatus: z.enum(['partially_refunded', 'refunded']),
+  }),
+);
+export type OrderRefunded = z.infer<typeof OrderRefunded.schema>;
+
+export const PaymentSucceeded = defineEvent(
+  'payment.succeeded',
+  z.object({
+    paymentId: z.string(),
+    orderId: z.string(),
+    provider: z.string(),
+    providerPaymentId: z.string(),
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+  }),
+);
+export type PaymentSucceeded = z.infer<typeof PaymentSucceeded.schema>;
+
+export const PaymentFailed = defineEvent(
+  'payment.failed',
+  z.object({ paymentId: z.string(), orderId: z.string(), provider: z.string(), reason: z.string() }),
+);
+export type PaymentFailed = z.infer<typeof PaymentFailed.schema>;
+
+const providerRefund = {
+  refundId: z.string(),
+  orderId: z.string(),
+  paymentId: z.string(),
+  amount: minorUnitsSchema,
+  currency: currencySchema,
+};
+
+export const PaymentRefundSucceeded = defineEvent(
+  'payment.refund_succeeded',
+  z.object({ ...providerRefund, providerRefundId: z.string() }),
+);
+export type PaymentRefundSucceeded = z.infer<typeof PaymentRefundSucceeded.schema>;
+
+export const PaymentRefundFailed = defineEvent(
+  'payment.refund_failed',
+  z.object({ ...providerRefund, providerRefundId: z.string().optional(), reason: z.string() }),
+);
+export type PaymentRefundFailed = z.infer<typeof PaymentRefundFailed.schema>;
+
+/** Every refund event carries the refund as it stands, so consumers need no query back. */
+const refundSnapshot = z.object({
+  refundId: z.string(),
+  orderId: z.string(),
+  customerId: z.string(),
+  email: z.string(),
+  status: z.string(),
+  amount: minorUnitsSchema,
+  currency: currencySchema,
+  reason: z.string(),
+  initiator: z.string(),
+  items: z.array(refundLine).optional(),
+  /** the order had not shipped when the refund was approved: its lines go back to available stock */
+  shipped: z.boolean(),
+  failureReason: z.string().optional(),
+  providerRefundId: z.string().optional(),
+  note: z.string().optional(),
+});
+export type RefundSnapshot = z.infer<typeof refundSnapshot>;
+
+export const RefundRequested = defineEvent('refund.requested', refundSnapshot);
+export const RefundPendingReview = defineEvent('refund.pending_review', refundSnapshot);
+export const RefundApproved = defineEvent('refund.approved', refundSnapshot);
+export const RefundRejected = defineEvent('refund.rejected', refundSnapshot);
+export const RefundCancelled = defineEvent('refund.cancelled', refundSnapshot);
+/** A command in event form: payment-service refunds `amount` of the order's payment, keyed by refundId. */
+export const RefundRefunding = defineEvent('refund.refunding', refundSnapshot);
+export const RefundSucceeded = defineEvent('refund.succeeded', refundSnapshot);
+export const RefundFailed = defineEvent('refund.failed', refundSnapshot);
+
+export const InventoryReserved = defineEvent('inventory.reserved', z.object({ orderId: z.string() }));
+export const InventoryReservationFailed = defineEvent(
+  'inventory.reservation_failed',
+  z.object({ orderId: z.string(), reason: z.string() }),
+);
+export const InventoryCommitted = defineEvent('inventory.committed', z.object({ orderId: z.string() }));
+export const InventoryReleased = defineEvent(
+  'inventory.released',
+  z.object({ orderId: z.string(), refundId: z.string().optional(), items: z.array(refundLine) }),
+);

@@ -1,0 +1,48 @@
+import path from 'node:path';
+
+/** Where the OrderQuery service definition lives (load it with @grpc/proto-loader). */
+export const ORDER_QUERY_PROTO = path.join(__dirname, 'proto', 'order-query.proto');
+export const ORDER_QUERY_PACKAGE = 'ebb.order.v1';
+
+/** Options that keep int64 money exact (as numbers: minor units stay far below 2^53) and enums as strings. */
+export const PROTO_LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true } as const;
+
+export interface OrderLineMessage {
+  productId: string;
+  sku: string;
+  quantity: number;
+  unitAmount: number;
+}
+
+/** An order as OrderQuery.GetOrder answers it (camelCase, as proto-loader gives it). */
+export interface OrderMessage {
+  id: string;
+  customerId: string;
+  email: string;
+  sellerId: string;
+  currency: string;
+  items: OrderLineMessage[];
+  shippingAmount: number;
+  totalAmount: number;
+  capturedAmount: number;
+  refundedAmount: number;
+  status: string;
+  paymentStatus: string;
+  fulfillmentStatus: string;
+  paymentId: string;
+  createdAt: string;
+  shippedAt: string;
+  deliveredAt: string;
+}
+
+/** Default ports of api-v1.md, and order-service's gRPC port. */
+export const DEFAULT_PORTS = {
+  order: 3001,
+  payment: 3002,
+  refund: 3003,
+  inventory: 3004,
+  notification: 3005,
+  sandbox: 4010,
+  orderGrpc: 50051,
+  sandboxSmtp: 2525,
+} as const;

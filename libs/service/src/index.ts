@@ -1,0 +1,2 @@
+export * from './service-platform';
+export * from './start-service';

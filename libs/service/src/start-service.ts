@@ -1,0 +1,39 @@
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { ServiceEnv } from '@ebb/config';
+import { configureHttpApp } from '@ebb/http';
+import { NestPinoLogger, createLogger } from '@ebb/observability';
+
+/**
+ * Starts a service as `npm start`, Docker and Kubernetes run it: JSON logs, migrations before it
+ * listens (PersistenceModule), the api-v1 HTTP conventions, and a graceful stop on SIGTERM/SIGINT
+ * that finishes in-flight work within SHUTDOWN_GRACE_MS. `before` runs before listening (e.g. to
+ * attach a gRPC server).
+ */
+export async function startService(
+  module: Type | DynamicModule,
+  env: ServiceEnv,
+  before?: (app: INestApplication) => Promise<void>,
+): Promise<INestApplication> {
+  const logger = createLogger(env.SERVICE_NAME, env.LOG_LEVEL);
+  try {
+    const app = await NestFactory.create(module, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
+    configureHttpApp(app);
+    await before?.(app);
+    await app.listen(env.PORT, env.HOST);
+    logger.info({ port: env.PORT }, `${env.SERVICE_NAME} listening`);
+    // a stop that hangs past the grace period must not hang forever: the orchestrator would kill it anyway
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        setTimeout(() => {
+          logger.error(`${env.SERVICE_NAME} did not stop within ${env.SHUTDOWN_GRACE_MS} ms; exiting`);
+          process.exit(1);
+        }, env.SHUTDOWN_GRACE_MS + 2000).unref();
+      });
+    }
+    return app;
+  } catch (error) {
+    logger.fatal({ err: error }, `${env.SERVICE_NAME} failed to start`);
+    process.exit(1);
+  }
+}
