@@ -16,6 +16,7 @@ describe('idempotent consumer', () => {
   beforeAll(async () => {
     bus = await openBus('inbox');
     bus.consumer.handle('record-approval', 'claim.*', recordEffect);
+    bus.consumer.handle('record-payment-failure', 'payment.failed', recordEffect);
     await bus.consumer.start();
   });
   afterAll(() => bus.close());
@@ -61,6 +62,18 @@ describe('idempotent consumer', () => {
     } finally {
       await chained.close();
     }
+  });
+
+  it('parks at once, unhandled, a message whose payload breaks its event schema', async () => {
+    const id = randomUUID();
+    await bus.broker.publish('payment.failed', Buffer.from(JSON.stringify({ key: 'no-order-id' })), { ...meta(id), type: 'payment.failed' });
+    const [parked] = await waitFor(async () => {
+      const list = await bus.deadLetters.list();
+      return list.length === 1 && list;
+    }, { what: 'the malformed message to be parked' });
+    expect(parked).toMatchObject({ messageId: id, handler: 'record-payment-failure', attempts: 1 });
+    expect(parked.error).toMatch(/payload does not match payment.failed/);
+    expect(await countEffects(bus.dataSource, 'no-order-id')).toBe(0);
   });
 
   it('matches topic patterns as the broker does', () => {
