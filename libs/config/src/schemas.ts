@@ -56,6 +56,11 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       OUTBOX_POLL_MS: positiveInt.default(1000),
       OUTBOX_BATCH_SIZE: positiveInt.default(200),
       SHUTDOWN_GRACE_MS: positiveInt.default(10000),
+      // names the service's queues and its metrics label; tests running side by side give each its own
+      EBB_SERVICE_NAME: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'may hold only lower-case letters, digits and _ . -')
+        .optional(),
     })
     .transform((env, ctx) => {
       // production must be given its secret; development and tests fall back to the documented one
@@ -63,7 +68,7 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
         ctx.addIssue({ code: 'custom', path: ['EBB_JWT_SECRET'], message: 'is required in production' });
         return z.NEVER;
       }
-      return { ...env, SERVICE_NAME: service, EBB_JWT_SECRET: env.EBB_JWT_SECRET ?? DEV_JWT_SECRET };
+      return { ...env, SERVICE_NAME: env.EBB_SERVICE_NAME ?? service, EBB_JWT_SECRET: env.EBB_JWT_SECRET ?? DEV_JWT_SECRET };
     });
 }
 

@@ -1,0 +1,175 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import amqplib from 'amqplib';
+import { dropDatabase } from '@ebb/persistence';
+import { TEST_AMQP_URL, TEST_PG_BASE, uniqueSuffix, waitFor } from './infra';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** The apps of the platform, by the folder under apps/ and the service name (queues, database). */
+export const PLATFORM_APPS = {
+  sandbox: { dir: 'sandbox', service: 'sandbox' },
+  order: { dir: 'order-service', service: 'orders' },
+  payment: { dir: 'payment-service', service: 'payments' },
+  refund: { dir: 'refund-service', service: 'refunds' },
+  inventory: { dir: 'inventory-service', service: 'inventory' },
+  notification: { dir: 'notification-service', service: 'notifications' },
+} as const;
+export type PlatformApp = keyof typeof PLATFORM_APPS;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Running {
+  process: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: string[];
+}
+
+/**
+ * The whole platform as separate processes, as `npm start` runs it, but on free ports with databases,
+ * an exchange and queue names of its own, so several test files (and a developer's `npm start`) can
+ * run beside it. Kill and restart one app to prove a crash loses nothing.
+ */
+export class TestPlatform {
+  readonly suffix = uniqueSuffix();
+  readonly exchange = `ebb.e2e.${this.suffix}`;
+  readonly ports = {} as Record<PlatformApp | 'grpc' | 'smtp', number>;
+  private readonly running = new Map<PlatformApp, Running>();
+
+  private constructor(private readonly extraEnv: Partial<Record<PlatformApp, Record<string, string>>>) {}
+
+  /** Starts the given apps (default: all) and waits until each is ready. */
+  static async start(
+    apps: PlatformApp[] = Object.keys(PLATFORM_APPS) as PlatformApp[],
+    extraEnv: Partial<Record<PlatformApp, Record<string, string>>> = {},
+  ): Promise<TestPlatform> {
+    const platform = new TestPlatform(extraEnv);
+    for (const name of [...Object.keys(PLATFORM_APPS), 'grpc', 'smtp'] as (PlatformApp | 'grpc' | 'smtp')[]) {
+      platform.ports[name] = await freePort();
+    }
+    try {
+      // the sandbox first (payments call it), order-service before those that query it
+      const order: PlatformApp[] = ['sandbox', 'order', 'inventory', 'payment', 'refund', 'notification'];
+      await Promise.all(order.filter((app) => apps.includes(app)).map((app) => platform.startApp(app)));
+    } catch (error) {
+      await platform.stop();
+      throw error;
+    }
+    return platform;
+  }
+
+  url(app: PlatformApp): string {
+    return `http://127.0.0.1:${this.ports[app]}`;
+  }
+
+  databaseUrl(app: PlatformApp): string {
+    return `${TEST_PG_BASE}/ebb_e2e_${PLATFORM_APPS[app].service}_${this.suffix}`;
+  }
+
+  /** What an app gets in its environment: every address points inside this platform. */
+  env(app: PlatformApp): Record<string, string> {
+    return {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(this.ports[app]),
+      DATABASE_URL: this.databaseUrl(app),
+      AMQP_URL: TEST_AMQP_URL,
+      EBB_EXCHANGE: this.exchange,
+      EBB_SERVICE_NAME: `${PLATFORM_APPS[app].service}-${this.suffix}`,
+      ORDER_GRPC_PORT: String(this.ports.grpc),
+      ORDER_GRPC_URL: `127.0.0.1:${this.ports.grpc}`,
+      STRIPE_API_BASE: this.url('sandbox'),
+      SANDBOX_WEBHOOK_URL: `${this.url('payment')}/v1/webhooks/stripe`,
+      SMTP_PORT: String(this.ports.smtp),
+      SMTP_URL: `smtp://127.0.0.1:${this.ports.smtp}`,
+      MESSAGE_RETRY_DELAYS_MS: '200,400,800',
+      OUTBOX_POLL_MS: '200',
+      ...this.extraEnv[app],
+    };
+  }
+
+  /** Starts one app and waits for its readiness (or its stdout line, for the sandbox). */
+  async startApp(app: PlatformApp, env: Record<string, string> = {}): Promise<void> {
+    const output: string[] = [];
+    const child = spawn(process.execPath, ['-r', './tools/register.js', `apps/${PLATFORM_APPS[app].dir}/src/main.ts`], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env(app), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (output.length > 200) output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    this.running.set(app, { process: child, exited, output });
+    let gone = false;
+    void exited.then(() => (gone = true));
+    await waitFor(
+      async () => {
+        if (gone) throw new Error(`${app} exited during start:\n${output.join('')}`);
+        const response = await fetch(`${this.url(app)}/health/ready`).catch(() => undefined);
+        return response?.ok;
+      },
+      { timeoutMs: 60000, intervalMs: 100, what: `${app} to be ready` },
+    ).catch((error) => {
+      throw new Error(`${(error as Error).message}\n${output.join('')}`);
+    });
+  }
+
+  /** Sends a signal (SIGKILL for a crash) and waits for the process to end. */
+  async kill(app: PlatformApp, signal: NodeJS.Signals = 'SIGKILL') {
+    const running = this.running.get(app);
+    if (!running) return undefined;
+    running.process.kill(signal);
+    const result = await running.exited;
+    this.running.delete(app);
+    return result;
+  }
+
+  /** The process's exit, when it ends by itself (a crash point, say). */
+  exited(app: PlatformApp) {
+    return this.running.get(app)?.exited;
+  }
+
+  logs(app: PlatformApp): string {
+    return this.running.get(app)?.output.join('') ?? '';
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((app) => this.kill(app, 'SIGTERM')));
+    const connection = await amqplib.connect(TEST_AMQP_URL).catch(() => undefined);
+    if (connection) {
+      const channel = await connection.createChannel();
+      // the queues this platform's services declared: <service>-<suffix>.events / .retry.<ms>
+      for (const { service } of Object.values(PLATFORM_APPS)) {
+        const prefix = `${service}-${this.suffix}`;
+        for (const queue of [`${prefix}.events`, `${prefix}.retry.200`, `${prefix}.retry.400`, `${prefix}.retry.800`]) {
+          await channel.deleteQueue(queue).catch(() => undefined);
+        }
+      }
+      await channel.deleteQueue(`${this.exchange}.unrouted`).catch(() => undefined);
+      await channel.deleteExchange(this.exchange).catch(() => undefined);
+      await channel.deleteExchange(`${this.exchange}.unrouted`).catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    }
+    for (const app of Object.keys(PLATFORM_APPS) as PlatformApp[]) {
+      if (app !== 'sandbox') await dropDatabase(this.databaseUrl(app)).catch(() => undefined);
+    }
+  }
+}
