@@ -1,0 +1,77 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Products, stock per SKU, what each order holds and reserved, and the refunds already put back.
+ * The stock CHECKs are the last word on "never oversell": a bug that slips past the row locks fails here.
+ */
+export class Inventory1764400000000 implements MigrationInterface {
+  name = 'Inventory1764400000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE products (
+        id text PRIMARY KEY,
+        seller_id text NOT NULL,
+        title text NOT NULL,
+        description text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE stock (
+        sku text PRIMARY KEY,
+        product_id text NOT NULL REFERENCES products (id),
+        on_hand integer NOT NULL,
+        reserved integer NOT NULL DEFAULT 0,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT stock_on_hand_non_negative CHECK (on_hand >= 0),
+        CONSTRAINT stock_reserved_non_negative CHECK (reserved >= 0),
+        CONSTRAINT stock_reserved_within_on_hand CHECK (reserved <= on_hand)
+      )`);
+    await q.query('CREATE INDEX stock_product_id_idx ON stock (product_id)');
+    // inventory's own view of an order: one row per order, locked to serialise the handlers of one order
+    await q.query(`
+      CREATE TABLE inventory_orders (
+        order_id text PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('reserved', 'reservation_failed', 'committed', 'cancelled')),
+        total_amount bigint,
+        currency text,
+        failure_reason text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
+      CREATE TABLE order_lines (
+        order_id text NOT NULL REFERENCES inventory_orders (order_id),
+        sku text NOT NULL,
+        product_id text NOT NULL,
+        quantity integer NOT NULL CHECK (quantity > 0),
+        released_quantity integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (order_id, sku),
+        CONSTRAINT order_lines_released_within_quantity CHECK (released_quantity >= 0 AND released_quantity <= quantity)
+      )`);
+    await q.query(`
+      CREATE TABLE reservations (
+        id text PRIMARY KEY,
+        order_id text NOT NULL REFERENCES inventory_orders (order_id),
+        sku text NOT NULL REFERENCES stock (sku),
+        quantity integer NOT NULL CHECK (quantity > 0),
+        status text NOT NULL CHECK (status IN ('active', 'committed', 'released')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT reservations_one_per_order_sku UNIQUE (order_id, sku)
+      )`);
+    await q.query(`
+      CREATE TABLE applied_refunds (
+        refund_id text PRIMARY KEY,
+        order_id text NOT NULL REFERENCES inventory_orders (order_id),
+        items jsonb NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE applied_refunds, reservations, order_lines, inventory_orders, stock, products');
+  }
+}
+
+export const inventoryMigrations = [Inventory1764400000000];

@@ -1,0 +1,21 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { OrderCancelled, OrderCaptured, OrderPlaced, RefundSucceeded } from '@ebb/contracts';
+import { MessageConsumer } from '@ebb/messaging';
+import { commitOrder } from './commit-order.handler';
+import { releaseCancelledOrder } from './release-cancelled-order.handler';
+import { releaseRefundedLines } from './release-refunded-lines.handler';
+import { reserveOrder } from './reserve-order.handler';
+
+/** The events inventory consumes. The names key the inbox: keep them stable across releases. */
+@Injectable()
+export class ReservationConsumer implements OnModuleInit {
+  constructor(private readonly consumer: MessageConsumer) {}
+
+  onModuleInit() {
+    this.consumer
+      .handle('inventory.reserve-order', OrderPlaced.name, reserveOrder)
+      .handle('inventory.commit-order', OrderCaptured.name, commitOrder)
+      .handle('inventory.release-cancelled-order', OrderCancelled.name, releaseCancelledOrder)
+      .handle('inventory.release-refunded-lines', RefundSucceeded.name, releaseRefundedLines);
+  }
+}

@@ -1,0 +1,266 @@
+import request from 'supertest';
+import { metricsRegistry } from '@ebb/observability';
+import { waitFor } from '@ebb/testing';
+import { reserveOrder } from '../src/reservations/reserve-order.handler';
+import { type InventoryTestApp, bearer, bootInventory } from './inventory-test-app';
+
+const UNIT_AMOUNT = 1000;
+
+const orderPlaced = (orderId: string, items: { sku: string; quantity: number }[]) => ({
+  orderId,
+  customerId: 'cust-1',
+  email: 'cust-1@example.com',
+  sellerId: 'seller-1',
+  currency: 'USD',
+  items: items.map(({ sku, quantity }) => ({ productId: 'prod-lamp', sku, quantity, unitAmount: UNIT_AMOUNT })),
+  shippingAmount: 0,
+  totalAmount: items.reduce((total, item) => total + item.quantity * UNIT_AMOUNT, 0),
+});
+
+const orderCaptured = (orderId: string, amount: number) => ({
+  orderId,
+  customerId: 'cust-1',
+  email: 'cust-1@example.com',
+  paymentId: `pay-${orderId}`,
+  amount,
+  currency: 'USD',
+});
+
+const refundSucceeded = (refund: { refundId: string; orderId: string; amount: number; shipped: boolean; items?: { sku: string; quantity: number }[] }) => ({
+  customerId: 'cust-1',
+  email: 'cust-1@example.com',
+  status: 'succeeded',
+  currency: 'USD',
+  reason: 'requested_by_customer',
+  initiator: 'customer',
+  ...refund,
+});
+
+describe('inventory-service reservations', () => {
+  let service: InventoryTestApp;
+  const api = () => request(service.url);
+
+  const setStock = (sku: string, onHand: number) =>
+    api().put(`/v1/stock/${sku}`).set('Authorization', bearer.admin).send({ productId: 'prod-lamp', onHand }).expect(200);
+  const stockOf = async (sku: string) => (await api().get(`/v1/stock/${sku}`).set('Authorization', bearer.admin).expect(200)).body;
+  const eventsOf = (orderId: string, type?: string) =>
+    service.events.filter((event) => event.payload.orderId === orderId && (!type || event.type === type));
+  const firstEvent = (orderId: string, type?: string) =>
+    waitFor(() => eventsOf(orderId, type)[0], { what: `${type ?? 'an inventory event'} for ${orderId}` });
+  const reservationsOf = (orderId: string) =>
+    service.dataSource.query(`SELECT sku, quantity, status FROM reservations WHERE order_id = $1 ORDER BY sku`, [orderId]);
+  const consumed = async (handler: string, outcome: string) => {
+    const metric = metricsRegistry.getSingleMetric('messages_consumed_total');
+    const values = metric ? (await metric.get()).values : [];
+    return values.find((value) => value.labels.handler === handler && value.labels.outcome === outcome)?.value ?? 0;
+  };
+
+  /** Places and pays an order, and waits until its units are committed. */
+  async function placeAndCapture(orderId: string, items: { sku: string; quantity: number }[]) {
+    const placed = orderPlaced(orderId, items);
+    await service.publish('order.placed', placed);
+    await firstEvent(orderId, 'inventory.reserved');
+    await service.publish('order.captured', orderCaptured(orderId, placed.totalAmount));
+    await firstEvent(orderId, 'inventory.committed');
+    return placed;
+  }
+
+  beforeAll(async () => {
+    service = await bootInventory('reservations');
+    await api()
+      .post('/v1/products')
+      .set('Authorization', bearer.admin)
+      .send({ id: 'prod-lamp', sellerId: 'seller-1', title: 'Desk lamp', description: 'Brass' })
+      .expect(201);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('reserves every line of a placed order: available drops and inventory.reserved is published', async () => {
+    await setStock('LAMP-A', 10);
+    await setStock('LAMP-B', 5);
+    await service.publish('order.placed', orderPlaced('ord-1', [{ sku: 'LAMP-B', quantity: 1 }, { sku: 'LAMP-A', quantity: 2 }, { sku: 'LAMP-A', quantity: 1 }]));
+
+    const event = await firstEvent('ord-1');
+    expect(event).toMatchObject({ type: 'inventory.reserved', payload: { orderId: 'ord-1' } });
+    expect(await stockOf('LAMP-A')).toEqual({ sku: 'LAMP-A', productId: 'prod-lamp', onHand: 10, reserved: 3, available: 7 });
+    expect(await stockOf('LAMP-B')).toMatchObject({ onHand: 5, reserved: 1, available: 4 });
+    expect(await reservationsOf('ord-1')).toEqual([
+      { sku: 'LAMP-A', quantity: 3, status: 'active' },
+      { sku: 'LAMP-B', quantity: 1, status: 'active' },
+    ]);
+  });
+
+  it('refuses on-hand below what is reserved with 409 stock_below_reserved', async () => {
+    const response = await api().put('/v1/stock/LAMP-A').set('Authorization', bearer.admin).send({ productId: 'prod-lamp', onHand: 2 });
+    expect(response.status).toBe(409);
+    expect(response.body.error).toMatchObject({ code: 'stock_below_reserved', details: { sku: 'LAMP-A', reserved: 3 } });
+    expect(await stockOf('LAMP-A')).toMatchObject({ onHand: 10, reserved: 3 });
+  });
+
+  it('reserves nothing when one line is short, and publishes inventory.reservation_failed', async () => {
+    await service.publish('order.placed', orderPlaced('ord-2', [{ sku: 'LAMP-A', quantity: 1 }, { sku: 'LAMP-B', quantity: 5 }]));
+
+    const event = await firstEvent('ord-2');
+    expect(event.type).toBe('inventory.reservation_failed');
+    expect(event.payload.reason).toMatch(/^insufficient_stock: LAMP-B/);
+    expect(await stockOf('LAMP-A')).toMatchObject({ reserved: 3, available: 7 });
+    expect(await stockOf('LAMP-B')).toMatchObject({ reserved: 1, available: 4 });
+    expect(await reservationsOf('ord-2')).toEqual([]);
+  });
+
+  it('fails the reservation of an order with an unknown SKU', async () => {
+    await service.publish('order.placed', orderPlaced('ord-3', [{ sku: 'LAMP-A', quantity: 1 }, { sku: 'NO-SUCH-SKU', quantity: 1 }]));
+
+    const event = await firstEvent('ord-3');
+    expect(event).toMatchObject({ type: 'inventory.reservation_failed', payload: { reason: 'unknown_sku: NO-SUCH-SKU' } });
+    expect(await stockOf('LAMP-A')).toMatchObject({ reserved: 3 });
+    expect(await reservationsOf('ord-3')).toEqual([]);
+  });
+
+  it('commits the reservation on capture: on hand drops and reserved goes back', async () => {
+    await service.publish('order.captured', orderCaptured('ord-1', 4000));
+
+    await firstEvent('ord-1', 'inventory.committed');
+    expect(await stockOf('LAMP-A')).toEqual({ sku: 'LAMP-A', productId: 'prod-lamp', onHand: 7, reserved: 0, available: 7 });
+    expect(await stockOf('LAMP-B')).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    expect(await reservationsOf('ord-1')).toEqual([
+      { sku: 'LAMP-A', quantity: 3, status: 'committed' },
+      { sku: 'LAMP-B', quantity: 1, status: 'committed' },
+    ]);
+  });
+
+  it('releases the units held for a cancelled order', async () => {
+    await setStock('LAMP-C', 4);
+    await service.publish('order.placed', orderPlaced('ord-4', [{ sku: 'LAMP-C', quantity: 3 }]));
+    await firstEvent('ord-4', 'inventory.reserved');
+    expect(await stockOf('LAMP-C')).toMatchObject({ reserved: 3, available: 1 });
+
+    await service.publish('order.cancelled', { orderId: 'ord-4', reason: 'customer_cancelled' });
+    const released = await firstEvent('ord-4', 'inventory.released');
+    expect(released.payload).toEqual({ orderId: 'ord-4', items: [{ sku: 'LAMP-C', quantity: 3 }] });
+    expect(await stockOf('LAMP-C')).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
+    expect(await reservationsOf('ord-4')).toEqual([{ sku: 'LAMP-C', quantity: 3, status: 'released' }]);
+  });
+
+  it('reserves nothing for an order whose cancellation overtook it', async () => {
+    await setStock('LAMP-J', 3);
+    const cancelId = await service.publish('order.cancelled', { orderId: 'ord-8', reason: 'payment_failed' });
+    await waitFor(async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [cancelId])).length === 1, {
+      what: 'the cancellation to be handled',
+    });
+    const placedId = await service.publish('order.placed', orderPlaced('ord-8', [{ sku: 'LAMP-J', quantity: 2 }]));
+    await waitFor(async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [placedId])).length === 1, {
+      what: 'the late order to be handled',
+    });
+
+    expect(await stockOf('LAMP-J')).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+    expect(await reservationsOf('ord-8')).toEqual([]);
+    expect(eventsOf('ord-8')).toEqual([]);
+  });
+
+  it('commits a capture that arrived before its order once the order is reserved', async () => {
+    await setStock('LAMP-K', 3);
+    const placed = orderPlaced('ord-9', [{ sku: 'LAMP-K', quantity: 2 }]);
+    await service.publish('order.captured', orderCaptured('ord-9', placed.totalAmount));
+    await service.publish('order.placed', placed);
+
+    await firstEvent('ord-9', 'inventory.committed');
+    expect(await stockOf('LAMP-K')).toMatchObject({ onHand: 1, reserved: 0, available: 1 });
+    expect(await reservationsOf('ord-9')).toEqual([{ sku: 'LAMP-K', quantity: 2, status: 'committed' }]);
+  });
+
+  it('puts the refunded lines of an unshipped order back once, however often the refund arrives', async () => {
+    await setStock('LAMP-D', 10);
+    await setStock('LAMP-E', 10);
+    await placeAndCapture('ord-5', [{ sku: 'LAMP-D', quantity: 3 }, { sku: 'LAMP-E', quantity: 2 }]);
+    expect(await stockOf('LAMP-D')).toMatchObject({ onHand: 7, reserved: 0 });
+
+    const refund = refundSucceeded({ refundId: 'ref-5', orderId: 'ord-5', amount: 2000, shipped: false, items: [{ sku: 'LAMP-D', quantity: 2 }] });
+    const duplicatesBefore = await consumed('inventory.release-refunded-lines', 'duplicate');
+    const messageId = await service.publish('refund.succeeded', refund);
+    await service.publish('refund.succeeded', refund, messageId); // the broker redelivers the same message
+    await service.publish('refund.succeeded', refund); // the same refund again, as a new message
+
+    const released = await firstEvent('ord-5', 'inventory.released');
+    expect(released.payload).toEqual({ orderId: 'ord-5', refundId: 'ref-5', items: [{ sku: 'LAMP-D', quantity: 2 }] });
+    // both distinct messages have been through the handler, and the redelivery was recognised
+    await waitFor(
+      async () => {
+        const [{ n }] = await service.dataSource.query(`SELECT count(*)::int AS n FROM inbox WHERE handler = 'inventory.release-refunded-lines'`);
+        return n === 2 && (await consumed('inventory.release-refunded-lines', 'duplicate')) > duplicatesBefore;
+      },
+      { what: 'all three deliveries to be handled' },
+    );
+    expect(await stockOf('LAMP-D')).toEqual({ sku: 'LAMP-D', productId: 'prod-lamp', onHand: 9, reserved: 0, available: 9 });
+    expect(await stockOf('LAMP-E')).toMatchObject({ onHand: 8, reserved: 0 });
+    expect(eventsOf('ord-5', 'inventory.released')).toHaveLength(1);
+  });
+
+  it('puts every line back for a full refund without items, never more than the order held', async () => {
+    await setStock('LAMP-F', 5);
+    const placed = await placeAndCapture('ord-6', [{ sku: 'LAMP-F', quantity: 2 }]);
+    await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-6a', orderId: 'ord-6', amount: 1000, shipped: false, items: [{ sku: 'LAMP-F', quantity: 1 }] }));
+    await waitFor(() => eventsOf('ord-6', 'inventory.released').length === 1, { what: 'the first release' });
+    await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-6b', orderId: 'ord-6', amount: placed.totalAmount, shipped: false }));
+
+    const releases = await waitFor(() => eventsOf('ord-6', 'inventory.released').length === 2 && eventsOf('ord-6', 'inventory.released'), {
+      what: 'the second release',
+    });
+    expect(releases[1].payload).toEqual({ orderId: 'ord-6', refundId: 'ref-6b', items: [{ sku: 'LAMP-F', quantity: 1 }] });
+    expect(await stockOf('LAMP-F')).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
+  });
+
+  it('leaves stock alone when the refunded order had shipped', async () => {
+    await setStock('LAMP-G', 5);
+    await placeAndCapture('ord-7', [{ sku: 'LAMP-G', quantity: 1 }]);
+    const messageId = await service.publish(
+      'refund.succeeded',
+      refundSucceeded({ refundId: 'ref-7', orderId: 'ord-7', amount: 1000, shipped: true, items: [{ sku: 'LAMP-G', quantity: 1 }] }),
+    );
+
+    await waitFor(
+      async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [messageId])).length === 1,
+      { what: 'the shipped refund to be handled' },
+    );
+    expect(await stockOf('LAMP-G')).toMatchObject({ onHand: 4, reserved: 0 });
+    expect(eventsOf('ord-7', 'inventory.released')).toEqual([]);
+  });
+
+  it('lets only one of two orders placed at once for the last unit reserve it', async () => {
+    await setStock('LAMP-LAST', 1);
+    await Promise.all([
+      service.publish('order.placed', orderPlaced('ord-race-1', [{ sku: 'LAMP-LAST', quantity: 1 }])),
+      service.publish('order.placed', orderPlaced('ord-race-2', [{ sku: 'LAMP-LAST', quantity: 1 }])),
+    ]);
+
+    const outcomes = await Promise.all(['ord-race-1', 'ord-race-2'].map((orderId) => firstEvent(orderId)));
+    expect(outcomes.map((event) => event.type).sort()).toEqual(['inventory.reservation_failed', 'inventory.reserved']);
+    expect(await stockOf('LAMP-LAST')).toMatchObject({ onHand: 1, reserved: 1, available: 0 });
+  });
+
+  it('lets only one of two reservations in concurrent transactions take the last units', async () => {
+    await setStock('LAMP-H', 2);
+    await setStock('LAMP-I', 2);
+    // two transactions at once, locking the same rows from lines given in opposite orders
+    const reserve = (orderId: string, items: { sku: string; quantity: number }[]) =>
+      service.dataSource.transaction((manager) =>
+        reserveOrder({ messageId: `m-${orderId}`, type: 'order.placed', payload: orderPlaced(orderId, items), correlationId: orderId, attempt: 0 }, manager),
+      );
+    await Promise.all([
+      reserve('ord-tx-1', [{ sku: 'LAMP-H', quantity: 2 }, { sku: 'LAMP-I', quantity: 1 }]),
+      reserve('ord-tx-2', [{ sku: 'LAMP-I', quantity: 1 }, { sku: 'LAMP-H', quantity: 1 }]),
+    ]);
+
+    const orders = await service.dataSource.query(
+      `SELECT order_id, status FROM inventory_orders WHERE order_id IN ('ord-tx-1', 'ord-tx-2') ORDER BY order_id`,
+    );
+    expect(orders.map((o: { status: string }) => o.status).sort()).toEqual(['reservation_failed', 'reserved']);
+    const winner = orders.find((o: { status: string }) => o.status === 'reserved').order_id;
+    const expected = winner === 'ord-tx-1' ? { h: 2, i: 1 } : { h: 1, i: 1 };
+    expect(await stockOf('LAMP-H')).toMatchObject({ onHand: 2, reserved: expected.h });
+    expect(await stockOf('LAMP-I')).toMatchObject({ onHand: 2, reserved: expected.i });
+  });
+});

@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { platformImports } from '@ebb/service';
+import type { OrderEnv } from './config';
+import { OrderQueryServer } from './grpc/order-query.server';
+import { ORDER_ENV } from './order-env.token';
+import { Orders1764100000000 } from './migrations/orders.migration';
+import { OrderEventsHandler } from './orders/order-events.handler';
+import { orderEntities } from './orders/order.entity';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersService } from './orders/orders.service';
+
+/** order-service's own schema, after the libraries' tables. */
+export const orderMigrations = [Orders1764100000000];
+
+@Module({})
+export class AppModule {
+  static forRoot(env: OrderEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: platformImports(env, { entities: orderEntities, migrations: orderMigrations }),
+      controllers: [OrdersController],
+      providers: [{ provide: ORDER_ENV, useValue: env }, OrdersService, OrderEventsHandler, OrderQueryServer],
+    };
+  }
+}

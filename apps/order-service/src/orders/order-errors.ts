@@ -1,0 +1,18 @@
+import { defineErrors } from '@ebb/http';
+
+/** order-service's refusals (the shared ones, like validation_error, come from @ebb/http). */
+export enum OrderErrorCode {
+  NotFound = 'order_not_found',
+  NotShippable = 'order_not_shippable',
+  NotDeliverable = 'order_not_deliverable',
+  /** a customer acting for another customer */
+  Forbidden = 'forbidden',
+}
+
+// naming the enum makes the map exhaustive: a new code without a status does not compile
+export const orderError = defineErrors<OrderErrorCode>({
+  [OrderErrorCode.NotFound]: 404,
+  [OrderErrorCode.NotShippable]: 409,
+  [OrderErrorCode.NotDeliverable]: 409,
+  [OrderErrorCode.Forbidden]: 403,
+});

@@ -1,0 +1,136 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import type { PaymentFailed, PaymentSucceeded, RefundSnapshot } from '@ebb/contracts';
+import { sumMinor } from '@ebb/contracts';
+import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
+import { LOGGER } from '@ebb/observability';
+import { orderMachine } from './order-state';
+import { OrdersService } from './orders.service';
+
+/** Inbox keys of the handlers: stable across releases, or a redelivered message would count again. */
+export const OrderHandlers = {
+  capturePayment: 'orders.capture-payment',
+  notePaymentFailure: 'orders.note-payment-failure',
+  cancelUnreserved: 'orders.cancel-unreserved',
+  applyRefund: 'orders.apply-refund',
+} as const;
+
+/**
+ * What other services' events do to an order. Each handler runs in the consumer's inbox transaction
+ * and touches only its `manager`; an event about an unknown order throws, so it is retried, then parked.
+ */
+@Injectable()
+export class OrderEventsHandler implements OnModuleInit {
+  constructor(
+    private readonly consumer: MessageConsumer,
+    private readonly orders: OrdersService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    this.consumer
+      .handle<PaymentSucceeded>(OrderHandlers.capturePayment, 'payment.succeeded', (message, manager) => this.capturePayment(message, manager))
+      .handle<PaymentFailed>(OrderHandlers.notePaymentFailure, 'payment.failed', async (message) => this.notePaymentFailure(message))
+      .handle<{ orderId: string; reason: string }>(OrderHandlers.cancelUnreserved, 'inventory.reservation_failed', (message, manager) =>
+        this.cancelUnreserved(message, manager),
+      )
+      .handle<RefundSnapshot>(OrderHandlers.applyRefund, 'refund.succeeded', (message, manager) => this.applyRefund(message, manager));
+  }
+
+  private async lockOrThrow(manager: EntityManager, orderId: string, type: string) {
+    const order = await this.orders.lock(manager, orderId);
+    // possibly a message from before this order committed, or from another installation: retry, then park
+    if (!order) throw new Error(`${type} for unknown order ${orderId}`);
+    return order;
+  }
+
+  /** payment.succeeded → the capture is recorded once; a second payment is logged for someone to refund. */
+  async capturePayment({ payload, type }: IncomingMessage<PaymentSucceeded>, manager: EntityManager) {
+    const order = await this.lockOrThrow(manager, payload.orderId, type);
+    const log = { orderId: order.id, paymentId: payload.paymentId, amount: payload.amount };
+    if (order.paymentStatus !== 'pending') {
+      if (order.paymentId === payload.paymentId) this.logger.info(log, 'payment already captured; nothing to do');
+      else this.logger.warn({ ...log, capturedPaymentId: order.paymentId }, 'a second payment succeeded for a captured order; it needs a refund');
+      return;
+    }
+    if (payload.currency !== order.currency) {
+      throw new Error(`payment ${payload.paymentId} is in ${payload.currency}, order ${order.id} in ${order.currency}`);
+    }
+    if (payload.amount !== order.totalAmount) {
+      this.logger.warn({ ...log, totalAmount: order.totalAmount }, 'captured amount differs from the order total');
+    }
+    const action = order.status === 'cancelled' ? 'capture_after_cancel' : 'capture';
+    if (action === 'capture_after_cancel') this.logger.error(log, 'payment captured for a cancelled order; it needs a refund');
+    await this.orders.transition(manager, order, action, { capturedAmount: payload.amount, paymentId: payload.paymentId }, {
+      type: 'order.captured',
+      payload: {
+        orderId: order.id,
+        customerId: order.customerId,
+        email: order.email,
+        paymentId: payload.paymentId,
+        amount: payload.amount,
+        currency: order.currency,
+      },
+    });
+  }
+
+  /** payment.failed → the order stays pending: the customer may pay again. */
+  notePaymentFailure({ payload }: IncomingMessage<PaymentFailed>) {
+    this.logger.info({ orderId: payload.orderId, paymentId: payload.paymentId, reason: payload.reason }, 'payment failed; order still awaits payment');
+  }
+
+  /** inventory.reservation_failed → an order still awaiting payment is cancelled. */
+  async cancelUnreserved({ payload, type }: IncomingMessage<{ orderId: string; reason: string }>, manager: EntityManager) {
+    const order = await this.lockOrThrow(manager, payload.orderId, type);
+    if (!orderMachine.can(order, 'cancel')) {
+      this.logger.warn({ orderId: order.id, status: order.status, paymentStatus: order.paymentStatus, reason: payload.reason },
+        'stock could not be reserved for an order past payment; left as it is');
+      return;
+    }
+    await this.orders.transition(manager, order, 'cancel', {}, {
+      type: 'order.cancelled',
+      payload: { orderId: order.id, reason: `stock not reserved: ${payload.reason}` },
+    });
+  }
+
+  /**
+   * refund.succeeded → refundedAmount grows once per refund id (the applied-refunds table), never
+   * above what was captured (checked here, and by the database's CHECK as the last word).
+   */
+  async applyRefund({ payload, type, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
+    const order = await this.lockOrThrow(manager, payload.orderId, type);
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO order_applied_refunds (refund_id, order_id, amount, message_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (refund_id) DO NOTHING RETURNING 1`,
+      [payload.refundId, order.id, String(payload.amount), messageId],
+    );
+    const log = { orderId: order.id, refundId: payload.refundId, amount: payload.amount };
+    if (inserted.length === 0) {
+      this.logger.info(log, 'refund already applied; nothing to do');
+      return;
+    }
+    if (payload.currency !== order.currency) {
+      throw new Error(`refund ${payload.refundId} is in ${payload.currency}, order ${order.id} in ${order.currency}`);
+    }
+    if (payload.amount === 0) {
+      this.logger.warn(log, 'a refund of nothing succeeded; recorded, order unchanged');
+      return;
+    }
+    const refundedAmount = sumMinor([order.refundedAmount, payload.amount]);
+    if (refundedAmount > order.capturedAmount) {
+      throw new Error(`refund ${payload.refundId} would take order ${order.id} to ${refundedAmount}, above the ${order.capturedAmount} captured`);
+    }
+    const action = refundedAmount === order.capturedAmount ? 'refund_fully' : 'refund_partially';
+    await this.orders.transition(manager, order, action, { refundedAmount }, {
+      type: 'order.refunded',
+      payload: {
+        orderId: order.id,
+        refundId: payload.refundId,
+        amount: payload.amount,
+        refundedAmount,
+        paymentStatus: action === 'refund_fully' ? 'refunded' : 'partially_refunded',
+      },
+    });
+  }
+}

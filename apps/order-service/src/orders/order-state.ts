@@ -1,0 +1,44 @@
+import { StateMachine } from '../state-machine/state-machine';
+
+export const ORDER_STATUSES = ['pending_payment', 'open', 'completed', 'cancelled'] as const;
+export const PAYMENT_STATUSES = ['pending', 'captured', 'partially_refunded', 'refunded'] as const;
+export const FULFILLMENT_STATUSES = ['unfulfilled', 'shipped', 'delivered', 'returned'] as const;
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+export type FulfillmentStatus = (typeof FULFILLMENT_STATUSES)[number];
+
+/** The three statuses of api-v1's order, moved together by one machine. */
+export type OrderState = {
+  status: OrderStatus;
+  paymentStatus: PaymentStatus;
+  fulfillmentStatus: FulfillmentStatus;
+};
+
+export type OrderAction = 'capture' | 'capture_after_cancel' | 'cancel' | 'ship' | 'deliver' | 'refund_partially' | 'refund_fully';
+
+/** Money still held: the order may ship and take refunds. */
+const HOLDS_MONEY: PaymentStatus[] = ['captured', 'partially_refunded'];
+
+/**
+ * The order lifecycle. Refunds move only the payment status, so a delivered order can still take
+ * the refund of a returned parcel; only a captured (not fully refunded) open order ships.
+ */
+export const orderMachine = new StateMachine<OrderState, OrderAction>(
+  'order',
+  { status: ORDER_STATUSES, paymentStatus: PAYMENT_STATUSES, fulfillmentStatus: FULFILLMENT_STATUSES },
+  { status: 'pending_payment', paymentStatus: 'pending', fulfillmentStatus: 'unfulfilled' },
+  {
+    capture: { from: { status: ['pending_payment'], paymentStatus: ['pending'] }, to: { status: 'open', paymentStatus: 'captured' } },
+    // the provider took the money of an order already cancelled: record it so it can be refunded
+    capture_after_cancel: { from: { status: ['cancelled'], paymentStatus: ['pending'] }, to: { paymentStatus: 'captured' } },
+    cancel: { from: { status: ['pending_payment'], paymentStatus: ['pending'] }, to: { status: 'cancelled' } },
+    ship: {
+      from: { status: ['open'], paymentStatus: HOLDS_MONEY, fulfillmentStatus: ['unfulfilled'] },
+      to: { fulfillmentStatus: 'shipped' },
+    },
+    deliver: { from: { status: ['open'], fulfillmentStatus: ['shipped'] }, to: { status: 'completed', fulfillmentStatus: 'delivered' } },
+    refund_partially: { from: { paymentStatus: HOLDS_MONEY }, to: { paymentStatus: 'partially_refunded' } },
+    refund_fully: { from: { paymentStatus: HOLDS_MONEY }, to: { paymentStatus: 'refunded' } },
+  },
+);

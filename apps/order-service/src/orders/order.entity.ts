@@ -1,0 +1,47 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { minorUnitsTransformer } from '@ebb/persistence';
+import type { FulfillmentStatus, OrderStatus, PaymentStatus } from './order-state';
+
+const money = { type: 'bigint' as const, transformer: minorUnitsTransformer };
+
+@Entity('orders')
+export class Order {
+  @PrimaryColumn('text') id: string;
+  @Column('text', { name: 'customer_id' }) customerId: string;
+  @Column('text') email: string;
+  @Column('text', { name: 'seller_id' }) sellerId: string;
+  @Column('char', { length: 3 }) currency: string;
+  @Column({ ...money, name: 'shipping_amount' }) shippingAmount: number;
+  @Column({ ...money, name: 'total_amount' }) totalAmount: number;
+  @Column({ ...money, name: 'captured_amount' }) capturedAmount: number;
+  @Column({ ...money, name: 'refunded_amount' }) refundedAmount: number;
+  @Column('text') status: OrderStatus;
+  @Column('text', { name: 'payment_status' }) paymentStatus: PaymentStatus;
+  @Column('text', { name: 'fulfillment_status' }) fulfillmentStatus: FulfillmentStatus;
+  @Column('text', { name: 'payment_id', nullable: true }) paymentId: string | null;
+  @Column('timestamptz', { name: 'promised_ship_by', nullable: true }) promisedShipBy: Date | null;
+  @Column('text', { nullable: true }) carrier: string | null;
+  @Column('text', { name: 'tracking_number', nullable: true }) trackingNumber: string | null;
+  @Column('timestamptz', { name: 'shipped_at', nullable: true }) shippedAt: Date | null;
+  @Column('timestamptz', { name: 'delivered_at', nullable: true }) deliveredAt: Date | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+@Entity('order_lines')
+export class OrderLine {
+  @PrimaryColumn('text', { name: 'order_id' }) orderId: string;
+  @PrimaryColumn('int', { name: 'line_no' }) lineNo: number;
+  @Column('text', { name: 'product_id' }) productId: string;
+  @Column('text') sku: string;
+  @Column('int') quantity: number;
+  @Column({ ...money, name: 'unit_amount' }) unitAmount: number;
+}
+
+/** An order with its lines, as every reader needs it. */
+export interface OrderWithLines {
+  order: Order;
+  lines: OrderLine[];
+}
+
+export const orderEntities = [Order, OrderLine];

@@ -1,0 +1,56 @@
+import type { OrderMessage } from '@ebb/contracts';
+import type { OrderWithLines } from './order.entity';
+
+/** An order as api-v1 answers it (`GET /v1/orders/:id`), plus `promisedShipBy` and `paymentId` when known. */
+export function toOrderResponse({ order, lines }: OrderWithLines) {
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    email: order.email,
+    sellerId: order.sellerId,
+    currency: order.currency,
+    items: lines.map((line) => ({ productId: line.productId, sku: line.sku, quantity: line.quantity, unitAmount: line.unitAmount })),
+    shippingAmount: order.shippingAmount,
+    totalAmount: order.totalAmount,
+    capturedAmount: order.capturedAmount,
+    refundedAmount: order.refundedAmount,
+    status: order.status,
+    paymentStatus: order.paymentStatus,
+    fulfillmentStatus: order.fulfillmentStatus,
+    ...(order.shippedAt && {
+      shipment: {
+        carrier: order.carrier,
+        trackingNumber: order.trackingNumber,
+        shippedAt: order.shippedAt.toISOString(),
+        ...(order.deliveredAt && { deliveredAt: order.deliveredAt.toISOString() }),
+      },
+    }),
+    ...(order.promisedShipBy && { promisedShipBy: order.promisedShipBy.toISOString() }),
+    ...(order.paymentId && { paymentId: order.paymentId }),
+    createdAt: order.createdAt.toISOString(),
+  };
+}
+export type OrderResponse = ReturnType<typeof toOrderResponse>;
+
+/** An order as OrderQuery.GetOrder answers it: absent times and payment id are empty strings. */
+export function toOrderMessage({ order, lines }: OrderWithLines): OrderMessage {
+  return {
+    id: order.id,
+    customerId: order.customerId,
+    email: order.email,
+    sellerId: order.sellerId,
+    currency: order.currency,
+    items: lines.map((line) => ({ productId: line.productId, sku: line.sku, quantity: line.quantity, unitAmount: line.unitAmount })),
+    shippingAmount: order.shippingAmount,
+    totalAmount: order.totalAmount,
+    capturedAmount: order.capturedAmount,
+    refundedAmount: order.refundedAmount,
+    status: order.status,
+    paymentStatus: order.paymentStatus,
+    fulfillmentStatus: order.fulfillmentStatus,
+    paymentId: order.paymentId ?? '',
+    createdAt: order.createdAt.toISOString(),
+    shippedAt: order.shippedAt?.toISOString() ?? '',
+    deliveredAt: order.deliveredAt?.toISOString() ?? '',
+  };
+}

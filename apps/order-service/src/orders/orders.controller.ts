@@ -1,0 +1,52 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import {
+  type CreateOrderInput,
+  type ListOrdersQuery,
+  type ShipmentInput,
+  createOrderSchema,
+  listOrdersQuery,
+  orderIdParams,
+  shipmentSchema,
+} from './order.schemas';
+import { toOrderResponse } from './order.view';
+import { OrdersService } from './orders.service';
+
+/** `/v1/orders` of api-v1: customers place and read their own orders; support, admin and services all. */
+@Controller('v1/orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles('customer', 'support', 'admin', 'service')
+  async create(@ZodBody(createOrderSchema) body: CreateOrderInput, @CurrentPrincipal() principal: Principal) {
+    return toOrderResponse(await this.orders.create(body, principal));
+  }
+
+  @Get()
+  @Roles('customer', 'support', 'admin', 'service')
+  async list(@ZodQuery(listOrdersQuery) query: ListOrdersQuery, @CurrentPrincipal() principal: Principal) {
+    return { items: (await this.orders.list(query, principal)).map(toOrderResponse) };
+  }
+
+  @Get(':id')
+  @Roles('customer', 'support', 'admin', 'service')
+  async find(@ZodParams(orderIdParams) { id }: { id: string }, @CurrentPrincipal() principal: Principal) {
+    return toOrderResponse(await this.orders.find(id, principal));
+  }
+
+  @Post(':id/shipments')
+  @HttpCode(201)
+  @Roles('support', 'admin', 'service')
+  async ship(@ZodParams(orderIdParams) { id }: { id: string }, @ZodBody(shipmentSchema) body: ShipmentInput) {
+    return toOrderResponse(await this.orders.ship(id, body));
+  }
+
+  @Post(':id/delivery')
+  @HttpCode(200)
+  @Roles('support', 'admin', 'service')
+  async deliver(@ZodParams(orderIdParams) { id }: { id: string }) {
+    return toOrderResponse(await this.orders.deliver(id));
+  }
+}

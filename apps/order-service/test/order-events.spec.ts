@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { Client } from 'pg';
+import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import { sleep, waitFor } from '@ebb/testing';
+import { type OrderService, bootOrderService, orderBody, tokens } from './order-service.harness';
+
+describe('order-service consuming the events of payment, inventory and refund', () => {
+  let svc: OrderService;
+
+  beforeAll(async () => {
+    svc = await bootOrderService('events');
+  });
+
+  afterAll(async () => {
+    await svc?.close();
+  });
+
+  const place = async (customerId: string) => {
+    const { status, body } = await svc.api('/v1/orders', { token: tokens.service, body: orderBody(customerId) });
+    expect(status).toBe(201);
+    return body as { id: string; totalAmount: number };
+  };
+  const read = async (orderId: string) => (await svc.api(`/v1/orders/${orderId}`, { token: tokens.support })).body;
+  const seenFor = (type: string, orderId: string) => svc.seen.filter((event) => event.type === type && event.payload.orderId === orderId);
+  // the relay deletes outbox rows once published, so what was emitted is counted on the test's own queue
+  const emitted = async (type: string, orderId: string) => {
+    await sleep(500);
+    return seenFor(type, orderId).length;
+  };
+  const handled = async (handler: string, messageId: string) => {
+    const rows = await svc.dataSource.query(`SELECT 1 FROM inbox WHERE handler = $1 AND message_id = $2`, [handler, messageId]);
+    return rows.length === 1;
+  };
+
+  const paymentSucceeded = (orderId: string, amount: number, paymentId = `pay_${orderId}`) => ({
+    paymentId,
+    orderId,
+    provider: 'stripe',
+    providerPaymentId: `pi_${orderId}`,
+    amount,
+    currency: 'USD',
+  });
+  const refundSucceeded = (orderId: string, refundId: string, amount: number) => ({
+    refundId,
+    orderId,
+    customerId: 'cus_x',
+    email: 'cus_x@example.com',
+    status: 'succeeded',
+    amount,
+    currency: 'USD',
+    reason: 'requested_by_customer',
+    initiator: 'customer',
+    shipped: false,
+  });
+
+  /** An order whose payment was captured, as payment-service's event leaves it. */
+  const captured = async (customerId: string) => {
+    const order = await place(customerId);
+    await svc.publish('payment.succeeded', paymentSucceeded(order.id, order.totalAmount));
+    await waitFor(async () => (await read(order.id)).paymentStatus === 'captured', { what: 'the capture' });
+    return order;
+  };
+
+  it('records the capture on payment.succeeded: open, captured, and order.captured published', async () => {
+    const order = await place('cus_anna');
+    await svc.publish('payment.succeeded', paymentSucceeded(order.id, 3999));
+    const [event] = await waitFor(() => seenFor('order.captured', order.id).length === 1 && seenFor('order.captured', order.id), {
+      what: 'order.captured on the test queue',
+    });
+    expect(event.payload).toEqual({
+      orderId: order.id,
+      customerId: 'cus_anna',
+      email: 'cus_anna@example.com',
+      paymentId: `pay_${order.id}`,
+      amount: 3999,
+      currency: 'USD',
+    });
+    expect(await read(order.id)).toMatchObject({ status: 'open', paymentStatus: 'captured', capturedAmount: 3999, paymentId: `pay_${order.id}` });
+  });
+
+  it('applies a redelivered payment.succeeded once, whether it comes under the same or a new message id', async () => {
+    const order = await place('cus_ben');
+    const messageId = randomUUID();
+    await svc.publish('payment.succeeded', paymentSucceeded(order.id, 3999), messageId);
+    await svc.publish('payment.succeeded', paymentSucceeded(order.id, 3999), messageId);
+    const republished = await svc.publish('payment.succeeded', paymentSucceeded(order.id, 3999));
+    // a second, different payment for the same order is logged, never added
+    const second = await svc.publish('payment.succeeded', paymentSucceeded(order.id, 3999, 'pay_other'));
+    await waitFor(async () => (await handled('orders.capture-payment', republished)) && (await handled('orders.capture-payment', second)), {
+      what: 'every copy to be handled',
+    });
+    expect(await emitted('order.captured', order.id)).toBe(1);
+    expect(await read(order.id)).toMatchObject({ capturedAmount: 3999, paymentId: `pay_${order.id}`, paymentStatus: 'captured' });
+  });
+
+  it('leaves an order awaiting payment when the payment failed', async () => {
+    const order = await place('cus_cleo');
+    const messageId = await svc.publish('payment.failed', { paymentId: 'pay_f', orderId: order.id, provider: 'stripe', reason: 'card_declined' });
+    await waitFor(() => handled('orders.note-payment-failure', messageId), { what: 'payment.failed to be handled' });
+    expect(await read(order.id)).toMatchObject({ status: 'pending_payment', paymentStatus: 'pending' });
+    expect(await emitted('order.cancelled', order.id)).toBe(0);
+  });
+
+  it('cancels an order still awaiting payment when its stock cannot be reserved, with order.cancelled', async () => {
+    const order = await place('cus_dora');
+    await svc.publish('inventory.reservation_failed', { orderId: order.id, reason: 'sku TEA-GREEN short by 1' });
+    const [event] = await waitFor(() => seenFor('order.cancelled', order.id).length === 1 && seenFor('order.cancelled', order.id), {
+      what: 'order.cancelled',
+    });
+    expect(event.payload.reason).toContain('TEA-GREEN');
+    expect(await read(order.id)).toMatchObject({ status: 'cancelled', paymentStatus: 'pending' });
+  });
+
+  it('does not cancel an order already paid when a late reservation failure arrives', async () => {
+    const order = await captured('cus_emil');
+    const messageId = await svc.publish('inventory.reservation_failed', { orderId: order.id, reason: 'late' });
+    await waitFor(() => handled('orders.cancel-unreserved', messageId), { what: 'the reservation failure to be handled' });
+    expect(await read(order.id)).toMatchObject({ status: 'open', paymentStatus: 'captured' });
+    expect(await emitted('order.cancelled', order.id)).toBe(0);
+  });
+
+  it('ships a captured order (201, order.shipped), then records its delivery (200, order.delivered), each move in the history', async () => {
+    const order = await captured('cus_fay');
+    const ship = await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'dhl', trackingNumber: 'JD0001' } });
+    expect(ship.status).toBe(201);
+    expect(ship.body).toMatchObject({
+      fulfillmentStatus: 'shipped',
+      status: 'open',
+      shipment: { carrier: 'dhl', trackingNumber: 'JD0001', shippedAt: expect.any(String) },
+    });
+    expect(ship.body.shipment.deliveredAt).toBeUndefined();
+    const again = await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'dhl', trackingNumber: 'JD0002' } });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('order_not_shippable');
+
+    const deliver = await svc.api(`/v1/orders/${order.id}/delivery`, { token: tokens.service, method: 'POST' });
+    expect(deliver.status).toBe(200);
+    expect(deliver.body).toMatchObject({ status: 'completed', fulfillmentStatus: 'delivered', shipment: { trackingNumber: 'JD0001', deliveredAt: expect.any(String) } });
+    await waitFor(() => seenFor('order.shipped', order.id).length === 1 && seenFor('order.delivered', order.id).length === 1, {
+      what: 'order.shipped and order.delivered',
+    });
+    const history = await svc.dataSource.query(`SELECT action, status, fulfillment_status FROM order_history WHERE order_id = $1 ORDER BY id`, [order.id]);
+    expect(history).toEqual([
+      { action: 'place', status: 'pending_payment', fulfillment_status: 'unfulfilled' },
+      { action: 'capture', status: 'open', fulfillment_status: 'unfulfilled' },
+      { action: 'ship', status: 'open', fulfillment_status: 'shipped' },
+      { action: 'deliver', status: 'completed', fulfillment_status: 'delivered' },
+    ]);
+    expect(seenFor('order.shipped', order.id)[0].payload).toEqual({
+      orderId: order.id,
+      carrier: 'dhl',
+      trackingNumber: 'JD0001',
+      shippedAt: ship.body.shipment.shippedAt,
+    });
+  });
+
+  it('counts a refund once even when it arrives twice under different message ids, leaving the order partially refunded', async () => {
+    const order = await captured('cus_gus');
+    const first = await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_1', 1000));
+    const second = await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_1', 1000));
+    await waitFor(async () => (await handled('orders.apply-refund', first)) && (await handled('orders.apply-refund', second)), {
+      what: 'both copies to be handled',
+    });
+    expect(await read(order.id)).toMatchObject({ refundedAmount: 1000, capturedAmount: 3999, paymentStatus: 'partially_refunded', status: 'open' });
+    const [event] = await waitFor(() => seenFor('order.refunded', order.id).length === 1 && seenFor('order.refunded', order.id), {
+      what: 'order.refunded',
+    });
+    expect(event.payload).toEqual({ orderId: order.id, refundId: 'ref_1', amount: 1000, refundedAmount: 1000, paymentStatus: 'partially_refunded' });
+    expect(await emitted('order.refunded', order.id)).toBe(1);
+  });
+
+  it('marks the order refunded once its refunds reach the captured amount, and will not ship it', async () => {
+    const order = await captured('cus_hana');
+    await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_a', 999));
+    await waitFor(async () => (await read(order.id)).paymentStatus === 'partially_refunded', { what: 'the first refund' });
+    await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_b', 3000));
+    await waitFor(async () => (await read(order.id)).paymentStatus === 'refunded', { what: 'the second refund' });
+    expect(await read(order.id)).toMatchObject({ refundedAmount: 3999, capturedAmount: 3999 });
+    const events = await waitFor(() => seenFor('order.refunded', order.id).length === 2 && seenFor('order.refunded', order.id), {
+      what: 'two order.refunded',
+    });
+    expect(events.map((event) => [event.payload.refundedAmount, event.payload.paymentStatus]).sort()).toEqual([
+      [3999, 'refunded'],
+      [999, 'partially_refunded'],
+    ]);
+    const ship = await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'dhl', trackingNumber: 'JD0003' } });
+    expect(ship.status).toBe(409);
+  });
+
+  it('parks a refund that would take the order above what was captured, and changes nothing', async () => {
+    const order = await captured('cus_ida');
+    await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_too_much', 4000));
+    const parked = await waitFor(
+      async () => {
+        const { body } = await svc.api('/v1/admin/dead-letters', { token: tokens.admin });
+        return body.items.find((item: any) => JSON.parse(item.content).refundId === 'ref_too_much');
+      },
+      { what: 'the refund to be parked' },
+    );
+    expect(parked).toMatchObject({ handler: 'orders.apply-refund', type: 'refund.succeeded' });
+    expect(await read(order.id)).toMatchObject({ refundedAmount: 0, paymentStatus: 'captured' });
+    const applied = await svc.dataSource.query(`SELECT 1 FROM order_applied_refunds WHERE refund_id = 'ref_too_much'`);
+    expect(applied).toEqual([]);
+  });
+
+  it('has the database refuse a refunded amount above the captured amount, whatever the code does', async () => {
+    const order = await captured('cus_jan');
+    // a client of its own: the app's data source would log the refused statement as an error
+    const client = new Client({ connectionString: svc.databaseUrl });
+    await client.connect();
+    try {
+      await expect(client.query(`UPDATE orders SET refunded_amount = captured_amount + 1 WHERE id = $1`, [order.id])).rejects.toThrow(
+        /orders_refunded_within_captured/,
+      );
+    } finally {
+      await client.end();
+    }
+    expect(await read(order.id)).toMatchObject({ refundedAmount: 0, capturedAmount: 3999 });
+  });
+
+  it('answers GetOrder over gRPC with the payment id and shipping time once they are known', async () => {
+    const order = await captured('cus_kim');
+    await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'ups', trackingNumber: '1Z1' } });
+    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS)) as any;
+    const client = new loaded.ebb.order.v1.OrderQuery(`127.0.0.1:${svc.grpcPort}`, grpc.credentials.createInsecure());
+    try {
+      const message: any = await new Promise((resolve, reject) => client.GetOrder({ orderId: order.id }, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))));
+      expect(message).toMatchObject({ paymentId: `pay_${order.id}`, capturedAmount: 3999, status: 'open', fulfillmentStatus: 'shipped', deliveredAt: '' });
+      expect(Date.parse(message.shippedAt)).not.toBeNaN();
+    } finally {
+      client.close();
+    }
+  });
+});

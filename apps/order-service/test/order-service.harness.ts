@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@ebb/config';
+import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
+import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix } from '@ebb/testing';
+import { AppModule } from '../src/app.module';
+import { orderEnvSchema } from '../src/config';
+import { OrderQueryServer } from '../src/grpc/order-query.server';
+
+const RETRY_DELAYS_MS = [100, 200];
+
+export interface SeenEvent {
+  type: string;
+  messageId: string;
+  payload: any;
+}
+
+/** order-service booted on a fresh database and an exchange of its own, with a queue that sees every `order.*` it emits. */
+export interface OrderService {
+  testApp: TestApp;
+  dataSource: DataSource;
+  databaseUrl: string;
+  grpcPort: number;
+  seen: SeenEvent[];
+  api(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  /** Publishes an event on the test exchange as another service would. */
+  publish(type: string, payload: unknown, messageId?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const tokens = {
+  support: tokenFor('support', 'agent-1'),
+  admin: tokenFor('admin', 'ops-1'),
+  service: tokenFor('service', 'payments'),
+  customer: (sub: string) => tokenFor('customer', sub),
+};
+
+export async function bootOrderService(label: string): Promise<OrderService> {
+  const suffix = uniqueSuffix();
+  const service = `orders-test-${label}-${suffix}`;
+  const exchange = `ebb.test.orders-${label}.${suffix}`;
+  const watchQueue = `${service}.watch`;
+  const database: TestDatabase = await freshDatabase(`orders_${label}`);
+  const env = {
+    ...loadConfig(orderEnvSchema, {
+      DATABASE_URL: database.url,
+      EBB_EXCHANGE: exchange,
+      NODE_ENV: 'test',
+      ORDER_GRPC_HOST: '127.0.0.1',
+      ORDER_GRPC_PORT: '0',
+      MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
+      MESSAGE_MAX_RETRIES: String(RETRY_DELAYS_MS.length),
+      OUTBOX_POLL_MS: '200',
+    }),
+    SERVICE_NAME: service,
+  };
+  const testApp = await bootTestApp({ module: AppModule.forRoot(env) });
+
+  // a queue of the test's own, bound before anything is published, sees every order event
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  await assertEventExchange(channel, exchange);
+  await channel.assertQueue(watchQueue, { durable: false, exclusive: true });
+  await channel.bindQueue(watchQueue, exchange, 'order.#');
+  const seen: SeenEvent[] = [];
+  await channel.consume(watchQueue, (message) => {
+    if (!message) return;
+    seen.push({ type: message.properties.type, messageId: message.properties.messageId, payload: JSON.parse(message.content.toString('utf8')) });
+    channel.ack(message);
+  });
+
+  const broker = new AmqpBroker({ url: TEST_AMQP_URL, exchange, connectionName: `ebb-${service}-publisher` });
+  await broker.waitForConnect();
+
+  return {
+    testApp,
+    dataSource: testApp.app.get(DataSource),
+    databaseUrl: database.url,
+    grpcPort: testApp.app.get(OrderQueryServer).port,
+    seen,
+    async api(path, init = {}) {
+      const response = await fetch(`${testApp.url}${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          ...(init.token && { Authorization: `Bearer ${init.token}` }),
+          ...(init.body !== undefined && { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async publish(type, payload, messageId = randomUUID()) {
+      await broker.publish(type, Buffer.from(JSON.stringify(payload)), {
+        messageId,
+        type,
+        correlationId: `test-${messageId}`,
+        occurredAt: new Date().toISOString(),
+      });
+      return messageId;
+    },
+    async close() {
+      await testApp.close();
+      await broker.close();
+      for (const queue of [watchQueue, `${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
+        await channel.deleteQueue(queue).catch(() => undefined);
+      }
+      await channel.deleteExchange(exchange).catch(() => undefined);
+      await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await database.drop();
+    },
+  };
+}
+
+/** A valid order body for `customerId`: 2 × 1250 + 1 × 999 + 500 shipping = 3999. */
+export function orderBody(customerId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    customerId,
+    email: `${customerId}@example.com`,
+    currency: 'USD',
+    items: [
+      { productId: 'prod_mug', sku: 'MUG-BLUE', quantity: 2, unitAmount: 1250 },
+      { productId: 'prod_tea', sku: 'TEA-GREEN', quantity: 1, unitAmount: 999 },
+    ],
+    shippingAmount: 500,
+    ...overrides,
+  };
+}
+
+/** Rows in a table: how "nothing was written" is proved. */
+export async function countRows(dataSource: DataSource, table: 'orders' | 'order_lines' | 'order_history' | 'outbox' | 'order_applied_refunds'): Promise<number> {
+  const [row] = await dataSource.query(`SELECT count(*)::int AS n FROM ${table}`);
+  return row.n;
+}
