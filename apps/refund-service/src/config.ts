@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { positiveInt, serviceEnvSchema } from '@ebb/config';
+import { DEFAULT_PORTS } from '@ebb/contracts';
+
+/** refund-service's own settings, beside those every service has. */
+const refundSettings = z.object({
+  ORDER_GRPC_URL: z.string().min(1).default(`127.0.0.1:${DEFAULT_PORTS.orderGrpc}`),
+  /** a GetOrder call that takes longer is answered 503 order_service_unavailable */
+  ORDER_GRPC_DEADLINE_MS: positiveInt.default(2000),
+  /** above this (minor units) one refund always needs a person */
+  REFUND_MAX_AUTO_AMOUNT: positiveInt.default(500000),
+  /** pending refunds are approved automatically after this many hours (not enforced yet) */
+  REFUND_AUTO_APPROVE_HOURS: positiveInt.default(2),
+});
+
+export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund).and(refundSettings);
+
+export type RefundEnv = z.output<typeof refundEnvSchema>;
+
+/** Injection token of the parsed environment. */
+export const REFUND_ENV = Symbol('refunds:env');

@@ -1,0 +1,10 @@
+import { lockingMigrations } from '@ebb/locking';
+import { RefundPolicyEntity } from '../policies/refund-policy.entity';
+import { RefundEntity } from '../refunds/refund.entity';
+import { RefundPolicies1764300000100 } from './refund-policies.migration';
+import { Refunds1764300000000 } from './refunds.migration';
+
+/** refund-service's schema: the fencing tokens of @ebb/locking, then its own tables. */
+export const refundMigrations: Function[] = [...lockingMigrations, Refunds1764300000000, RefundPolicies1764300000100];
+
+export const refundEntities = [RefundEntity, RefundPolicyEntity];

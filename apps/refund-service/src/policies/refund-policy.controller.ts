@@ -1,0 +1,57 @@
+import { Controller, Get, Put } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { idSchema } from '@ebb/contracts';
+import { Roles, ZodBody, ZodParams } from '@ebb/http';
+import { RefundErrorCode, refundError } from '../refunds/refund.errors';
+import { type PolicyScope, RefundPolicyEntity } from './refund-policy.entity';
+
+const windowSchema = z.strictObject({
+  windowDays: z.number().int('must be a whole number of days').min(0, 'must not be negative').max(3650, 'must be at most 3650'),
+});
+const productParams = z.strictObject({ productId: idSchema });
+const sellerParams = z.strictObject({ sellerId: idSchema });
+
+/**
+ * Refund windows per product and per seller (admin). They are stored here; enforcing them on
+ * requests (422 refund_window_expired) comes with a later issue.
+ */
+@Controller('v1/refund-policies')
+@Roles('admin')
+export class RefundPolicyController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Put('products/:productId')
+  async putProduct(@ZodParams(productParams) params: { productId: string }, @ZodBody(windowSchema) body: { windowDays: number }) {
+    return { productId: params.productId, ...(await this.save('product', params.productId, body.windowDays)) };
+  }
+
+  @Get('products/:productId')
+  @Roles('admin', 'support')
+  async getProduct(@ZodParams(productParams) params: { productId: string }) {
+    return { productId: params.productId, ...(await this.find('product', params.productId)) };
+  }
+
+  @Put('sellers/:sellerId')
+  async putSeller(@ZodParams(sellerParams) params: { sellerId: string }, @ZodBody(windowSchema) body: { windowDays: number }) {
+    return { sellerId: params.sellerId, ...(await this.save('seller', params.sellerId, body.windowDays)) };
+  }
+
+  @Get('sellers/:sellerId')
+  @Roles('admin', 'support')
+  async getSeller(@ZodParams(sellerParams) params: { sellerId: string }) {
+    return { sellerId: params.sellerId, ...(await this.find('seller', params.sellerId)) };
+  }
+
+  private async save(scope: PolicyScope, scopeId: string, windowDays: number) {
+    const updatedAt = new Date();
+    await this.dataSource.getRepository(RefundPolicyEntity).upsert({ scope, scopeId, windowDays, updatedAt }, ['scope', 'scopeId']);
+    return { windowDays, updatedAt: updatedAt.toISOString() };
+  }
+
+  private async find(scope: PolicyScope, scopeId: string) {
+    const policy = await this.dataSource.getRepository(RefundPolicyEntity).findOneBy({ scope, scopeId });
+    if (!policy) throw refundError(RefundErrorCode.RefundPolicyNotFound, `No refund policy is set for ${scope} ${scopeId}.`);
+    return { windowDays: policy.windowDays, updatedAt: policy.updatedAt.toISOString() };
+  }
+}

@@ -1,0 +1,78 @@
+import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import type { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
+import { type IncomingMessage, MessageConsumer, addToOutbox } from '@ebb/messaging';
+import { LOGGER } from '@ebb/observability';
+import { RefundEntity } from './refund.entity';
+import { adjustCommitted, lockLedger } from './refund-ledger';
+import { applyRefundAction } from './refund-lifecycle';
+import { type RefundAction, refundStateMachine } from './refund-state';
+
+const PAYMENT_SERVICE = 'payment-service';
+
+/**
+ * payment-service's word on a provider refund settles the refund. The inbox makes a redelivery a
+ * no-op; a late or out-of-order result for a refund that can no longer take it changes nothing.
+ */
+@Injectable()
+export class PaymentResultsHandler implements OnModuleInit {
+  constructor(
+    private readonly consumer: MessageConsumer,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+  ) {}
+
+  onModuleInit() {
+    this.consumer.handle<PaymentRefundSucceeded>('refund-succeeded', 'payment.refund_succeeded', (message, manager) =>
+      this.succeeded(message, manager),
+    );
+    this.consumer.handle<PaymentRefundFailed>('refund-failed', 'payment.refund_failed', (message, manager) => this.failed(message, manager));
+  }
+
+  private async succeeded({ payload, messageId }: IncomingMessage<PaymentRefundSucceeded>, manager: EntityManager): Promise<void> {
+    const refund = await this.refundFor(manager, payload.refundId, 'succeed', messageId);
+    if (!refund) return;
+    // a failure reported first gave the amount back; the provider paid after all, so it counts again
+    if (refund.status === 'failed') {
+      await lockLedger(manager, refund.orderId);
+      await adjustCommitted(manager, refund.orderId, refund.amount);
+    }
+    const event = applyRefundAction(refund, 'succeed', PAYMENT_SERVICE, {
+      change: (r) => {
+        r.providerRefundId = payload.providerRefundId;
+        r.failureReason = null;
+      },
+    });
+    await manager.save(refund);
+    await addToOutbox(manager, event);
+  }
+
+  private async failed({ payload, messageId }: IncomingMessage<PaymentRefundFailed>, manager: EntityManager): Promise<void> {
+    const refund = await this.refundFor(manager, payload.refundId, 'fail', messageId);
+    if (!refund) return;
+    const event = applyRefundAction(refund, 'fail', PAYMENT_SERVICE, {
+      note: payload.reason,
+      change: (r) => {
+        r.failureReason = payload.reason;
+        if (payload.providerRefundId) r.providerRefundId = payload.providerRefundId;
+      },
+    });
+    // a failed refund no longer holds its amount: the order can refund it again
+    await lockLedger(manager, refund.orderId);
+    await adjustCommitted(manager, refund.orderId, -refund.amount);
+    await manager.save(refund);
+    await addToOutbox(manager, event);
+  }
+
+  /** The refund, locked, if the result still applies to it; undefined for a stale result. */
+  private async refundFor(manager: EntityManager, refundId: string, action: RefundAction, messageId: string): Promise<RefundEntity | undefined> {
+    const refund = await manager.findOne(RefundEntity, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
+    // refund.refunding is published only after the refund committed, so an unknown id is a bug: retried, then parked
+    if (!refund) throw new Error(`payment result for unknown refund ${refundId}`);
+    if (!refundStateMachine.can(refund.status, action)) {
+      this.logger?.info({ refundId, status: refund.status, action, messageId }, 'stale payment result ignored');
+      return undefined;
+    }
+    return refund;
+  }
+}

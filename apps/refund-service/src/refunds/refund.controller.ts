@@ -1,0 +1,65 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { RefundService } from './refund.service';
+import {
+  type RequestRefundBody,
+  approveSchema,
+  listRefundsSchema,
+  refundIdParams,
+  rejectSchema,
+  requestRefundSchema,
+} from './refund.schemas';
+import type { RefundStatus } from './refund-state';
+
+/** /v1/refunds of api-v1: parses and authorises; RefundService decides. */
+@Controller('v1/refunds')
+export class RefundController {
+  constructor(private readonly refunds: RefundService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles('customer', 'support', 'admin', 'service')
+  request(@ZodBody(requestRefundSchema) body: RequestRefundBody, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.request(body, principal);
+  }
+
+  @Get()
+  @Roles('customer', 'support', 'admin', 'service')
+  list(@ZodQuery(listRefundsSchema) query: { orderId?: string; status?: RefundStatus }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.list(query, principal);
+  }
+
+  @Get(':id')
+  @Roles('customer', 'support', 'admin', 'service')
+  get(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.get(params.id, principal);
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(approveSchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.act(params.id, 'approve', principal, body.note);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  reject(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(rejectSchema) body: { reason: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.act(params.id, 'reject', principal, body.reason);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Roles('customer', 'support', 'admin')
+  cancel(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.act(params.id, 'cancel', principal);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @Roles('admin')
+  retry(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.retry(params.id, principal);
+  }
+}

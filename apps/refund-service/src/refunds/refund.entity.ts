@@ -1,0 +1,74 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { minorUnitsTransformer } from '@ebb/persistence';
+import type { RefundStatus } from './refund-state';
+
+/** One entry of a refund's history: every transition writes one. */
+export interface RefundHistoryEntry {
+  status: RefundStatus;
+  at: string;
+  actor: string;
+  note?: string;
+}
+
+export interface RefundLine {
+  sku: string;
+  quantity: number;
+}
+
+/**
+ * A refund request. It keeps what its events need from the order (customer, e-mail, currency,
+ * whether it had shipped), so a transition never has to ask order-service again.
+ */
+@Entity('refunds')
+export class RefundEntity {
+  @PrimaryColumn('text')
+  id: string;
+
+  @Column('text', { name: 'order_id' })
+  orderId: string;
+
+  @Column('text', { name: 'customer_id' })
+  customerId: string;
+
+  @Column('text')
+  email: string;
+
+  @Column('text')
+  status: RefundStatus;
+
+  @Column('bigint', { transformer: minorUnitsTransformer })
+  amount: number;
+
+  @Column('text')
+  currency: string;
+
+  @Column('text')
+  reason: string;
+
+  @Column('text')
+  initiator: string;
+
+  @Column('jsonb', { nullable: true })
+  items: RefundLine[] | null;
+
+  @Column('boolean')
+  shipped: boolean;
+
+  @Column('text', { nullable: true })
+  note: string | null;
+
+  @Column('text', { name: 'provider_refund_id', nullable: true })
+  providerRefundId: string | null;
+
+  @Column('text', { name: 'failure_reason', nullable: true })
+  failureReason: string | null;
+
+  @Column('jsonb')
+  history: RefundHistoryEntry[];
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+}

@@ -1,0 +1,31 @@
+import { defineErrors } from '@ebb/http';
+
+/** Every refusal refund-service answers beside the shared ones of @ebb/http. */
+export enum RefundErrorCode {
+  OrderNotFound = 'order_not_found',
+  RefundNotFound = 'refund_not_found',
+  RefundPolicyNotFound = 'refund_policy_not_found',
+  OrderNotRefundable = 'order_not_refundable',
+  AmountExceedsRefundable = 'amount_exceeds_refundable',
+  QuantityExceedsOrdered = 'quantity_exceeds_ordered',
+  RefundWindowExpired = 'refund_window_expired',
+  InvalidRefundTransition = 'invalid_refund_transition',
+  RefundInProgress = 'refund_in_progress',
+  OrderServiceUnavailable = 'order_service_unavailable',
+  LockUnavailable = 'lock_unavailable',
+}
+
+// exhaustive: a new code without a status does not compile
+export const refundError = defineErrors<RefundErrorCode>({
+  [RefundErrorCode.OrderNotFound]: 404,
+  [RefundErrorCode.RefundNotFound]: 404,
+  [RefundErrorCode.RefundPolicyNotFound]: 404,
+  [RefundErrorCode.OrderNotRefundable]: 409,
+  [RefundErrorCode.AmountExceedsRefundable]: 422,
+  [RefundErrorCode.QuantityExceedsOrdered]: 422,
+  [RefundErrorCode.RefundWindowExpired]: 422,
+  [RefundErrorCode.InvalidRefundTransition]: 409,
+  [RefundErrorCode.RefundInProgress]: 409,
+  [RefundErrorCode.OrderServiceUnavailable]: 503,
+  [RefundErrorCode.LockUnavailable]: 503,
+});

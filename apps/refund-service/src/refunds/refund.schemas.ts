@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { idSchema } from '@ebb/contracts';
+import { REFUND_STATUSES } from './refund-state';
+
+export const REFUND_REASONS = [
+  'requested_by_customer',
+  'damaged',
+  'wrong_item',
+  'not_as_described',
+  'not_shipped_in_time',
+  'out_of_stock',
+  'price_error',
+  'dispute',
+  'goodwill',
+  'other',
+] as const;
+
+export const INITIATORS = ['customer', 'system', 'support'] as const;
+export type Initiator = (typeof INITIATORS)[number];
+
+/** minor units, more than zero; one message per bad amount (the shared schema would add a second for negatives) */
+const amountSchema = z
+  .number({ error: 'must be a number of minor units' })
+  .int('must be a whole number of minor units')
+  .positive('must be greater than zero')
+  .max(Number.MAX_SAFE_INTEGER, 'is too large');
+const skuSchema = z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const noteSchema = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
+
+export const requestRefundSchema = z
+  .strictObject({
+    orderId: idSchema,
+    amount: amountSchema.optional(),
+    items: z
+      .array(z.strictObject({ sku: skuSchema, quantity: z.number().int('must be a whole number').positive('must be at least 1') }))
+      .min(1, 'must list at least one line')
+      .max(500, 'must list at most 500 lines')
+      .optional(),
+    reason: z.enum(REFUND_REASONS),
+    initiator: z.enum(INITIATORS).optional(),
+    note: noteSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.items?.forEach((line, index) => {
+      if (seen.has(line.sku)) ctx.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: 'appears twice; list each sku once' });
+      seen.add(line.sku);
+    });
+  });
+export type RequestRefundBody = z.output<typeof requestRefundSchema>;
+
+export const approveSchema = z.strictObject({ note: noteSchema.optional() });
+export const rejectSchema = z.strictObject({ reason: noteSchema });
+export const listRefundsSchema = z.strictObject({
+  orderId: idSchema.optional(),
+  status: z.enum(REFUND_STATUSES).optional(),
+});
+
+export const refundIdParams = z.strictObject({ id: idSchema });

@@ -1,0 +1,37 @@
+import type { RefundEntity, RefundHistoryEntry, RefundLine } from './refund.entity';
+import type { RefundStatus } from './refund-state';
+
+/** A refund as `GET /v1/refunds/:id` answers it (api-v1). */
+export interface RefundView {
+  id: string;
+  orderId: string;
+  status: RefundStatus;
+  amount: number;
+  currency: string;
+  reason: string;
+  initiator: string;
+  items?: RefundLine[];
+  providerRefundId?: string;
+  failureReason?: string;
+  history: RefundHistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function refundView(refund: RefundEntity): RefundView {
+  return {
+    id: refund.id,
+    orderId: refund.orderId,
+    status: refund.status,
+    amount: refund.amount,
+    currency: refund.currency,
+    reason: refund.reason,
+    initiator: refund.initiator,
+    ...(refund.items ? { items: refund.items } : {}),
+    ...(refund.providerRefundId ? { providerRefundId: refund.providerRefundId } : {}),
+    ...(refund.failureReason ? { failureReason: refund.failureReason } : {}),
+    history: refund.history,
+    createdAt: refund.createdAt.toISOString(),
+    updatedAt: refund.updatedAt.toISOString(),
+  };
+}

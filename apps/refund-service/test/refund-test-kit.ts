@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import amqplib from 'amqplib';
+import type { OrderMessage } from '@ebb/contracts';
+import { loadConfig } from '@ebb/config';
+import { AmqpBroker } from '@ebb/messaging';
+import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, uniqueSuffix } from '@ebb/testing';
+import { AppModule } from '../src/app.module';
+import { refundEnvSchema } from '../src/config';
+import { loadOrderQueryService } from '../src/orders/order-query.client';
+
+/** order-service's OrderQuery as the test defines it: GetOrder answers the orders in `orders`. */
+export async function startOrderQueryServer(orders: Map<string, OrderMessage>): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new grpc.Server();
+  server.addService(loadOrderQueryService().service, {
+    GetOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
+      const order = orders.get(call.request.orderId);
+      if (order) callback(null, order);
+      else callback({ code: grpc.status.NOT_FOUND, details: `order ${call.request.orderId} not found` });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { url: `127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+export interface SeenEvent {
+  type: string;
+  payload: Record<string, any>;
+}
+
+export interface RefundTestBed {
+  suffix: string;
+  app: TestApp;
+  orders: Map<string, OrderMessage>;
+  /** every refund.* event published on the test's exchange, in arrival order */
+  events: SeenEvent[];
+  publish(type: string, payload: object, messageId?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const RETRY_DELAYS_MS = [100, 200, 400];
+
+/**
+ * refund-service booted as in production on a fresh database, an exchange and service name of the
+ * test's own, real Redis, and an OrderQuery server of the test's own; a queue of the test's own
+ * records the refund events it publishes.
+ */
+export async function openRefundTestBed(label: string, settings: Record<string, string> = {}): Promise<RefundTestBed> {
+  const suffix = uniqueSuffix();
+  const orders = new Map<string, OrderMessage>();
+  const grpcServer = await startOrderQueryServer(orders);
+  const database: TestDatabase = await freshDatabase(`refunds_${label}`);
+  const exchange = `ebb.test.refunds-${label}.${suffix}`;
+  const service = `refunds-test-${label}-${suffix}`;
+  const env = {
+    ...loadConfig(refundEnvSchema, {
+      DATABASE_URL: database.url,
+      EBB_EXCHANGE: exchange,
+      NODE_ENV: 'test',
+      ORDER_GRPC_URL: grpcServer.url,
+      MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
+      OUTBOX_POLL_MS: '200',
+      LOG_LEVEL: 'warn',
+      ...settings,
+    }),
+    SERVICE_NAME: service,
+  };
+  const app = await bootTestApp({ module: AppModule.forRoot(env) });
+
+  const events: SeenEvent[] = [];
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, 'refund.#');
+  await channel.consume(queue, (message) => {
+    if (!message) return;
+    events.push({ type: message.properties.type ?? message.fields.routingKey, payload: JSON.parse(message.content.toString('utf8')) });
+    channel.ack(message);
+  });
+  const broker = app.app.get(AmqpBroker);
+
+  return {
+    suffix,
+    app,
+    orders,
+    events,
+    async publish(type, payload, messageId = randomUUID()) {
+      await broker.publish(type, Buffer.from(JSON.stringify(payload)), {
+        messageId,
+        type,
+        correlationId: `test-${suffix}`,
+        occurredAt: new Date().toISOString(),
+      });
+      return messageId;
+    },
+    async close() {
+      await connection.close().catch(() => undefined);
+      await app.close();
+      await grpcServer.close();
+      await deleteTopology(service, exchange);
+      await database.drop();
+    },
+  };
+}
+
+async function deleteTopology(service: string, exchange: string): Promise<void> {
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  for (const queue of [`${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
+    await channel.deleteQueue(queue).catch(() => undefined);
+  }
+  await channel.deleteExchange(exchange).catch(() => undefined);
+  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
+
+/** A captured, unshipped order of 5500: two SKU-A at 1500, one SKU-B at 2000, shipping 500. */
+export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {}): OrderMessage {
+  return {
+    id,
+    customerId: 'cus_alice',
+    email: 'alice@example.com',
+    sellerId: 'sel_1',
+    currency: 'USD',
+    items: [
+      { productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 },
+      { productId: 'prod_b', sku: 'SKU-B', quantity: 1, unitAmount: 2000 },
+    ],
+    shippingAmount: 500,
+    totalAmount: 5500,
+    capturedAmount: 5500,
+    refundedAmount: 0,
+    status: 'open',
+    paymentStatus: 'captured',
+    fulfillmentStatus: 'unfulfilled',
+    paymentId: 'pay_1',
+    createdAt: new Date().toISOString(),
+    shippedAt: '',
+    deliveredAt: '',
+    ...overrides,
+  };
+}

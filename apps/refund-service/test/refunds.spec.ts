@@ -1,0 +1,420 @@
+import { DataSource } from 'typeorm';
+import { LockService } from '@ebb/locking';
+import { tokenFor, waitFor } from '@ebb/testing';
+import { type RefundTestBed, capturedOrder, openRefundTestBed } from './refund-test-kit';
+
+const json = async (response: Response): Promise<any> => response.json();
+
+describe('refund-service', () => {
+  let bed: RefundTestBed;
+  let orderCount = 0;
+  const alice = tokenFor('customer', 'cus_alice');
+  const bob = tokenFor('customer', 'cus_bob');
+  const support = tokenFor('support', 'agent_sam');
+  const admin = tokenFor('admin', 'ops_ann');
+
+  beforeAll(async () => {
+    bed = await openRefundTestBed('main', { REFUND_MAX_AUTO_AMOUNT: '4000' });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  /** A new captured order known to the test's OrderQuery server. */
+  const newOrder = (overrides: Parameters<typeof capturedOrder>[1] = {}) => {
+    const order = capturedOrder(`ord_${bed.suffix}_${++orderCount}`, overrides);
+    bed.orders.set(order.id, order);
+    return order;
+  };
+  const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${bed.app.url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const requestRefund = (body: object, token = alice, headers: Record<string, string> = {}) => call('POST', '/v1/refunds', token, body, headers);
+  const db = () => bed.app.app.get(DataSource);
+  const ledgerOf = async (orderId: string) =>
+    (await db().query(`SELECT captured_amount::int AS captured, committed_amount::int AS committed FROM refund_ledgers WHERE order_id = $1`, [orderId]))[0];
+  const eventsOf = (refundId: string) => bed.events.filter((event) => event.payload.refundId === refundId);
+  const waitForEvent = (refundId: string, type: string, count = 1) =>
+    waitFor(() => eventsOf(refundId).filter((event) => event.type === type).length >= count, { what: `${count} × ${type} for ${refundId}` });
+  const getRefund = async (id: string, token = support) => json(await call('GET', `/v1/refunds/${id}`, token));
+  const paymentResult = (refund: { id: string; orderId: string; amount: number }) => ({
+    refundId: refund.id,
+    orderId: refund.orderId,
+    paymentId: 'pay_1',
+    amount: refund.amount,
+    currency: 'USD',
+  });
+
+  it('approves a refund of an unshipped order within the limit and starts refunding at once, with history and refund.refunding published', async () => {
+    const order = newOrder({ items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 }], totalAmount: 3500, capturedAmount: 3500 });
+    const response = await requestRefund({ orderId: order.id, reason: 'requested_by_customer', note: 'changed my mind' });
+    expect(response.status).toBe(201);
+    const refund = await json(response);
+    expect(refund).toMatchObject({
+      orderId: order.id,
+      status: 'refunding',
+      amount: 3500,
+      currency: 'USD',
+      reason: 'requested_by_customer',
+      initiator: 'customer',
+    });
+    expect(refund.id).toMatch(/^ref_/);
+    expect(refund.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'refunding']);
+    expect(refund.history[0]).toMatchObject({ actor: 'customer:cus_alice', note: 'changed my mind' });
+    expect(refund.history[1].actor).toBe('system');
+    expect(await getRefund(refund.id)).toEqual(refund);
+
+    await waitForEvent(refund.id, 'refund.refunding');
+    expect(eventsOf(refund.id).map((event) => event.type)).toEqual(['refund.requested', 'refund.approved', 'refund.refunding']);
+    expect(eventsOf(refund.id)[2].payload).toEqual({
+      refundId: refund.id,
+      orderId: order.id,
+      customerId: 'cus_alice',
+      email: 'alice@example.com',
+      status: 'refunding',
+      amount: 3500,
+      currency: 'USD',
+      reason: 'requested_by_customer',
+      initiator: 'customer',
+      shipped: false,
+    });
+    expect(await ledgerOf(order.id)).toEqual({ captured: 3500, committed: 3500 });
+  });
+
+  it('marks a refund succeeded once when payment-service reports success, and ignores the repeat and a late failure', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 1000, reason: 'damaged' }));
+    const messageId = await bed.publish('payment.refund_succeeded', { ...paymentResult(refund), providerRefundId: 're_123' });
+    await waitForEvent(refund.id, 'refund.succeeded');
+    await bed.publish('payment.refund_succeeded', { ...paymentResult(refund), providerRefundId: 're_123' }, messageId);
+    await bed.publish('payment.refund_failed', { ...paymentResult(refund), reason: 'late and stale' });
+    const stored = await waitFor(async () => {
+      const [row] = await db().query(`SELECT count(*)::int AS n FROM inbox WHERE handler = 'refund-failed'`);
+      return row.n >= 1 && getRefund(refund.id);
+    });
+    expect(stored).toMatchObject({ status: 'succeeded', providerRefundId: 're_123' });
+    expect(stored.failureReason).toBeUndefined();
+    expect(stored.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'refunding', 'succeeded']);
+    expect(eventsOf(refund.id).filter((event) => event.type === 'refund.succeeded')).toHaveLength(1);
+    expect(eventsOf(refund.id).some((event) => event.type === 'refund.failed')).toBe(false);
+    expect(eventsOf(refund.id).find((event) => event.type === 'refund.succeeded')!.payload).toMatchObject({ providerRefundId: 're_123', status: 'succeeded' });
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 1000 });
+  });
+
+  it('accepts exactly one of 50 concurrent full refunds of one order, and the ledger ends equal to the capture', async () => {
+    const order = newOrder();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => requestRefund({ orderId: order.id, amount: 5500, reason: 'requested_by_customer' })),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    expect(statuses.every((status) => status === 201 || status === 409 || status === 422)).toBe(true);
+    const refusals = await Promise.all(responses.filter((response) => response.status !== 201).map(json));
+    expect(new Set(refusals.map((body) => body.error.code))).toEqual(
+      new Set(refusals.map((body) => body.error.code).filter((code) => ['amount_exceeds_refundable', 'refund_in_progress'].includes(code))),
+    );
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 5500 });
+    const [row] = await db().query(`SELECT count(*)::int AS n, sum(amount)::int AS total FROM refunds WHERE order_id = $1`, [order.id]);
+    expect(row).toEqual({ n: 1, total: 5500 });
+  });
+
+  it('accepts exactly 16 of 20 concurrent refunds of 300 on an order of 5000', async () => {
+    const order = newOrder({ totalAmount: 5000, capturedAmount: 5000, shippingAmount: 0 });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => requestRefund({ orderId: order.id, amount: 300, reason: 'price_error' }, support)),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses.filter((status) => status === 201)).toHaveLength(16);
+    expect(statuses.filter((status) => status === 422)).toHaveLength(4);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5000, committed: 4800 });
+  });
+
+  it('sends a refund above the automatic limit to review, and support approval starts refunding', async () => {
+    const order = newOrder();
+    const response = await requestRefund({ orderId: order.id, amount: 4500, reason: 'not_as_described' });
+    expect(response.status).toBe(201);
+    const refund = await json(response);
+    expect(refund.status).toBe('pending_review');
+    expect(refund.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'pending_review']);
+    await waitForEvent(refund.id, 'refund.pending_review');
+
+    const byCustomer = await call('POST', `/v1/refunds/${refund.id}/approve`, alice, {});
+    expect(byCustomer.status).toBe(403);
+
+    const approved = await call('POST', `/v1/refunds/${refund.id}/approve`, support, { note: 'photos checked' });
+    expect(approved.status).toBe(200);
+    const body = await json(approved);
+    expect(body.status).toBe('refunding');
+    expect(body.history.slice(2)).toMatchObject([
+      { status: 'approved', actor: 'support:agent_sam', note: 'photos checked' },
+      { status: 'refunding', actor: 'system' },
+    ]);
+    await waitForEvent(refund.id, 'refund.refunding');
+
+    const again = await call('POST', `/v1/refunds/${refund.id}/approve`, support, {});
+    expect(again.status).toBe(409);
+    expect((await json(again)).error).toMatchObject({ code: 'invalid_refund_transition', details: { from: 'refunding', action: 'approve' } });
+  });
+
+  it('sends a refund of a shipped order to review whatever its amount', async () => {
+    const order = newOrder({ fulfillmentStatus: 'shipped' });
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }));
+    expect(refund.status).toBe('pending_review');
+    await waitForEvent(refund.id, 'refund.pending_review');
+    expect(eventsOf(refund.id)[0].payload.shipped).toBe(true);
+  });
+
+  it('rejects a pending refund with its reason and gives its amount back to the order', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, reason: 'goodwill' }, support));
+    expect(refund).toMatchObject({ status: 'pending_review', amount: 5500, initiator: 'support' });
+    const noReason = await call('POST', `/v1/refunds/${refund.id}/reject`, support, {});
+    expect(noReason.status).toBe(400);
+    expect((await json(noReason)).error).toMatchObject({ code: 'validation_error', details: [{ field: 'reason' }] });
+
+    const rejected = await call('POST', `/v1/refunds/${refund.id}/reject`, support, { reason: 'outside policy' });
+    expect(rejected.status).toBe(200);
+    expect(await json(rejected)).toMatchObject({ status: 'rejected', history: [{}, {}, { status: 'rejected', note: 'outside policy' }] });
+    await waitForEvent(refund.id, 'refund.rejected');
+    expect(eventsOf(refund.id).find((event) => event.type === 'refund.rejected')!.payload.note).toBe('outside policy');
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 0 });
+
+    const cancel = await call('POST', `/v1/refunds/${refund.id}/cancel`, alice);
+    expect(cancel.status).toBe(409);
+    expect((await json(cancel)).error.details).toEqual({ from: 'rejected', action: 'cancel' });
+  });
+
+  it('lets a customer cancel their pending refund but not another customer’s, nor one already refunding', async () => {
+    const order = newOrder();
+    const pending = await json(await requestRefund({ orderId: order.id, amount: 4200, reason: 'wrong_item' }));
+    expect(pending.status).toBe('pending_review');
+
+    const byBob = await call('POST', `/v1/refunds/${pending.id}/cancel`, bob);
+    expect(byBob.status).toBe(404);
+    expect((await json(byBob)).error.code).toBe('refund_not_found');
+
+    const cancelled = await call('POST', `/v1/refunds/${pending.id}/cancel`, alice);
+    expect(cancelled.status).toBe(200);
+    expect((await json(cancelled)).status).toBe('cancelled');
+    await waitForEvent(pending.id, 'refund.cancelled');
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 0 });
+
+    const refunding = await json(await requestRefund({ orderId: order.id, amount: 1000, reason: 'wrong_item' }));
+    expect(refunding.status).toBe('refunding');
+    const tooLate = await call('POST', `/v1/refunds/${refunding.id}/cancel`, alice);
+    expect(tooLate.status).toBe(409);
+    expect((await json(tooLate)).error).toMatchObject({
+      code: 'invalid_refund_transition',
+      details: { from: 'refunding', action: 'cancel' },
+    });
+    expect((await getRefund(refunding.id)).status).toBe('refunding');
+  });
+
+  it('lets an admin retry a failed refund: it is refunding again and refund.refunding is published again', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 2000, reason: 'out_of_stock' }, support));
+    await bed.publish('payment.refund_failed', { ...paymentResult(refund), reason: 'card expired' });
+    await waitForEvent(refund.id, 'refund.failed');
+    const failed = await getRefund(refund.id);
+    expect(failed).toMatchObject({ status: 'failed', failureReason: 'card expired' });
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 0 });
+
+    const bySupport = await call('POST', `/v1/refunds/${refund.id}/retry`, support);
+    expect(bySupport.status).toBe(403);
+    const retried = await call('POST', `/v1/refunds/${refund.id}/retry`, admin);
+    expect(retried.status).toBe(200);
+    const body = await json(retried);
+    expect(body.status).toBe('refunding');
+    expect(body.failureReason).toBeUndefined();
+    expect(body.history.at(-1)).toMatchObject({ status: 'refunding', actor: 'admin:ops_ann' });
+    await waitForEvent(refund.id, 'refund.refunding', 2);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 2000 });
+
+    const retryAgain = await call('POST', `/v1/refunds/${refund.id}/retry`, admin);
+    expect(retryAgain.status).toBe(409);
+    expect((await json(retryAgain)).error.details).toEqual({ from: 'refunding', action: 'retry' });
+  });
+
+  it('answers 409 refund_in_progress while another holder keeps the order locked, and writes nothing', async () => {
+    const order = newOrder();
+    const response = await bed.app.app
+      .get(LockService)
+      .withLock(`order:${order.id}`, () => requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }), { maxWaitMs: 0 });
+    expect(response.status).toBe(409);
+    expect((await json(response)).error.code).toBe('refund_in_progress');
+    expect(await ledgerOf(order.id)).toBeUndefined();
+    expect((await requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' })).status).toBe(201);
+  });
+
+  it('parks a payment result for a refund it does not know, for an operator to see', async () => {
+    const refundId = `ref_${bed.suffix}_unknown`;
+    await bed.publish('payment.refund_succeeded', { refundId, orderId: 'ord_x', paymentId: 'pay_x', amount: 100, currency: 'USD', providerRefundId: 're_x' });
+    const parked = await waitFor(async () => {
+      const { items } = await json(await call('GET', '/v1/admin/dead-letters', admin));
+      return items.find((item: { content: string }) => item.content.includes(refundId));
+    }, { what: 'the unknown refund result to be parked' });
+    expect(parked).toMatchObject({ handler: 'refund-succeeded', type: 'payment.refund_succeeded', attempts: 4 });
+    expect(parked.error).toContain(refundId);
+  });
+
+  it('refuses every invalid request with its status and code, and writes nothing', async () => {
+    const order = newOrder();
+    const unpaid = newOrder({ capturedAmount: 0, paymentStatus: 'pending', status: 'pending_payment' });
+    const counts = async () =>
+      (await db().query(`SELECT (SELECT count(*) FROM refunds)::int AS refunds, (SELECT count(*) FROM outbox)::int AS outbox`))[0];
+    const before = await counts();
+    const valid = { orderId: order.id, reason: 'damaged' };
+    const cases: [string, unknown, string | undefined, number, string, unknown?][] = [
+      ['amount zero', { ...valid, amount: 0 }, alice, 400, 'validation_error', [{ field: 'amount' }]],
+      ['amount a fraction', { ...valid, amount: 12.5 }, alice, 400, 'validation_error', [{ field: 'amount' }]],
+      ['amount a string', { ...valid, amount: '100' }, alice, 400, 'validation_error', [{ field: 'amount' }]],
+      ['amount negative', { ...valid, amount: -5 }, alice, 400, 'validation_error', [{ field: 'amount' }]],
+      ['unknown reason', { ...valid, reason: 'bored' }, alice, 400, 'validation_error', [{ field: 'reason' }]],
+      ['no reason', { orderId: order.id }, alice, 400, 'validation_error', [{ field: 'reason' }]],
+      ['no order id', { reason: 'damaged' }, alice, 400, 'validation_error', [{ field: 'orderId' }]],
+      ['unknown field', { ...valid, refundTo: 'elsewhere' }, alice, 400, 'validation_error', [{ field: 'refundTo' }]],
+      ['not an object', '"refund please"', alice, 400, 'validation_error'],
+      ['malformed JSON', '{"orderId":', alice, 400, 'malformed_json'],
+      ['zero quantity', { ...valid, items: [{ sku: 'SKU-A', quantity: 0 }] }, alice, 400, 'validation_error', [{ field: 'items.0.quantity' }]],
+      ['sku listed twice', { ...valid, items: [{ sku: 'SKU-A', quantity: 1 }, { sku: 'SKU-A', quantity: 1 }] }, alice, 400, 'validation_error', [{ field: 'items.1.sku' }]],
+      ['sku not on the order', { ...valid, items: [{ sku: 'SKU-Z', quantity: 1 }] }, alice, 400, 'validation_error', [{ field: 'items.0.sku' }]],
+      ['customer as support', { ...valid, initiator: 'support' }, alice, 400, 'validation_error', [{ field: 'initiator' }]],
+      ['more units than ordered', { ...valid, items: [{ sku: 'SKU-A', quantity: 3 }] }, alice, 422, 'quantity_exceeds_ordered', [{ sku: 'SKU-A', requested: 3, remaining: 2 }]],
+      ['more than captured', { ...valid, amount: 5501 }, alice, 422, 'amount_exceeds_refundable', { amount: 5501, refundable: 5500 }],
+      ['unknown order', { ...valid, orderId: `ord_${bed.suffix}_missing` }, alice, 404, 'order_not_found'],
+      ['another customer’s order', valid, bob, 404, 'order_not_found'],
+      ['nothing captured', { ...valid, orderId: unpaid.id }, alice, 409, 'order_not_refundable'],
+      ['no token', valid, undefined, 401, 'unauthorized'],
+      ['a forged token', valid, tokenFor('admin', 'mallory', 'not-the-secret'), 401, 'unauthorized'],
+    ];
+    for (const [name, body, token, status, code, details] of cases) {
+      const response = await call('POST', '/v1/refunds', token, body);
+      const answer = await json(response);
+      expect({ name, status: response.status, code: answer.error?.code }).toEqual({ name, status, code });
+      if (details !== undefined) expect({ name, details: answer.error.details }).toMatchObject({ name, details });
+    }
+    expect(await counts()).toEqual(before);
+    // not even the order's ledger row was created
+    expect(await ledgerOf(order.id)).toBeUndefined();
+  });
+
+  it('refunds the value of the lines asked for, and no more units than remain of a sku', async () => {
+    const order = newOrder();
+    const first = await json(await requestRefund({ orderId: order.id, reason: 'damaged', items: [{ sku: 'SKU-A', quantity: 1 }] }));
+    expect(first).toMatchObject({ status: 'refunding', amount: 1500, items: [{ sku: 'SKU-A', quantity: 1 }] });
+    await waitForEvent(first.id, 'refund.refunding');
+    expect(eventsOf(first.id)[0].payload.items).toEqual([{ sku: 'SKU-A', quantity: 1 }]);
+
+    const tooMany = await requestRefund({ orderId: order.id, reason: 'damaged', items: [{ sku: 'SKU-A', quantity: 2 }] });
+    expect(tooMany.status).toBe(422);
+    expect((await json(tooMany)).error).toMatchObject({ code: 'quantity_exceeds_ordered', details: [{ sku: 'SKU-A', remaining: 1 }] });
+
+    const rest = await json(
+      await requestRefund({ orderId: order.id, reason: 'damaged', items: [{ sku: 'SKU-A', quantity: 1 }, { sku: 'SKU-B', quantity: 1 }] }),
+    );
+    expect(rest.amount).toBe(3500);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 5000 });
+    const nothingLeft = await requestRefund({ orderId: order.id, reason: 'damaged', amount: 501 });
+    expect(nothingLeft.status).toBe(422);
+  });
+
+  it('answers a repeated Idempotency-Key with the same refund, and refuses the key with another body', async () => {
+    const order = newOrder();
+    const key = `refund-${order.id}`;
+    const first = await requestRefund({ orderId: order.id, amount: 700, reason: 'goodwill' }, support, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    const again = await requestRefund({ orderId: order.id, amount: 700, reason: 'goodwill' }, support, { 'Idempotency-Key': key });
+    expect(again.status).toBe(201);
+    expect(await json(again)).toEqual(await json(first));
+    const other = await requestRefund({ orderId: order.id, amount: 800, reason: 'goodwill' }, support, { 'Idempotency-Key': key });
+    expect(other.status).toBe(409);
+    expect((await json(other)).error.code).toBe('idempotency_key_reused');
+    const [row] = await db().query(`SELECT count(*)::int AS n FROM refunds WHERE order_id = $1`, [order.id]);
+    expect(row.n).toBe(1);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 700 });
+  });
+
+  it('shows a customer only their own refunds; support sees all of an order, filtered by status', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 4500, reason: 'dispute' }));
+    await json(await requestRefund({ orderId: order.id, amount: 300, reason: 'dispute' }));
+
+    const byBob = await call('GET', `/v1/refunds/${refund.id}`, bob);
+    expect(byBob.status).toBe(404);
+    expect((await json(byBob)).error.code).toBe('refund_not_found');
+    expect((await json(await call('GET', `/v1/refunds?orderId=${order.id}`, bob))).items).toEqual([]);
+
+    const mine = await json(await call('GET', `/v1/refunds?orderId=${order.id}`, alice));
+    expect(mine.items.map((item: { amount: number }) => item.amount)).toEqual([4500, 300]);
+    const pending = await json(await call('GET', `/v1/refunds?orderId=${order.id}&status=pending_review`, support));
+    expect(pending.items.map((item: { id: string }) => item.id)).toEqual([refund.id]);
+    const badStatus = await call('GET', `/v1/refunds?status=lost`, support);
+    expect(badStatus.status).toBe(400);
+    expect((await json(badStatus)).error).toMatchObject({ code: 'validation_error', details: [{ field: 'status' }] });
+  });
+
+  it('stores refund windows per product and per seller for admins', async () => {
+    const put = await call('PUT', '/v1/refund-policies/products/prod_policy', admin, { windowDays: 14 });
+    expect(put.status).toBe(200);
+    expect(await json(put)).toMatchObject({ productId: 'prod_policy', windowDays: 14 });
+    await call('PUT', '/v1/refund-policies/products/prod_policy', admin, { windowDays: 0 });
+    expect(await json(await call('GET', '/v1/refund-policies/products/prod_policy', admin))).toMatchObject({ productId: 'prod_policy', windowDays: 0 });
+
+    const seller = await call('PUT', '/v1/refund-policies/sellers/sel_policy', admin, { windowDays: 30 });
+    expect(await json(seller)).toMatchObject({ sellerId: 'sel_policy', windowDays: 30 });
+    const missing = await call('GET', '/v1/refund-policies/sellers/sel_none', admin);
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).error.code).toBe('refund_policy_not_found');
+    expect((await call('PUT', '/v1/refund-policies/sellers/sel_policy', support, { windowDays: 30 })).status).toBe(403);
+    const negative = await call('PUT', '/v1/refund-policies/sellers/sel_policy', admin, { windowDays: -1 });
+    expect(negative.status).toBe(400);
+  });
+
+  it('refuses a customer refund outside the product’s or seller’s window, and lets support refund beyond it', async () => {
+    const lines = (suffix: string) => [
+      { productId: `prod_${bed.suffix}_${suffix}_1`, sku: 'SKU-A', quantity: 2, unitAmount: 1500 },
+      { productId: `prod_${bed.suffix}_${suffix}_2`, sku: 'SKU-B', quantity: 1, unitAmount: 2000 },
+    ];
+    const noRefunds = newOrder({ items: lines('none') });
+    await call('PUT', `/v1/refund-policies/products/${noRefunds.items[1].productId}`, admin, { windowDays: 0 });
+    const closed = await requestRefund({ orderId: noRefunds.id, reason: 'damaged', items: [{ sku: 'SKU-B', quantity: 1 }] });
+    expect(closed.status).toBe(422);
+    expect((await json(closed)).error).toMatchObject({
+      code: 'refund_window_expired',
+      details: { products: [{ productId: noRefunds.items[1].productId, windowDays: 0 }] },
+    });
+    const otherLine = await requestRefund({ orderId: noRefunds.id, reason: 'damaged', items: [{ sku: 'SKU-A', quantity: 1 }] });
+    expect(otherLine.status).toBe(201);
+
+    const daysAgo = (days: number) => new Date(Date.now() - days * 24 * 60 * 60 * 1000).toISOString();
+    const oldDelivery = newOrder({ items: lines('old'), fulfillmentStatus: 'delivered', createdAt: daysAgo(45), deliveredAt: daysAgo(31) });
+    const late = await requestRefund({ orderId: oldDelivery.id, amount: 100, reason: 'damaged' });
+    expect(late.status).toBe(422);
+    expect((await json(late)).error.code).toBe('refund_window_expired');
+    const sellerId = `sel_${bed.suffix}_generous`;
+    const generous = newOrder({ items: lines('gen'), sellerId, fulfillmentStatus: 'delivered', createdAt: daysAgo(45), deliveredAt: daysAgo(31) });
+    await call('PUT', `/v1/refund-policies/sellers/${sellerId}`, admin, { windowDays: 60 });
+    expect((await requestRefund({ orderId: generous.id, amount: 100, reason: 'damaged' })).status).toBe(201);
+
+    const goodwill = await requestRefund({ orderId: oldDelivery.id, amount: 100, reason: 'goodwill' }, support);
+    expect(goodwill.status).toBe(201);
+  });
+
+  it('exposes refund durations and outcomes on /metrics, and is ready with database, broker and Redis', async () => {
+    const metrics = await (await call('GET', '/metrics')).text();
+    expect(metrics).toMatch(/^refunds_total\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^refunds_total\{[^}]*outcome="rejected"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^refund_process_duration_seconds_bucket\{[^}]*le="300"[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^refund_request_duration_seconds_count\{[^}]*\} [1-9]/m);
+    const ready = await call('GET', '/health/ready');
+    expect(ready.status).toBe(200);
+    expect((await json(ready)).checks).toMatchObject({ database: { ok: true }, broker: { ok: true }, redis: { ok: true } });
+  });
+});
