@@ -21,7 +21,8 @@ check "module boundaries (eslint @nx/enforce-module-boundaries)" bash -c 'npx nx
 check "type check (tsc --noEmit)" npx tsc -p tsconfig.json --noEmit
 
 rm -f tmp/jest-results.json
-npx jest --json --outputFile=tmp/jest-results.json "$@"
+# --forceExit: a handle left open by one test file must not hang the whole run (CI would time out)
+npx jest --json --outputFile=tmp/jest-results.json --forceExit "$@"
 jest_status=$?
 read -r jp jf < <(node -e '
   try { const r = require("./tmp/jest-results.json");

@@ -1,0 +1,49 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { platformImports } from '@ebb/service';
+import type { PaymentEnv } from './config';
+import { paymentMigrations } from './migrations';
+import { OrderQueryClient } from './orders/order-query.client';
+import { PAYMENT_ENV } from './payment-env';
+import { Payment } from './payments/payment.entity';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
+import { PAYMENT_PROVIDERS, type PaymentProviders } from './providers/payment-provider';
+import { StripeProvider } from './providers/stripe.provider';
+import { ProviderRefund } from './refunds/provider-refund.entity';
+import { ProviderRefundsService } from './refunds/provider-refunds.service';
+import { RefundDispatcher } from './refunds/refund-dispatcher';
+import { RefundRefundingHandler } from './refunds/refund-refunding.handler';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
+
+export const paymentEntities = [Payment, ProviderRefund];
+
+/** payment-service: payments, provider webhooks and provider refunds. */
+@Module({})
+export class AppModule {
+  static forRoot(env: PaymentEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: platformImports(env, { entities: paymentEntities, migrations: paymentMigrations }),
+      controllers: [PaymentsController, WebhooksController],
+      providers: [
+        { provide: PAYMENT_ENV, useValue: env },
+        {
+          provide: OrderQueryClient,
+          useFactory: () => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_TIMEOUT_MS),
+        },
+        {
+          provide: PAYMENT_PROVIDERS,
+          useFactory: (): PaymentProviders => ({
+            stripe: new StripeProvider({ secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, apiBase: env.STRIPE_API_BASE }),
+          }),
+        },
+        PaymentsService,
+        WebhooksService,
+        ProviderRefundsService,
+        RefundDispatcher,
+        RefundRefundingHandler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+import { Payments1764200000000 } from './payments-1764200000000';
+
+/** payment-service's own migrations, in order (the libraries' tables come first, see serviceMigrations). */
+export const paymentMigrations: Function[] = [Payments1764200000000];

@@ -1,0 +1,29 @@
+import { defineErrors } from '@ebb/http';
+
+/** Every refusal payment-service answers itself; the shared ones (validation, auth) come from @ebb/http. */
+export enum PaymentErrorCode {
+  OrderNotFound = 'order_not_found',
+  PaymentNotFound = 'payment_not_found',
+  OrderAlreadyPaid = 'order_already_paid',
+  OrderCancelled = 'order_cancelled',
+  OrderNotPayable = 'order_not_payable',
+  ProviderNotSupported = 'provider_not_supported',
+  InvalidSignature = 'invalid_signature',
+  ProviderUnavailable = 'provider_unavailable',
+  ProviderRefused = 'provider_refused',
+  OrderServiceUnavailable = 'order_service_unavailable',
+}
+
+// exhaustive: a new code without a status does not compile
+export const paymentError = defineErrors<PaymentErrorCode>({
+  [PaymentErrorCode.OrderNotFound]: 404,
+  [PaymentErrorCode.PaymentNotFound]: 404,
+  [PaymentErrorCode.OrderAlreadyPaid]: 409,
+  [PaymentErrorCode.OrderCancelled]: 409,
+  [PaymentErrorCode.OrderNotPayable]: 422,
+  [PaymentErrorCode.ProviderNotSupported]: 422,
+  [PaymentErrorCode.InvalidSignature]: 400,
+  [PaymentErrorCode.ProviderUnavailable]: 502,
+  [PaymentErrorCode.ProviderRefused]: 502,
+  [PaymentErrorCode.OrderServiceUnavailable]: 503,
+});

@@ -1,0 +1,135 @@
+import Stripe from 'stripe';
+import {
+  type CreatePaymentInput,
+  type CreatedPayment,
+  InvalidSignatureError,
+  type PaymentProvider,
+  type ProviderEvent,
+  ProviderRefusedError,
+  type ProviderRefundState,
+  type RefundInput,
+} from './payment-provider';
+import { measured } from './provider-metrics';
+
+export interface StripeProviderOptions {
+  secretKey: string;
+  webhookSecret: string;
+  /** `http://127.0.0.1:4010` for the sandbox, `https://api.stripe.com` in production */
+  apiBase: string;
+}
+
+/** Stripe's refund status in our words: canceled counts as failed, anything unsettled as pending. */
+function refundState(refund: Stripe.Refund): ProviderRefundState {
+  const reason = refund.failure_reason ?? (refund.status === 'canceled' ? 'canceled' : undefined);
+  const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
+  return { providerRefundId: refund.id, status, ...(status === 'failed' ? { reason: reason ?? 'failed' } : {}) };
+}
+
+/** The Stripe adapter, on the official SDK (pointed at the sandbox in development and tests). */
+export class StripeProvider implements PaymentProvider {
+  readonly name = 'stripe' as const;
+  private readonly stripe: Stripe;
+
+  constructor(private readonly options: StripeProviderOptions) {
+    const base = new URL(options.apiBase);
+    const protocol = base.protocol === 'http:' ? 'http' : 'https';
+    this.stripe = new Stripe(options.secretKey, {
+      host: base.hostname,
+      port: base.port || (protocol === 'http' ? 80 : 443),
+      protocol,
+      maxNetworkRetries: 2,
+      timeout: 20000,
+      telemetry: false,
+    });
+  }
+
+  // a 4xx from Stripe is a refusal of this exact request; 409/429 and 5xx may pass on a retry
+  private refusal(error: unknown): unknown {
+    if (error instanceof Stripe.errors.StripeError) {
+      const status = error.statusCode ?? 0;
+      if (status >= 400 && status < 500 && status !== 409 && status !== 429) return new ProviderRefusedError(error.message, error.code);
+    }
+    return error;
+  }
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
+    const intent = await measured(this.name, 'create_payment', () =>
+      this.stripe.paymentIntents.create(
+        { amount: input.amount, currency: input.currency.toLowerCase(), metadata: { orderId: input.orderId, paymentId: input.paymentId } },
+        { idempotencyKey: input.paymentId },
+      ),
+    ).catch((error) => {
+      throw this.refusal(error);
+    });
+    return { providerPaymentId: intent.id, clientSecret: intent.client_secret ?? undefined };
+  }
+
+  async refund(input: RefundInput): Promise<ProviderRefundState> {
+    const refund = await measured(this.name, 'refund', () =>
+      this.stripe.refunds.create(
+        {
+          payment_intent: input.providerPaymentId,
+          amount: input.amount,
+          metadata: { refundId: input.refundId, attempt: String(input.attempt) },
+        },
+        { idempotencyKey: input.idempotencyKey },
+      ),
+    ).catch((error) => {
+      throw this.refusal(error);
+    });
+    return refundState(refund);
+  }
+
+  async retrieveRefund(providerRefundId: string): Promise<ProviderRefundState> {
+    const refund = await measured(this.name, 'retrieve_refund', () => this.stripe.refunds.retrieve(providerRefundId));
+    return refundState(refund);
+  }
+
+  verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderEvent {
+    const signature = headers['stripe-signature'];
+    if (typeof signature !== 'string' || signature === '') throw new InvalidSignatureError('the Stripe-Signature header is missing');
+    let event: Stripe.Event;
+    try {
+      event = this.stripe.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret);
+    } catch (error) {
+      throw new InvalidSignatureError((error as Error).message);
+    }
+    const base = { eventId: event.id, type: event.type, payload: event };
+    switch (event.type) {
+      case 'payment_intent.succeeded': {
+        const intent = event.data.object;
+        return { ...base, kind: 'payment_succeeded', providerPaymentId: intent.id, paymentId: intent.metadata?.paymentId, amountReceived: intent.amount_received };
+      }
+      case 'payment_intent.payment_failed': {
+        const intent = event.data.object;
+        const failure = intent.last_payment_error;
+        return {
+          ...base,
+          kind: 'payment_failed',
+          providerPaymentId: intent.id,
+          paymentId: intent.metadata?.paymentId,
+          reason: failure?.decline_code ?? failure?.code ?? failure?.message ?? 'payment_failed',
+        };
+      }
+      case 'refund.created':
+      case 'refund.updated':
+      case 'refund.failed':
+      case 'charge.refund.updated': {
+        const refund = event.data.object;
+        const state = refundState(refund);
+        const attempt = Number(refund.metadata?.attempt);
+        return {
+          ...base,
+          kind: 'refund_updated',
+          ...state,
+          // refund.failed says so whatever the object's status reads
+          ...(event.type === 'refund.failed' ? { status: 'failed' as const, reason: state.reason ?? refund.failure_reason ?? 'failed' } : {}),
+          refundId: refund.metadata?.refundId,
+          attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : undefined,
+        };
+      }
+      default:
+        return { ...base, kind: 'ignored' };
+    }
+  }
+}

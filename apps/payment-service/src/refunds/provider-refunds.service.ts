@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import type { RefundSnapshot } from '@ebb/contracts';
+import { addToOutbox } from '@ebb/messaging';
+import { LOGGER } from '@ebb/observability';
+import { Payment } from '../payments/payment.entity';
+import type { ProviderRefundOutcome } from '../providers/payment-provider';
+import { ProviderRefund } from './provider-refund.entity';
+import { providerRefundStates } from './provider-refund-state';
+
+/** What the provider (its answer, a webhook, or the status sync) says about one refund. */
+export interface RefundReport {
+  status: ProviderRefundOutcome;
+  providerRefundId?: string;
+  /** the attempt the report is about, when the provider echoes it; a report on an older attempt is ignored */
+  attempt?: number;
+  reason?: string;
+}
+
+export type SettleOutcome = 'applied' | 'unchanged' | 'stale' | 'unmatched';
+
+const WAKE = 'ebb:provider-refund-requested';
+
+/** Records provider refunds and settles them; every method works inside the caller's transaction. */
+@Injectable()
+export class ProviderRefundsService {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  /** Whether the committed transaction recorded refunds for the dispatcher to send (asked once). */
+  static takeDispatch(data: Record<string, unknown> | undefined): boolean {
+    if (data?.[WAKE] !== true) return false;
+    data[WAKE] = false;
+    return true;
+  }
+
+  /**
+   * `refund.refunding`: records the provider refund to send (attempt 1), or, for a refund whose last
+   * attempt failed, the next attempt with a new idempotency key. Anything else already in hand is a no-op.
+   */
+  async request(manager: EntityManager, refund: RefundSnapshot): Promise<void> {
+    const repository = manager.getRepository(ProviderRefund);
+    // two deliveries of one refund in concurrent transactions: the second waits here and then finds the row
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('provider_refund:' || $1))`, [refund.refundId]);
+    const existing = await repository.findOne({ where: { refundId: refund.refundId }, lock: { mode: 'pessimistic_write' } });
+    if (existing && existing.status !== 'failed') {
+      this.logger.info({ refundId: refund.refundId, status: existing.status }, 'refund already in hand; nothing to do');
+      return;
+    }
+    const payment = await manager.getRepository(Payment).findOne({
+      where: { orderId: refund.orderId, status: 'succeeded' },
+      order: { createdAt: 'ASC' },
+    });
+    const row =
+      existing ??
+      Object.assign(new ProviderRefund(), { refundId: refund.refundId, orderId: refund.orderId, attempt: 0, createdAt: new Date() });
+    Object.assign(row, {
+      paymentId: payment?.id ?? null,
+      provider: payment?.provider ?? 'stripe',
+      amount: refund.amount,
+      currency: refund.currency,
+      attempt: existing ? existing.attempt + 1 : 1,
+      providerRefundId: null,
+      claimedAt: null,
+      syncedAt: null,
+      updatedAt: new Date(),
+    });
+    if (!payment) {
+      // nothing was captured here for this order: refuse at once rather than ask the provider
+      Object.assign(row, { status: 'failed', failureReason: 'no_captured_payment' });
+      await repository.save(row);
+      await addToOutbox(manager, {
+        type: 'payment.refund_failed',
+        payload: { refundId: row.refundId, orderId: row.orderId, paymentId: '', amount: row.amount, currency: row.currency, reason: 'no_captured_payment' },
+      });
+      return;
+    }
+    Object.assign(row, { status: 'requested', failureReason: null });
+    await repository.save(row);
+    if (manager.queryRunner) manager.queryRunner.data[WAKE] = true;
+  }
+
+  /** The refund a provider report is about: by our refund id (metadata), else by the provider's id. */
+  async findForReport(manager: EntityManager, report: { refundId?: string; providerRefundId?: string }): Promise<ProviderRefund | null> {
+    const repository = manager.getRepository(ProviderRefund);
+    const lock = { mode: 'pessimistic_write' as const };
+    if (report.refundId) {
+      const byId = await repository.findOne({ where: { refundId: report.refundId }, lock });
+      if (byId) return byId;
+    }
+    return report.providerRefundId ? repository.findOne({ where: { providerRefundId: report.providerRefundId }, lock }) : null;
+  }
+
+  /**
+   * Applies a provider report through the transition table: a report that would move the refund
+   * backwards (failed after succeeded, pending after settled) or concerns an older attempt changes nothing.
+   */
+  async settle(manager: EntityManager, refundId: string, report: RefundReport): Promise<SettleOutcome> {
+    const row = await this.findForReport(manager, { refundId });
+    if (!row) return 'unmatched';
+    return this.settleRow(manager, row, report);
+  }
+
+  async settleRow(manager: EntityManager, row: ProviderRefund, report: RefundReport): Promise<SettleOutcome> {
+    if (report.attempt !== undefined && report.attempt !== row.attempt) return 'stale';
+    if (report.providerRefundId && row.providerRefundId && report.providerRefundId !== row.providerRefundId) return 'stale';
+    const learntId = !row.providerRefundId && report.providerRefundId && row.status !== 'failed' && row.status !== 'requested';
+    if (learntId) row.providerRefundId = report.providerRefundId!;
+    if (!providerRefundStates.can(row.status, report.status)) {
+      if (!learntId) return row.status === report.status ? 'unchanged' : 'stale';
+      row.updatedAt = new Date();
+      await manager.getRepository(ProviderRefund).save(row);
+      return 'unchanged';
+    }
+    row.status = report.status;
+    row.updatedAt = new Date();
+    if (report.status === 'failed') row.failureReason = report.reason ?? 'failed';
+    await manager.getRepository(ProviderRefund).save(row);
+
+    const base = { refundId: row.refundId, orderId: row.orderId, paymentId: row.paymentId ?? '', amount: row.amount, currency: row.currency };
+    if (report.status === 'succeeded') {
+      await manager.query(`UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = now() WHERE id = $1`, [row.paymentId, row.amount]);
+      await addToOutbox(manager, { type: 'payment.refund_succeeded', payload: { ...base, providerRefundId: row.providerRefundId ?? '' } });
+    } else if (report.status === 'failed') {
+      await addToOutbox(manager, {
+        type: 'payment.refund_failed',
+        payload: { ...base, ...(row.providerRefundId ? { providerRefundId: row.providerRefundId } : {}), reason: row.failureReason ?? 'failed' },
+      });
+    }
+    return 'applied';
+  }
+}

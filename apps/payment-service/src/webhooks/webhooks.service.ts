@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { addToOutbox } from '@ebb/messaging';
+import { LOGGER } from '@ebb/observability';
+import { PaymentErrorCode, paymentError } from '../payments/payment-errors';
+import { Payment } from '../payments/payment.entity';
+import { paymentStates } from '../payments/payment-state';
+import {
+  InvalidSignatureError,
+  PAYMENT_PROVIDERS,
+  type PaymentProvider,
+  type PaymentProviders,
+  type ProviderEvent,
+} from '../providers/payment-provider';
+import { ProviderRefundsService } from '../refunds/provider-refunds.service';
+
+type Outcome = 'applied' | 'unchanged' | 'stale' | 'unmatched' | 'ignored';
+
+/** Verifies a provider webhook, records its event id once, and applies what it says in the same transaction. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly refunds: ProviderRefundsService,
+    @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  provider(name: string): PaymentProvider {
+    const provider = (this.providers as Record<string, PaymentProvider | undefined>)[name];
+    if (!provider) throw paymentError(PaymentErrorCode.ProviderNotSupported, `Webhooks from ${name} are not supported.`);
+    return provider;
+  }
+
+  async receive(providerName: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>) {
+    const provider = this.provider(providerName);
+    let event: ProviderEvent;
+    try {
+      // verified on the exact bytes received: a re-serialised body would not match the signature
+      event = provider.verifyWebhook(rawBody ?? Buffer.alloc(0), headers);
+    } catch (error) {
+      if (!(error instanceof InvalidSignatureError)) throw error;
+      this.logger.warn({ provider: providerName, err: error.message }, 'webhook refused: bad signature');
+      throw paymentError(PaymentErrorCode.InvalidSignature, 'The webhook signature does not verify.');
+    }
+    return this.dataSource.transaction(async (manager) => {
+      // the provider may send an event again; its id makes the repeat a no-op
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO webhook_events (provider, event_id, type, outcome, payload) VALUES ($1, $2, $3, 'received', $4::jsonb)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [provider.name, event.eventId, event.type, JSON.stringify(event.payload)],
+      );
+      if (inserted.length === 0) return { received: true, duplicate: true };
+      const outcome = await this.apply(manager, provider.name, event);
+      await manager.query(`UPDATE webhook_events SET outcome = $3 WHERE provider = $1 AND event_id = $2`, [provider.name, event.eventId, outcome]);
+      this.logger.info({ provider: provider.name, eventId: event.eventId, type: event.type, outcome }, 'webhook recorded');
+      return { received: true };
+    });
+  }
+
+  private async apply(manager: EntityManager, provider: string, event: ProviderEvent): Promise<Outcome> {
+    switch (event.kind) {
+      case 'payment_succeeded':
+      case 'payment_failed':
+        return this.applyPayment(manager, provider, event);
+      case 'refund_updated': {
+        const row = await this.refunds.findForReport(manager, event);
+        if (!row) return 'unmatched';
+        return this.refunds.settleRow(manager, row, event);
+      }
+      case 'ignored':
+        return 'ignored';
+    }
+  }
+
+  private async applyPayment(
+    manager: EntityManager,
+    provider: string,
+    event: Extract<ProviderEvent, { kind: 'payment_succeeded' | 'payment_failed' }>,
+  ): Promise<Outcome> {
+    const repository = manager.getRepository(Payment);
+    const lock = { mode: 'pessimistic_write' as const };
+    let payment = event.paymentId ? await repository.findOne({ where: { id: event.paymentId, provider }, lock }) : null;
+    // metadata names our payment, but the intent must be the one we created for it
+    if (payment?.providerPaymentId && payment.providerPaymentId !== event.providerPaymentId) payment = null;
+    payment ??= await repository.findOne({ where: { providerPaymentId: event.providerPaymentId, provider }, lock });
+    if (!payment) return 'unmatched';
+
+    const to = event.kind === 'payment_succeeded' ? 'succeeded' : 'failed';
+    // a late payment_failed after success (or a repeat) must not move the payment backwards
+    if (!paymentStates.can(payment.status, to)) return payment.status === to ? 'unchanged' : 'stale';
+    payment.status = to;
+    payment.providerPaymentId = event.providerPaymentId;
+    payment.updatedAt = new Date();
+    if (event.kind === 'payment_succeeded') {
+      payment.capturedAmount = event.amountReceived;
+      payment.failureReason = null;
+      await repository.save(payment);
+      await addToOutbox(manager, {
+        type: 'payment.succeeded',
+        payload: {
+          paymentId: payment.id,
+          orderId: payment.orderId,
+          provider,
+          providerPaymentId: event.providerPaymentId,
+          amount: payment.capturedAmount,
+          currency: payment.currency,
+        },
+      });
+    } else {
+      payment.failureReason = event.reason;
+      await repository.save(payment);
+      await addToOutbox(manager, {
+        type: 'payment.failed',
+        payload: { paymentId: payment.id, orderId: payment.orderId, provider, reason: event.reason },
+      });
+    }
+    return 'applied';
+  }
+}

@@ -1,0 +1,261 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import amqplib, { type Channel, type ChannelModel } from 'amqplib';
+import Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@ebb/config';
+import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS, type OrderMessage } from '@ebb/contracts';
+import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
+import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, uniqueSuffix, waitFor } from '@ebb/testing';
+import { AppModule } from '../src/app.module';
+import { paymentEnvSchema } from '../src/config';
+
+// the services' info logs would bury the test report
+process.env.LOG_LEVEL ??= 'warn';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const WEBHOOK_SECRET = 'whsec_payment_tests';
+export const RETRY_DELAYS_MS = [100, 200, 400];
+
+export interface SeenEvent {
+  type: string;
+  payload: any;
+}
+
+/** A port nobody listens on now (the sandbox must know its port before payment-service boots). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** order-service's OrderQuery as this test defines it: the orders in `orders`, NOT_FOUND for any other. */
+export async function startOrderQuery(orders: Map<string, OrderMessage>): Promise<{ url: string; stop(): Promise<void> }> {
+  const definition = protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS);
+  const loaded = grpc.loadPackageDefinition(definition) as any;
+  const server = new grpc.Server();
+  server.addService(loaded.ebb.order.v1.OrderQuery.service, {
+    getOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
+      const order = orders.get(call.request.orderId);
+      if (order) callback(null, order);
+      else callback({ code: grpc.status.NOT_FOUND, details: `no order ${call.request.orderId}` });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { url: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+/** The sandbox as a child process, the way development runs it; resolves once it listens. */
+export async function startSandbox(port: number, webhookUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', './tools/register.js', 'apps/sandbox/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      SMTP_PORT: String(await freePort()),
+      SANDBOX_WEBHOOK_URL: webhookUrl,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      SANDBOX_REFUND_SETTLE_MS: '100',
+      NODE_ENV: 'test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start:\n${output}`)), 20000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('sandbox listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox exited with ${code}:\n${output}`));
+    });
+  });
+  return child;
+}
+
+/** Deletes the queues and exchanges a test service declared. */
+export async function deleteTopology(service: string, exchange: string): Promise<void> {
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  const queues = [`${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`];
+  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
+  await channel.deleteExchange(exchange).catch(() => undefined);
+  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
+
+/** An order as OrderQuery answers it, unpaid unless told. */
+export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessage {
+  const id = overrides.id ?? `ord_${uniqueSuffix()}${uniqueSuffix()}`;
+  return {
+    id,
+    customerId: 'cus-1',
+    email: 'ada@example.com',
+    sellerId: 'seller-1',
+    currency: 'USD',
+    items: [{ productId: 'prod-1', sku: 'SKU-1', quantity: 2, unitAmount: 1250 }],
+    shippingAmount: 499,
+    totalAmount: 2999,
+    capturedAmount: 0,
+    refundedAmount: 0,
+    status: 'pending_payment',
+    paymentStatus: 'pending',
+    fulfillmentStatus: 'unfulfilled',
+    paymentId: '',
+    createdAt: new Date().toISOString(),
+    shippedAt: '',
+    deliveredAt: '',
+    ...overrides,
+  };
+}
+
+/**
+ * payment-service on a fresh database and an exchange of its own, with the real sandbox (Stripe API
+ * and signed webhooks) as a child process, a gRPC OrderQuery of the test's own, and a queue that sees
+ * every `payment.*` event it publishes.
+ */
+export class PaymentWorld {
+  readonly orders = new Map<string, OrderMessage>();
+  readonly events: SeenEvent[] = [];
+  readonly webhookSecret = WEBHOOK_SECRET;
+  app!: TestApp;
+  stripe!: Stripe;
+  sandboxUrl!: string;
+  private database!: TestDatabase;
+  private sandbox?: ChildProcess;
+  private orderQuery?: { stop(): Promise<void> };
+  private connection?: ChannelModel;
+  private channel?: Channel;
+  private publisher?: AmqpBroker;
+  private readonly suffix = uniqueSuffix();
+  readonly service = `payments-test-${this.suffix}`;
+  readonly exchange = `ebb.test.payments.${this.suffix}`;
+
+  async start(env: Record<string, string> = {}): Promise<this> {
+    this.database = await freshDatabase('payments');
+    const orderQuery = await startOrderQuery(this.orders);
+    this.orderQuery = orderQuery;
+    const sandboxPort = await freePort();
+    this.sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    const config = {
+      ...loadConfig(paymentEnvSchema, {
+        DATABASE_URL: this.database.url,
+        EBB_EXCHANGE: this.exchange,
+        NODE_ENV: 'test',
+        ORDER_GRPC_URL: orderQuery.url,
+        STRIPE_API_BASE: this.sandboxUrl,
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
+        OUTBOX_POLL_MS: '200',
+        REFUND_DISPATCH_POLL_MS: '200',
+        ...env,
+      }),
+      SERVICE_NAME: this.service,
+    };
+    this.app = await bootTestApp({ module: AppModule.forRoot(config) });
+    this.sandbox = await startSandbox(sandboxPort, `${this.app.url}/v1/webhooks/stripe`);
+    this.stripe = new Stripe('sk_test_ebb_local', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', maxNetworkRetries: 0 });
+
+    this.connection = await amqplib.connect(TEST_AMQP_URL);
+    this.channel = await this.connection.createChannel();
+    await assertEventExchange(this.channel, this.exchange);
+    const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await this.channel.bindQueue(queue, this.exchange, 'payment.#');
+    await this.channel.consume(queue, (message) => {
+      if (!message) return;
+      this.events.push({ type: message.properties.type ?? message.fields.routingKey, payload: JSON.parse(message.content.toString()) });
+      this.channel!.ack(message);
+    });
+    this.publisher = new AmqpBroker({ url: TEST_AMQP_URL, exchange: this.exchange, connectionName: `ebb-${this.service}-publisher` });
+    await this.publisher.waitForConnect();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    this.sandbox?.kill('SIGTERM');
+    await this.orderQuery?.stop();
+    await this.publisher?.close();
+    await this.channel?.close().catch(() => undefined);
+    await this.connection?.close().catch(() => undefined);
+    await deleteTopology(this.service, this.exchange);
+    await this.database?.drop();
+  }
+
+  get dataSource(): DataSource {
+    return this.app.app.get(DataSource);
+  }
+
+  addOrder(overrides: Partial<OrderMessage> = {}): OrderMessage {
+    const order = orderFixture(overrides);
+    this.orders.set(order.id, order);
+    return order;
+  }
+
+  api(pathName: string, init: RequestInit & { token?: string } = {}) {
+    const headers = new Headers(init.headers);
+    if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+    if (init.body) headers.set('content-type', 'application/json');
+    return fetch(`${this.app.url}${pathName}`, { ...init, headers });
+  }
+
+  /** What refund-service would publish: the refund as it stands, moving to `refunding`. */
+  async publishRefunding(refund: { refundId: string; orderId: string; amount: number; currency?: string }, messageId = randomUUID()) {
+    const payload = {
+      customerId: 'cus-1',
+      email: 'ada@example.com',
+      status: 'refunding',
+      currency: 'USD',
+      reason: 'requested_by_customer',
+      initiator: 'customer',
+      shipped: false,
+      ...refund,
+    };
+    await this.publisher!.publish('refund.refunding', Buffer.from(JSON.stringify(payload)), {
+      messageId,
+      type: 'refund.refunding',
+      correlationId: randomUUID(),
+      occurredAt: new Date().toISOString(),
+    });
+  }
+
+  eventsOf(type: string, match: (payload: any) => boolean = () => true): SeenEvent[] {
+    return this.events.filter((event) => event.type === type && match(event.payload));
+  }
+
+  waitForEvent(type: string, match: (payload: any) => boolean, what = type): Promise<SeenEvent> {
+    return waitFor(() => this.eventsOf(type, match)[0], { what });
+  }
+
+  async faults(faults: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${this.sandboxUrl}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(faults),
+    });
+    if (!response.ok) throw new Error(`sandbox faults answered ${response.status}`);
+  }
+
+  async sandboxWebhooks(objectId: string): Promise<{ eventId: string; type: string; status: string; responseStatus: number | null }[]> {
+    const response = await fetch(`${this.sandboxUrl}/__sandbox/webhooks?objectId=${encodeURIComponent(objectId)}`);
+    return ((await response.json()) as { items: any[] }).items;
+  }
+}

@@ -1,0 +1,230 @@
+import Stripe from 'stripe';
+import { tokenFor, waitFor } from '@ebb/testing';
+import { PaymentWorld } from './payment-world';
+
+// response bodies are checked field by field
+const json = async (response: Response): Promise<any> => response.json();
+
+describe('payment-service: taking payments', () => {
+  const world = new PaymentWorld();
+  const customer = tokenFor('customer', 'cus-1');
+  const support = tokenFor('support', 'agent-1');
+
+  beforeAll(() => world.start());
+  afterAll(() => world.stop());
+
+  const createPayment = (body: unknown, token = customer, headers: Record<string, string> = {}) =>
+    world.api('/v1/payments', { method: 'POST', token, headers, body: JSON.stringify(body) });
+  const getPayment = async (id: string, token = customer) => json(await world.api(`/v1/payments/${id}`, { token }));
+  const webhookCount = async (where = 'true') =>
+    (await world.dataSource.query(`SELECT count(*)::int AS n FROM webhook_events WHERE ${where}`))[0].n as number;
+
+  it('takes a payment: the order total goes to the provider, and the signed success webhook marks it paid and publishes payment.succeeded', async () => {
+    const order = world.addOrder({ totalAmount: 2999, currency: 'EUR' });
+    const response = await createPayment({ orderId: order.id, amount: 1 });
+    // an amount from the caller is not a field of this request
+    expect(response.status).toBe(400);
+
+    const created = await createPayment({ orderId: order.id });
+    expect(created.status).toBe(201);
+    const payment = await json(created);
+    expect(payment).toMatchObject({ orderId: order.id, provider: 'stripe', status: 'pending', amount: 2999, currency: 'EUR' });
+    expect(payment.providerPaymentId).toMatch(/^pi_/);
+    expect(payment.clientSecret).toEqual(expect.any(String));
+
+    const intent = await world.stripe.paymentIntents.retrieve(payment.providerPaymentId);
+    expect(intent).toMatchObject({ amount: 2999, currency: 'eur', metadata: { orderId: order.id, paymentId: payment.id } });
+
+    await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_visa' });
+    const event = await world.waitForEvent('payment.succeeded', (p) => p.paymentId === payment.id);
+    expect(event.payload).toEqual({
+      paymentId: payment.id,
+      orderId: order.id,
+      provider: 'stripe',
+      providerPaymentId: payment.providerPaymentId,
+      amount: 2999,
+      currency: 'EUR',
+    });
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'succeeded', capturedAmount: 2999, refundedAmount: 0 });
+    const listed = await json(await world.api(`/v1/payments?orderId=${order.id}`, { token: support }));
+    expect(listed.items).toEqual([expect.objectContaining({ id: payment.id, status: 'succeeded', createdAt: expect.any(String) })]);
+
+    // paid now: a second payment for the order is refused
+    const again = await createPayment({ orderId: order.id });
+    expect(again.status).toBe(409);
+    expect((await json(again)).error.code).toBe('order_already_paid');
+  });
+
+  it('refuses a webhook with a forged or missing signature and records nothing', async () => {
+    const order = world.addOrder();
+    const payment = await json(await createPayment({ orderId: order.id }));
+    const before = await webhookCount();
+    const body = JSON.stringify({
+      id: 'evt_forged_1',
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      data: { object: { id: payment.providerPaymentId, object: 'payment_intent', amount_received: 2999, metadata: { paymentId: payment.id } } },
+    });
+    const forged = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_not_the_secret' });
+    for (const headers of [{ 'stripe-signature': forged }, {} as Record<string, string>]) {
+      const response = await world.api('/v1/webhooks/stripe', { method: 'POST', headers, body });
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.code).toBe('invalid_signature');
+    }
+    // the same bytes correctly signed are accepted, so only the signature was wrong
+    const tampered = body.replace('2999', '1');
+    const signedOriginal = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: world.webhookSecret });
+    const mismatch = await world.api('/v1/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signedOriginal }, body: tampered });
+    expect(mismatch.status).toBe(400);
+
+    expect(await webhookCount()).toBe(before);
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'pending', capturedAmount: 0 });
+    expect(world.eventsOf('payment.succeeded', (p) => p.paymentId === payment.id)).toEqual([]);
+  });
+
+  it('applies a webhook the provider delivers twice only once', async () => {
+    const order = world.addOrder({ totalAmount: 5000 });
+    const payment = await json(await createPayment({ orderId: order.id }));
+    await world.faults({ duplicateWebhooks: true });
+    try {
+      await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_visa' });
+      const deliveries = await waitFor(async () => {
+        const sent = (await world.sandboxWebhooks(payment.providerPaymentId)).filter((d) => d.type === 'payment_intent.succeeded');
+        return sent.length === 2 && sent.every((d) => d.status === 'delivered') && sent;
+      }, { what: 'both copies of the webhook to be delivered' });
+      expect(deliveries.every((d) => d.responseStatus === 200)).toBe(true);
+      expect(deliveries[0].eventId).toBe(deliveries[1].eventId);
+    } finally {
+      await world.faults({});
+    }
+    // the relay has had time to publish anything the second copy might have caused
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(world.eventsOf('payment.succeeded', (p) => p.paymentId === payment.id)).toHaveLength(1);
+    expect(await webhookCount(`type = 'payment_intent.succeeded' AND payload->'data'->'object'->>'id' = '${payment.providerPaymentId}'`)).toBe(1);
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'succeeded', capturedAmount: 5000 });
+  });
+
+  it('marks a payment failed when the card is declined, and publishes payment.failed', async () => {
+    const order = world.addOrder();
+    const payment = await json(await createPayment({ orderId: order.id }));
+    await expect(world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toThrow();
+    const event = await world.waitForEvent('payment.failed', (p) => p.paymentId === payment.id);
+    expect(event.payload).toMatchObject({ paymentId: payment.id, orderId: order.id, provider: 'stripe', reason: expect.any(String) });
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'failed', capturedAmount: 0 });
+  });
+
+  it('never moves a paid payment back when a payment_failed arrives after the success', async () => {
+    const order = world.addOrder();
+    const payment = await json(await createPayment({ orderId: order.id }));
+    await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_visa' });
+    await world.waitForEvent('payment.succeeded', (p) => p.paymentId === payment.id);
+
+    const late = JSON.stringify({
+      id: `evt_late_${payment.id}`,
+      object: 'event',
+      type: 'payment_intent.payment_failed',
+      data: {
+        object: {
+          id: payment.providerPaymentId,
+          object: 'payment_intent',
+          metadata: { paymentId: payment.id, orderId: order.id },
+          last_payment_error: { code: 'card_declined', message: 'Your card was declined.' },
+        },
+      },
+    });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: late, secret: world.webhookSecret });
+    const response = await world.api('/v1/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signature }, body: late });
+    expect(response.status).toBe(200);
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'succeeded', capturedAmount: 2999 });
+    const [logged] = await world.dataSource.query(`SELECT outcome FROM webhook_events WHERE event_id = $1`, [`evt_late_${payment.id}`]);
+    expect(logged.outcome).toBe('stale');
+    expect(world.eventsOf('payment.failed', (p) => p.paymentId === payment.id)).toEqual([]);
+  });
+
+  it('logs a checkout.session.completed webhook but never trusts it as payment', async () => {
+    const order = world.addOrder();
+    const payment = await json(await createPayment({ orderId: order.id }));
+    const body = JSON.stringify({
+      id: `evt_checkout_${payment.id}`,
+      object: 'event',
+      type: 'checkout.session.completed',
+      data: { object: { id: 'cs_test_1', object: 'checkout.session', payment_intent: payment.providerPaymentId, metadata: { paymentId: payment.id } } },
+    });
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: world.webhookSecret });
+    const response = await world.api('/v1/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signature }, body });
+    expect(response.status).toBe(200);
+    const [logged] = await world.dataSource.query(`SELECT outcome FROM webhook_events WHERE event_id = $1`, [`evt_checkout_${payment.id}`]);
+    expect(logged.outcome).toBe('ignored');
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'pending' });
+  });
+
+  describe('refusals of POST /v1/payments', () => {
+    it('lists each bad field of a malformed request as a validation error', async () => {
+      const response = await createPayment({ provider: 'paypal', extra: true });
+      expect(response.status).toBe(400);
+      const { error } = await json(response);
+      expect(error.code).toBe('validation_error');
+      expect(error.details.map((d: { field: string }) => d.field).sort()).toEqual(['extra', 'orderId', 'provider']);
+    });
+
+    it('refuses a provider without an adapter with provider_not_supported', async () => {
+      const order = world.addOrder();
+      const response = await createPayment({ orderId: order.id, provider: 'alipay' });
+      expect(response.status).toBe(422);
+      expect((await json(response)).error.code).toBe('provider_not_supported');
+    });
+
+    it('answers order_not_found for an unknown order and for another customer’s order', async () => {
+      const unknown = await createPayment({ orderId: 'ord_does_not_exist' });
+      expect(unknown.status).toBe(404);
+      expect((await json(unknown)).error.code).toBe('order_not_found');
+      const someoneElses = world.addOrder({ customerId: 'cus-2' });
+      const response = await createPayment({ orderId: someoneElses.id });
+      expect(response.status).toBe(404);
+      expect((await json(response)).error.code).toBe('order_not_found');
+      // support may start the payment of any order
+      expect((await createPayment({ orderId: someoneElses.id }, support)).status).toBe(201);
+    });
+
+    it('refuses a cancelled order and an order already captured with 409', async () => {
+      const cancelled = world.addOrder({ status: 'cancelled' });
+      const refusedCancelled = await createPayment({ orderId: cancelled.id });
+      expect(refusedCancelled.status).toBe(409);
+      expect((await json(refusedCancelled)).error.code).toBe('order_cancelled');
+      const captured = world.addOrder({ status: 'open', paymentStatus: 'captured', capturedAmount: 2999 });
+      const refusedCaptured = await createPayment({ orderId: captured.id });
+      expect(refusedCaptured.status).toBe(409);
+      expect((await json(refusedCaptured)).error.code).toBe('order_already_paid');
+      const rows = await world.dataSource.query(`SELECT id FROM payments WHERE order_id = ANY($1)`, [[cancelled.id, captured.id]]);
+      expect(rows).toEqual([]);
+    });
+
+    it('asks for a bearer token, and hides another customer’s payment', async () => {
+      const anonymous = await world.api('/v1/payments', { method: 'POST', body: JSON.stringify({ orderId: 'ord_x' }) });
+      expect(anonymous.status).toBe(401);
+      const order = world.addOrder();
+      const payment = await json(await createPayment({ orderId: order.id }));
+      const other = await world.api(`/v1/payments/${payment.id}`, { token: tokenFor('customer', 'cus-2') });
+      expect(other.status).toBe(404);
+      expect((await json(other)).error.code).toBe('payment_not_found');
+      const listed = await json(await world.api(`/v1/payments?orderId=${order.id}`, { token: tokenFor('customer', 'cus-2') }));
+      expect(listed.items).toEqual([]);
+    });
+
+    it('answers a repeated Idempotency-Key with the first payment, creating one intent', async () => {
+      const order = world.addOrder();
+      const headers = { 'idempotency-key': `pay-${order.id}` };
+      const first = await json(await createPayment({ orderId: order.id }, customer, headers));
+      const second = await createPayment({ orderId: order.id }, customer, headers);
+      expect(second.status).toBe(201);
+      expect(await json(second)).toEqual(first);
+      const rows = await world.dataSource.query(`SELECT id FROM payments WHERE order_id = $1`, [order.id]);
+      expect(rows).toHaveLength(1);
+    });
+  });
+
+  it('measures provider calls in /metrics', async () => {
+    const metrics = await (await world.api('/metrics')).text();
+    expect(metrics).toMatch(/^provider_request_duration_seconds_count\{[^}]*provider="stripe"[^}]*operation="create_payment"[^}]*outcome="ok"[^}]*\} [1-9]/m);
+  });
+});
