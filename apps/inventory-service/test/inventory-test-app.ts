@@ -3,7 +3,7 @@ import amqplib from 'amqplib';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import { AmqpBroker } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix } from '@ebb/testing';
+import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { inventoryEnvSchema } from '../src/config';
 
@@ -99,12 +99,5 @@ export async function bootInventory(label: string): Promise<InventoryTestApp> {
 }
 
 /** Removes the test's queues and exchanges from the shared broker. */
-async function deleteTopology(service: string, exchange: string): Promise<void> {
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  const queues = [`${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`];
-  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
-  await channel.deleteExchange(exchange).catch(() => undefined);
-  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-  await connection.close().catch(() => undefined);
-}
+const deleteTopology = (service: string, exchange: string) =>
+  deleteBusTopology({ service, exchange, retryDelaysMs: RETRY_DELAYS_MS });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage as HttpRequest, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import amqplib from 'amqplib';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import type { OrderCaptured, RefundSnapshot } from '@ebb/contracts';
 import { AmqpBroker } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
+import { deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { type NotificationEnv, notificationEnvSchema } from '../src/config';
 import { NotificationSender } from '../src/notifications/notification-sender';
@@ -40,16 +39,7 @@ function startMerchant(): Promise<{ server: Server; url: string; received: { bod
   );
 }
 
-async function deleteTopology() {
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [`${service}.events`, ...retryDelaysMs.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
-    await channel.deleteQueue(queue).catch(() => undefined);
-  }
-  await channel.deleteExchange(exchange).catch(() => undefined);
-  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-  await connection.close().catch(() => undefined);
-}
+const deleteTopology = () => deleteBusTopology({ service, exchange, retryDelaysMs });
 
 describe('notification-service', () => {
   let database: TestDatabase;

@@ -1,16 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
-import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS, type OrderMessage } from '@ebb/contracts';
+import type { OrderMessage } from '@ebb/contracts';
 import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, uniqueSuffix, waitFor } from '@ebb/testing';
+import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freePort, freshDatabase, startOrderQueryServer, uniqueSuffix, waitFor } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { paymentEnvSchema } from '../src/config';
 
@@ -26,34 +24,12 @@ export interface SeenEvent {
   payload: any;
 }
 
-/** A port nobody listens on now (the sandbox must know its port before payment-service boots). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** order-service's OrderQuery as this test defines it: the orders in `orders`, NOT_FOUND for any other. */
 export async function startOrderQuery(orders: Map<string, OrderMessage>): Promise<{ url: string; stop(): Promise<void> }> {
-  const definition = protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS);
-  const loaded = grpc.loadPackageDefinition(definition) as any;
-  const server = new grpc.Server();
-  server.addService(loaded.ebb.order.v1.OrderQuery.service, {
-    getOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
-      const order = orders.get(call.request.orderId);
-      if (order) callback(null, order);
-      else callback({ code: grpc.status.NOT_FOUND, details: `no order ${call.request.orderId}` });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-  );
-  return { url: `127.0.0.1:${port}`, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+  const server = await startOrderQueryServer(orders);
+  return { url: server.url, stop: server.close };
 }
 
 /** The sandbox as a child process, the way development runs it; resolves once it listens. */
@@ -92,15 +68,8 @@ export async function startSandbox(port: number, webhookUrl: string): Promise<Ch
 }
 
 /** Deletes the queues and exchanges a test service declared. */
-export async function deleteTopology(service: string, exchange: string): Promise<void> {
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  const queues = [`${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`];
-  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
-  await channel.deleteExchange(exchange).catch(() => undefined);
-  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-  await connection.close().catch(() => undefined);
-}
+export const deleteTopology = (service: string, exchange: string) =>
+  deleteBusTopology({ service, exchange, retryDelaysMs: RETRY_DELAYS_MS });
 
 /** An order as OrderQuery answers it, unpaid unless told. */
 export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessage {

@@ -1,29 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import amqplib from 'amqplib';
 import type { OrderMessage } from '@ebb/contracts';
 import { loadConfig } from '@ebb/config';
 import { AmqpBroker } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, uniqueSuffix } from '@ebb/testing';
+import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, startOrderQueryServer, uniqueSuffix } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { refundEnvSchema } from '../src/config';
-import { loadOrderQueryService } from '../src/orders/order-query.client';
 
-/** order-service's OrderQuery as the test defines it: GetOrder answers the orders in `orders`. */
-export async function startOrderQueryServer(orders: Map<string, OrderMessage>): Promise<{ url: string; close(): Promise<void> }> {
-  const server = new grpc.Server();
-  server.addService(loadOrderQueryService().service, {
-    GetOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
-      const order = orders.get(call.request.orderId);
-      if (order) callback(null, order);
-      else callback({ code: grpc.status.NOT_FOUND, details: `order ${call.request.orderId} not found` });
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-  );
-  return { url: `127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())) };
-}
+export { startOrderQueryServer };
 
 export interface SeenEvent {
   type: string;
@@ -105,16 +89,8 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
   };
 }
 
-async function deleteTopology(service: string, exchange: string): Promise<void> {
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [`${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
-    await channel.deleteQueue(queue).catch(() => undefined);
-  }
-  await channel.deleteExchange(exchange).catch(() => undefined);
-  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-  await connection.close().catch(() => undefined);
-}
+const deleteTopology = (service: string, exchange: string) =>
+  deleteBusTopology({ service, exchange, retryDelaysMs: RETRY_DELAYS_MS });
 
 /** A captured, unshipped order of 5500: two SKU-A at 1500, one SKU-B at 2000, shipping 500. */
 export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {}): OrderMessage {

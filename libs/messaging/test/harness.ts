@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import amqplib from 'amqplib';
 import type { DataSource, EntityManager } from 'typeorm';
 import { openDatabase } from '@ebb/persistence';
-import { TEST_AMQP_URL, type TestDatabase, freshDatabase, uniqueSuffix } from '@ebb/testing';
+import { TEST_AMQP_URL, deleteBusTopology, type TestDatabase, freshDatabase, uniqueSuffix } from '@ebb/testing';
 import { metricsRegistry } from '@ebb/observability';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { AmqpBroker, DeadLetterStore, MessageConsumer, type MessageHandler, OutboxRelay, messagingMigrations } from '../src';
@@ -83,16 +82,8 @@ export async function openBus(label: string, options: BusOptions = {}): Promise<
   };
 }
 
-export async function deleteTopology(service: string, exchange: string, delays: number[]) {
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  for (const queue of [`${service}.events`, ...delays.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
-    await channel.deleteQueue(queue).catch(() => undefined);
-  }
-  await channel.deleteExchange(exchange).catch(() => undefined);
-  await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-  await connection.close().catch(() => undefined);
-}
+export const deleteTopology = (service: string, exchange: string, retryDelaysMs: number[]) =>
+  deleteBusTopology({ service, exchange, retryDelaysMs });
 
 export async function countEffects(dataSource: DataSource, key?: string): Promise<number> {
   const [row] = await dataSource.query(

@@ -1,5 +1,6 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ServiceEnv } from '@ebb/config';
 import { configureHttpApp } from '@ebb/http';
 import { NestPinoLogger, createLogger } from '@ebb/observability';
@@ -19,6 +20,7 @@ export async function startService(
   try {
     const app = await NestFactory.create(module, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
     configureHttpApp(app);
+    serveOpenApi(app, env.SERVICE_NAME);
     await before?.(app);
     await app.listen(env.PORT, env.HOST);
     logger.info({ port: env.PORT }, `${env.SERVICE_NAME} listening`);
@@ -36,4 +38,16 @@ export async function startService(
     logger.fatal({ err: error }, `${env.SERVICE_NAME} failed to start`);
     process.exit(1);
   }
+}
+
+/** The service's OpenAPI document at `/docs-json`, browsable at `/docs` (api-v1 promises both). */
+export function serveOpenApi(app: INestApplication, service: string): void {
+  const config = new DocumentBuilder()
+    .setTitle(`Ebb ${service}`)
+    .setDescription(`The ${service} part of the Ebb public API, version 1 (see api-v1.md)`)
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './app';
 export * from './platform';
+export * from './order-query-server';

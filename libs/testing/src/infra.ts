@@ -45,3 +45,23 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Deletes what a test service declared on the shared broker: its queue, its retry queues, the
+ * exchange and its unrouted companion, and any extra queues the test bound for itself.
+ */
+export async function deleteBusTopology(options: { service: string; exchange: string; retryDelaysMs: number[]; extraQueues?: string[] }): Promise<void> {
+  const { default: amqplib } = await import('amqplib');
+  const connection = await amqplib.connect(TEST_AMQP_URL);
+  const channel = await connection.createChannel();
+  const queues = [
+    ...(options.extraQueues ?? []),
+    `${options.service}.events`,
+    ...options.retryDelaysMs.map((delay) => `${options.service}.retry.${delay}`),
+    `${options.exchange}.unrouted`,
+  ];
+  for (const queue of queues) await channel.deleteQueue(queue).catch(() => undefined);
+  await channel.deleteExchange(options.exchange).catch(() => undefined);
+  await channel.deleteExchange(`${options.exchange}.unrouted`).catch(() => undefined);
+  await connection.close().catch(() => undefined);
+}
