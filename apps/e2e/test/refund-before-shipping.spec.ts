@@ -207,4 +207,15 @@ describe('pay for an order, refund it before it ships (all six services)', () =>
       expect((await fetch(`${platform.url(app as never)}/docs`)).status).toBe(200);
     }
   });
+
+  it('exports refund latency and outcomes from refund-service, and provider call latency from payment-service', async () => {
+    const refunds = await (await fetch(`${platform.url('refund')}/metrics`)).text();
+    expect(refunds).toMatch(/^refund_process_duration_seconds_bucket\{[^}]*le="0.1"[^}]*outcome="succeeded"[^}]*\} \d+/m);
+    expect(refunds).toMatch(/^refund_process_duration_seconds_count\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
+    expect(refunds).toMatch(/^refunds_total\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
+    expect(refunds).toMatch(/^refunds_total\{[^}]*outcome="failed"[^}]*\} [1-9]/m);
+    expect(refunds).toMatch(/^refund_request_to_provider_seconds_count\{[^}]*\} [1-9]/m);
+    const payments = await (await fetch(`${platform.url('payment')}/metrics`)).text();
+    expect(payments).toMatch(/^provider_request_duration_seconds_count\{[^}]*operation="[a-z_.]*refund[a-z_.]*"[^}]*\} [1-9]/m);
+  });
 });

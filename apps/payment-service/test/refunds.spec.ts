@@ -40,7 +40,9 @@ describe('payment-service: refunding through the provider', () => {
       amount: 1500,
       currency: 'USD',
       providerRefundId: providerRefund.id,
+      providerCalledAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+    expect(Date.parse(event.payload.providerCalledAt)).toBeLessThanOrEqual(Date.now());
     const view = await json(await world.api(`/v1/payments/${payment.id}`, { token: customer }));
     expect(view).toMatchObject({ status: 'succeeded', capturedAmount: 4000, refundedAmount: 1500 });
     expect(await refundRow(refundId)).toMatchObject({ status: 'succeeded', attempt: 1, provider_refund_id: providerRefund.id });

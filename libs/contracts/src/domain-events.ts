@@ -92,6 +92,8 @@ const providerRefund = {
   paymentId: z.string(),
   amount: minorUnitsSchema,
   currency: currencySchema,
+  /** when payment-service sent the refund to the provider (ISO 8601), for the request → provider latency */
+  providerCalledAt: z.string().optional(),
 };
 
 export const PaymentRefundSucceeded = defineEvent(

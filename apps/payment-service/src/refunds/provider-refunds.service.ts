@@ -117,7 +117,14 @@ export class ProviderRefundsService {
     if (report.status === 'failed') row.failureReason = report.reason ?? 'failed';
     await manager.getRepository(ProviderRefund).save(row);
 
-    const base = { refundId: row.refundId, orderId: row.orderId, paymentId: row.paymentId ?? '', amount: row.amount, currency: row.currency };
+    const base = {
+      refundId: row.refundId,
+      orderId: row.orderId,
+      paymentId: row.paymentId ?? '',
+      amount: row.amount,
+      currency: row.currency,
+      ...(row.claimedAt ? { providerCalledAt: new Date(row.claimedAt).toISOString() } : {}),
+    };
     if (report.status === 'succeeded') {
       await manager.query(`UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = now() WHERE id = $1`, [row.paymentId, row.amount]);
       await addToOutbox(manager, { type: 'payment.refund_succeeded', payload: { ...base, providerRefundId: row.providerRefundId ?? '' } });

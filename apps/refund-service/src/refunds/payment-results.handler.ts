@@ -8,6 +8,7 @@ import { RefundEntity } from './refund.entity';
 import { adjustCommitted, lockLedger } from './refund-ledger';
 import { applyRefundAction } from './refund-lifecycle';
 import { type RefundAction, refundStateMachine } from './refund-state';
+import { observeProviderLatency } from './refund.metrics';
 
 const PAYMENT_SERVICE = 'payment-service';
 
@@ -45,6 +46,7 @@ export class PaymentResultsHandler implements OnModuleInit {
     });
     await manager.save(refund);
     await addToOutbox(manager, event);
+    observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }
 
   private async failed({ payload, messageId }: IncomingMessage<PaymentRefundFailed>, manager: EntityManager): Promise<void> {
@@ -62,6 +64,7 @@ export class PaymentResultsHandler implements OnModuleInit {
     await adjustCommitted(manager, refund.orderId, -refund.amount);
     await manager.save(refund);
     await addToOutbox(manager, event);
+    observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }
 
   /** The refund, locked, if the result still applies to it; undefined for a stale result. */

@@ -16,3 +16,18 @@ export const refundRequestSeconds = histogram(
   [],
   [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 );
+
+/** From the refund request to the moment payment-service sent it to the provider. */
+export const refundRequestToProviderSeconds = histogram(
+  'refund_request_to_provider_seconds',
+  'Time from a refund request to the provider call that pays it',
+  [],
+  [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+);
+
+/** Observes the request → provider latency a payment result reports, if it reports one. */
+export function observeProviderLatency(requestedAt: Date, providerCalledAt: string | undefined): void {
+  if (!providerCalledAt) return;
+  const seconds = (Date.parse(providerCalledAt) - requestedAt.getTime()) / 1000;
+  if (Number.isFinite(seconds) && seconds >= 0) refundRequestToProviderSeconds.observe(seconds);
+}
