@@ -5,6 +5,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_ENV=${NODE_ENV:-development}
+# a fresh clone: install the pinned dependencies first
+[ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund || exit 1
 bash tools/infra/up.sh || exit 1
 bash tools/migrate/run.sh || exit 1
 

@@ -6,6 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true NODE_ENV=test LOG_LEVEL=${LOG_LEVEL:-fatal}
 
+# a fresh clone: install the pinned dependencies first
+[ -x node_modules/.bin/jest ] || npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 bash tools/infra/up.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p tmp
 passed=0; failed=0
