@@ -4,7 +4,7 @@ import type { ServiceEnv } from '@ebb/config';
 import { HttpPlatformModule, httpMigrations } from '@ebb/http';
 import { LockingModule } from '@ebb/locking';
 import { MessagingModule, messagingMigrations } from '@ebb/messaging';
-import { ObservabilityModule } from '@ebb/observability';
+import { ObservabilityModule, createLogger } from '@ebb/observability';
 import { type DatabaseOptions, PersistenceModule } from '@ebb/persistence';
 
 export interface PlatformOptions {
@@ -38,7 +38,8 @@ export function serviceDatabase(env: ServiceEnv, options: Pick<PlatformOptions, 
  */
 export function platformImports(env: ServiceEnv, options: PlatformOptions): (DynamicModule | Type)[] {
   const imports: (DynamicModule | Type)[] = [
-    ObservabilityModule.forRoot({ service: env.SERVICE_NAME }),
+    // the parsed LOG_LEVEL, so a service configured in code (tests) logs at the level it was given
+    ObservabilityModule.forRoot({ service: env.SERVICE_NAME, logger: createLogger(env.SERVICE_NAME, env.LOG_LEVEL) }),
     PersistenceModule.forRoot(serviceDatabase(env, options)),
     HttpPlatformModule.forRoot({ jwtSecret: env.EBB_JWT_SECRET }),
     MessagingModule.forRoot({
