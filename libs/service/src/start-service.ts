@@ -27,6 +27,7 @@ export async function startService(
     // a stop that hangs past the grace period must not hang forever: the orchestrator would kill it anyway
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.once(signal, () => {
+        logger.info({ signal }, `${signal} received: no new requests or messages; finishing what is in flight`);
         setTimeout(() => {
           logger.error(`${env.SERVICE_NAME} did not stop within ${env.SHUTDOWN_GRACE_MS} ms; exiting`);
           process.exit(1);

@@ -139,7 +139,7 @@ export class TestPlatform {
     running.process.kill(signal);
     const result = await running.exited;
     this.running.delete(app);
-    return result;
+    return { ...result, output: running.output.join('') };
   }
 
   /** The process's exit, when it ends by itself (a crash point, say). */
