@@ -18,16 +18,22 @@ export const PLATFORM_APPS = {
 } as const;
 export type PlatformApp = keyof typeof PLATFORM_APPS;
 
+// below Linux's ephemeral range (32768+): a port picked there could be taken, before the app binds it,
+// as the source port of one of the many outgoing connections tests make
+const PORT_RANGE = { from: 20000, to: 32000 };
+
+/** A port free right now, below the ephemeral range, picked at random so parallel platforms rarely meet. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 interface Running {
