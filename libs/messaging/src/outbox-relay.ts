@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { crashPoint } from '@ebb/config';
 import { FAST_BUCKETS, gauge, histogram } from '@ebb/observability';
 import type { AmqpBroker } from './broker';
-import { OUTBOX_NOTIFY_CHANNEL, OutboxCommitSignal } from './outbox-signal';
+import { OUTBOX_NOTIFY_CHANNEL, outboxCommits } from './outbox-signal';
 
 export interface RelayOptions {
   /** the relay keeps one connection of its own: it LISTENs there and publishes batches from it */
@@ -59,7 +59,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.unsubscribe = OutboxCommitSignal.for(this.dataSource).onCommit(() => void this.wake());
+    this.unsubscribe = outboxCommits(this.dataSource).onCommit(() => void this.wake());
     await this.listen();
     this.schedulePoll();
     this.wake();

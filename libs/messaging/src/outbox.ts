@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type DomainEvent, eventPayloadSchemas, routingKeySchema } from '@ebb/contracts';
 import { correlationId, currentCorrelation } from '@ebb/observability';
-import { OutboxCommitSignal } from './outbox-signal';
+import { outboxCommits } from './outbox-signal';
 
 /**
  * Writes events to the outbox inside the caller's transaction, so they are published if and only
@@ -34,6 +34,6 @@ export async function addToOutbox(manager: EntityManager, events: DomainEvent | 
     `INSERT INTO outbox (message_id, routing_key, payload, correlation_id, causation_id) VALUES ${rows.join(', ')}`,
     values,
   );
-  OutboxCommitSignal.markWritten(manager);
+  outboxCommits(manager.connection).mark(manager);
   return ids;
 }

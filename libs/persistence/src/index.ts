@@ -1,3 +1,4 @@
 export * from './database';
 export * from './money.transformer';
 export * from './persistence.module';
+export * from './commit-signal';

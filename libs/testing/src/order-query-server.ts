@@ -1,18 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import type { OrderMessage } from '@ebb/contracts';
+import { orderQueryService } from '@ebb/service';
 
 /**
  * order-service's OrderQuery as a test defines it, for testing one service without booting
  * order-service: GetOrder answers the orders in `orders` (read at each call), NOT_FOUND otherwise.
  */
 export async function startOrderQueryServer(orders: Map<string, OrderMessage>): Promise<{ url: string; close(): Promise<void> }> {
-  const definition = protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS);
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    ebb: { order: { v1: { OrderQuery: { service: grpc.ServiceDefinition } } } };
-  };
   const server = new grpc.Server();
-  server.addService(loaded.ebb.order.v1.OrderQuery.service, {
+  server.addService(orderQueryService().service, {
     getOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
       const order = orders.get(call.request.orderId);
       if (order) callback(null, order);

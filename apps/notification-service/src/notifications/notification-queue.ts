@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '@ebb/contracts';
 import type { NotificationChannel } from './notification.entity';
-import { NotificationCommitSignal } from './notification-signal';
+import { notificationCommits } from './notification-signal';
 
 /** A notification to send, as a handler decides it. */
 export interface QueuedNotification {
@@ -52,6 +52,6 @@ export async function queueNotifications(manager: EntityManager, notifications: 
     );
     inserted += rows.length;
   }
-  if (inserted > 0) NotificationCommitSignal.markWritten(manager);
+  if (inserted > 0) notificationCommits(manager.connection).mark(manager);
   return inserted;
 }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { LOGGER, counter } from '@ebb/observability';
 import { NOTIFICATION_ENV, type NotificationEnv } from '../config';
 import type { Notification } from './notification.entity';
-import { NotificationCommitSignal } from './notification-signal';
+import { notificationCommits } from './notification-signal';
 import { NotificationTransport } from './notification-transport';
 
 interface ClaimedRow {
@@ -48,7 +48,7 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.stopped = false;
-    this.unsubscribe = NotificationCommitSignal.for(this.dataSource).onCommit(() => void this.wake());
+    this.unsubscribe = notificationCommits(this.dataSource).onCommit(() => void this.wake());
     this.schedulePoll();
     void this.wake();
   }

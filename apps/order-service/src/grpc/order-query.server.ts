@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS, type OrderMessage } from '@ebb/contracts';
+import type { OrderMessage } from '@ebb/contracts';
 import { LOGGER } from '@ebb/observability';
+import { orderQueryService } from '@ebb/service';
 import { ORDER_ENV } from '../order-env.token';
 import type { OrderEnv } from '../config';
 import { OrdersService } from '../orders/orders.service';
@@ -21,8 +21,7 @@ function grpcError(code: grpc.status, details: string): grpc.ServiceError {
 }
 
 function orderQueryDefinition(): ServiceDefinition {
-  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS)) as any;
-  return loaded.ebb.order.v1.OrderQuery.service as ServiceDefinition;
+  return orderQueryService().service;
 }
 
 /**

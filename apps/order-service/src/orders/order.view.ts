@@ -1,8 +1,8 @@
 import type { OrderMessage } from '@ebb/contracts';
 import type { OrderWithLines } from './order.entity';
 
-/** An order as api-v1 answers it (`GET /v1/orders/:id`), plus `promisedShipBy` and `paymentId` when known. */
-export function toOrderResponse({ order, lines }: OrderWithLines) {
+/** What both views of an order share: its parties, lines, money and statuses. */
+function orderCore({ order, lines }: OrderWithLines) {
   return {
     id: order.id,
     customerId: order.customerId,
@@ -17,6 +17,14 @@ export function toOrderResponse({ order, lines }: OrderWithLines) {
     status: order.status,
     paymentStatus: order.paymentStatus,
     fulfillmentStatus: order.fulfillmentStatus,
+  };
+}
+
+/** An order as api-v1 answers it (`GET /v1/orders/:id`), plus `promisedShipBy` and `paymentId` when known. */
+export function toOrderResponse(view: OrderWithLines) {
+  const { order } = view;
+  return {
+    ...orderCore(view),
     ...(order.shippedAt && {
       shipment: {
         carrier: order.carrier,
@@ -33,21 +41,10 @@ export function toOrderResponse({ order, lines }: OrderWithLines) {
 export type OrderResponse = ReturnType<typeof toOrderResponse>;
 
 /** An order as OrderQuery.GetOrder answers it: absent times and payment id are empty strings. */
-export function toOrderMessage({ order, lines }: OrderWithLines): OrderMessage {
+export function toOrderMessage(view: OrderWithLines): OrderMessage {
+  const { order } = view;
   return {
-    id: order.id,
-    customerId: order.customerId,
-    email: order.email,
-    sellerId: order.sellerId,
-    currency: order.currency,
-    items: lines.map((line) => ({ productId: line.productId, sku: line.sku, quantity: line.quantity, unitAmount: line.unitAmount })),
-    shippingAmount: order.shippingAmount,
-    totalAmount: order.totalAmount,
-    capturedAmount: order.capturedAmount,
-    refundedAmount: order.refundedAmount,
-    status: order.status,
-    paymentStatus: order.paymentStatus,
-    fulfillmentStatus: order.fulfillmentStatus,
+    ...orderCore(view),
     paymentId: order.paymentId ?? '',
     createdAt: order.createdAt.toISOString(),
     shippedAt: order.shippedAt?.toISOString() ?? '',

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RefundSnapshot } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
+import { CommitSignal } from '@ebb/persistence';
 import { Payment } from '../payments/payment.entity';
 import type { ProviderRefundOutcome } from '../providers/payment-provider';
 import { ProviderRefund } from './provider-refund.entity';
@@ -20,19 +21,13 @@ export interface RefundReport {
 
 export type SettleOutcome = 'applied' | 'unchanged' | 'stale' | 'unmatched';
 
-const WAKE = 'ebb:provider-refund-requested';
+/** The signal of a commit that recorded provider refunds to send: the dispatcher listens to it. */
+export const providerRefundCommits = (dataSource: DataSource): CommitSignal => CommitSignal.for(dataSource, 'provider-refunds');
 
 /** Records provider refunds and settles them; every method works inside the caller's transaction. */
 @Injectable()
 export class ProviderRefundsService {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
-
-  /** Whether the committed transaction recorded refunds for the dispatcher to send (asked once). */
-  static takeDispatch(data: Record<string, unknown> | undefined): boolean {
-    if (data?.[WAKE] !== true) return false;
-    data[WAKE] = false;
-    return true;
-  }
 
   /**
    * `refund.refunding`: records the provider refund to send (attempt 1), or, for a refund whose last
@@ -77,7 +72,7 @@ export class ProviderRefundsService {
     }
     Object.assign(row, { status: 'requested', failureReason: null });
     await repository.save(row);
-    if (manager.queryRunner) manager.queryRunner.data[WAKE] = true;
+    providerRefundCommits(manager.connection).mark(manager);
   }
 
   /** The refund a provider report is about: by our refund id (metadata), else by the provider's id. */

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type EntitySubscriberInterface, type TransactionCommitEvent } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { crashPoint } from '@ebb/config';
 import { LOGGER } from '@ebb/observability';
 import { PAYMENT_ENV } from '../payment-env';
 import type { PaymentEnv } from '../config';
 import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
-import { ProviderRefundsService, type RefundReport } from './provider-refunds.service';
+import { ProviderRefundsService, type RefundReport, providerRefundCommits } from './provider-refunds.service';
 
 /** Rows claimed per round: a small batch keeps the claim short and lets other replicas share the work. */
 const CLAIM_BATCH = 10;
@@ -35,7 +35,7 @@ interface PendingRefund {
  * Also asks the provider about refunds still pending after REFUND_SYNC_AFTER_MS.
  */
 @Injectable()
-export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown, EntitySubscriberInterface {
+export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private running = false;
   private stopped = false;
   private again = false;
@@ -54,7 +54,7 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
 
   onModuleInit(): void {
     // woken by the commit that recorded a refund (before the consumer starts); the poll covers crashes
-    (this.dataSource.subscribers as EntitySubscriberInterface[]).push(this);
+    providerRefundCommits(this.dataSource).onCommit(() => setImmediate(() => this.wake()));
   }
 
   onApplicationBootstrap(): void {
@@ -69,11 +69,6 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
     clearInterval(this.dispatchTimer);
     clearInterval(this.syncTimer);
     await Promise.allSettled([this.current, this.syncing]);
-  }
-
-  afterTransactionCommit(event: TransactionCommitEvent): void {
-    if (!ProviderRefundsService.takeDispatch(event.queryRunner.data)) return;
-    setImmediate(() => this.wake());
   }
 
   /** Runs a dispatch round now, or right after the one in progress. */
