@@ -4,6 +4,7 @@ export * from './broker';
 export * from './outbox';
 export * from './outbox-signal';
 export * from './outbox-relay';
+export * from './drain-loop';
 export * from './consumer';
 export * from './dead-letters';
 export * from './dead-letter.controller';

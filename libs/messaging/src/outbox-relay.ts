@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { crashPoint } from '@ebb/config';
 import { FAST_BUCKETS, gauge, histogram } from '@ebb/observability';
 import type { AmqpBroker } from './broker';
+import { DrainLoop } from './drain-loop';
 import { OUTBOX_NOTIFY_CHANNEL, outboxCommits } from './outbox-signal';
 
 export interface RelayOptions {
@@ -37,8 +38,6 @@ const MAX_COALESCE_MS = 10;
 export class OutboxRelay {
   private listener?: Client;
   private timer?: NodeJS.Timeout;
-  private draining?: Promise<void>;
-  private rerun = false;
   private stopped = true;
   private unsubscribe?: () => void;
   private lastBatchSize = 0;
@@ -51,6 +50,17 @@ export class OutboxRelay {
     FAST_BUCKETS,
   );
 
+  private readonly loop = new DrainLoop(() => this.drainPass(), {
+    onError: (error) => this.options.logger?.warn({ err: (error as Error).message }, 'outbox batch not published; will retry'),
+    // commits that arrive while a batch is out are gathered for a moment into the next one
+    // (1 ms per row of the last batch, up to the cap: quiet traffic waits ~1 ms, heavy traffic
+    // makes batches large enough that each round trip carries many events)
+    beforeRerun: async () => {
+      const coalesceMs = Math.min(this.options.coalesceMs ?? MAX_COALESCE_MS, this.lastBatchSize);
+      if (coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
+    },
+  });
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly broker: AmqpBroker,
@@ -59,6 +69,7 @@ export class OutboxRelay {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.loop.resume();
     this.unsubscribe = outboxCommits(this.dataSource).onCommit(() => void this.wake());
     await this.listen();
     this.schedulePoll();
@@ -70,7 +81,7 @@ export class OutboxRelay {
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
-    await this.draining;
+    await this.loop.stop();
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -78,33 +89,13 @@ export class OutboxRelay {
 
   /** Publishes everything pending now (also used by graceful shutdown and tests). */
   wake(): Promise<void> {
-    if (this.draining) {
-      this.rerun = true;
-      return this.draining;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined;
-    });
-    return this.draining;
+    return this.loop.wake();
   }
 
-  private async drain(): Promise<void> {
-    do {
-      // commits that arrive while a batch is out are gathered for a moment into the next one
-      // (1 ms per row of the last batch, up to the cap: quiet traffic waits ~1 ms, heavy traffic
-      // makes batches large enough that each round trip carries many events)
-      const coalesceMs = Math.min(this.options.coalesceMs ?? MAX_COALESCE_MS, this.lastBatchSize);
-      if (this.rerun && coalesceMs > 0) await new Promise((resolve) => setTimeout(resolve, coalesceMs));
-      this.rerun = false;
-      try {
-        while ((this.lastBatchSize = await this.publishBatch()) === this.options.batchSize) {
-          // a full batch means more may be waiting
-        }
-      } catch (error) {
-        this.options.logger?.warn({ err: (error as Error).message }, 'outbox batch not published; will retry');
-        return;
-      }
-    } while (this.rerun && !this.stopped);
+  private async drainPass(): Promise<void> {
+    while ((this.lastBatchSize = await this.publishBatch()) === this.options.batchSize) {
+      // a full batch means more may be waiting
+    }
   }
 
   /**

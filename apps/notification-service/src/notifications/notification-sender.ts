@@ -1,6 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { DrainLoop } from '@ebb/messaging';
 import { LOGGER, counter } from '@ebb/observability';
 import { NOTIFICATION_ENV, type NotificationEnv } from '../config';
 import type { Notification } from './notification.entity';
@@ -29,9 +30,10 @@ interface ClaimedRow {
 @Injectable()
 export class NotificationSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private draining?: Promise<void>;
-  private rerun = false;
   private stopped = true;
+  private readonly loop = new DrainLoop(() => this.drainPass(), {
+    onError: (error) => this.logger.warn({ err: (error as Error).message }, 'notification batch not sent; will retry'),
+  });
   private unsubscribe?: () => void;
   private readonly sent = counter('notifications_sent_total', 'Notification delivery attempts, by channel, template and outcome', [
     'channel',
@@ -48,6 +50,7 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
 
   onApplicationBootstrap(): void {
     this.stopped = false;
+    this.loop.resume();
     this.unsubscribe = notificationCommits(this.dataSource).onCommit(() => void this.wake());
     this.schedulePoll();
     void this.wake();
@@ -58,35 +61,20 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
-    await this.draining;
+    await this.loop.stop();
   }
 
   /** Sends everything due now (also what tests await). */
   wake(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.draining) {
-      this.rerun = true;
-      return this.draining;
-    }
-    this.draining = this.drain().finally(() => {
-      this.draining = undefined;
-    });
-    return this.draining;
+    return this.loop.wake();
   }
 
-  private async drain(): Promise<void> {
-    do {
-      this.rerun = false;
-      try {
-        await this.requeueStale();
-        while ((await this.sendBatch()) === this.env.NOTIFY_BATCH_SIZE && !this.stopped) {
-          // a full batch means more may be due
-        }
-      } catch (error) {
-        this.logger.warn({ err: (error as Error).message }, 'notification batch not sent; will retry');
-        return;
-      }
-    } while (this.rerun && !this.stopped);
+  private async drainPass(): Promise<void> {
+    await this.requeueStale();
+    while ((await this.sendBatch()) === this.env.NOTIFY_BATCH_SIZE && !this.stopped) {
+      // a full batch means more may be due
+    }
   }
 
   /** Rows whose sender died mid-send: queued again (the mail may have gone; at least once beats never). */

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { crashPoint } from '@ebb/config';
+import { DrainLoop } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
 import { PAYMENT_ENV } from '../payment-env';
 import type { PaymentEnv } from '../config';
@@ -36,10 +37,13 @@ interface PendingRefund {
  */
 @Injectable()
 export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private running = false;
   private stopped = false;
-  private again = false;
-  private current?: Promise<void>;
+  private readonly loop = new DrainLoop(
+    async () => {
+      while (!this.stopped && (await this.dispatchRound()) === CLAIM_BATCH);
+    },
+    { onError: (error) => this.logger.error({ err: error }, 'refund dispatch round failed; the next poll retries') },
+  );
   private dispatchTimer?: NodeJS.Timeout;
   private syncTimer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
@@ -68,29 +72,13 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
     this.stopped = true;
     clearInterval(this.dispatchTimer);
     clearInterval(this.syncTimer);
-    await Promise.allSettled([this.current, this.syncing]);
+    await Promise.allSettled([this.loop.stop(), this.syncing]);
   }
 
   /** Runs a dispatch round now, or right after the one in progress. */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.current = (async () => {
-      try {
-        do {
-          this.again = false;
-          while (!this.stopped && (await this.dispatchRound()) === CLAIM_BATCH);
-        } while (this.again && !this.stopped);
-      } catch (error) {
-        this.logger.error({ err: error }, 'refund dispatch round failed; the next poll retries');
-      } finally {
-        this.running = false;
-      }
-    })();
+    void this.loop.wake();
   }
 
   /** Claims a batch and sends each; returns how many were claimed. */
