@@ -2,6 +2,8 @@
 # `npm start`: starts PostgreSQL, Redis and RabbitMQ if they are down, migrates every service database,
 # then runs every app (apps/*/src/main.ts) with local defaults, each log line prefixed with its app.
 # Ctrl-C stops them all (each gets SIGTERM and shuts down gracefully).
+# EBB_NODE_FLAGS adds node flags to every app, e.g. EBB_NODE_FLAGS="--cpu-prof --cpu-prof-dir=tmp/prof"
+# (profiles are written when the apps stop).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_ENV=${NODE_ENV:-development}
@@ -28,7 +30,8 @@ trap stop INT TERM
 
 for main in "${mains[@]}"; do
   app=$(basename "$(dirname "$(dirname "$main")")")
-  node -r ./tools/register.js "$main" > >(sed -u "s/^/[$app] /") 2>&1 &
+  # shellcheck disable=SC2086 # the flags are words on purpose
+  node ${EBB_NODE_FLAGS:-} -r ./tools/register.js "$main" > >(sed -u "s/^/[$app] /") 2>&1 &
   pids+=($!)
 done
 echo "started: ${mains[*]}"

@@ -360,6 +360,27 @@ describe('refund-service', () => {
     expect((await json(badStatus)).error).toMatchObject({ code: 'validation_error', details: [{ field: 'status' }] });
   });
 
+  it('lists the refunds changed after an instant, oldest change first, as a feed a client pages through', async () => {
+    const order = newOrder();
+    const first = await json(await requestRefund({ orderId: order.id, amount: 4100, reason: 'goodwill' }, support)); // above the automatic limit: pending_review
+    const second = await json(await requestRefund({ orderId: order.id, amount: 200, reason: 'goodwill' }, support));
+    const since = new Date(Date.parse(first.createdAt) - 1).toISOString();
+    const page = await json(await call('GET', `/v1/refunds?orderId=${order.id}&updatedAfter=${since}&limit=1`, support));
+    expect(page.items.map((item: { id: string }) => item.id)).toEqual([first.id]);
+    const next = await json(await call('GET', `/v1/refunds?orderId=${order.id}&updatedAfter=${page.items[0].updatedAt}`, support));
+    expect(next.items.map((item: { id: string }) => item.id)).toEqual([second.id]);
+
+    await call('POST', `/v1/refunds/${first.id}/reject`, support, { reason: 'not eligible' });
+    const changed = await json(await call('GET', `/v1/refunds?orderId=${order.id}&updatedAfter=${second.updatedAt}`, support));
+    expect(changed.items.map((item: { id: string; status: string }) => [item.id, item.status])).toEqual([[first.id, 'rejected']]);
+
+    for (const bad of ['updatedAfter=yesterday', 'limit=0', 'limit=1001']) {
+      const response = await call('GET', `/v1/refunds?${bad}`, support);
+      expect(response.status).toBe(400);
+      expect((await json(response)).error).toMatchObject({ code: 'validation_error', details: [{ field: bad.split('=')[0] }] });
+    }
+  });
+
   it('stores refund windows per product and per seller for admins', async () => {
     const put = await call('PUT', '/v1/refund-policies/products/prod_policy', admin, { windowDays: 14 });
     expect(put.status).toBe(200);

@@ -42,6 +42,17 @@ const holdSeconds = histogram('lock_hold_seconds', 'Time a lock was held, from a
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** True if `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Distributed locks over one or more Redis masters (Redlock), each hold carrying a fencing token. */
 export class LockService {
   private readonly redlock: Redlock;
@@ -51,6 +62,8 @@ export class LockService {
   private readonly retryDelayMs: number;
   private readonly retryJitterMs: number;
   private readonly logger: NonNullable<LockServiceOptions['logger']>;
+  /** Per key, the tail of this process's queue of callers: they take turns here before asking Redis. */
+  private readonly localQueues = new Map<string, Promise<void>>();
 
   constructor({ clients, options = {} }: { clients: Redis[]; options?: LockServiceOptions }) {
     if (clients.length === 0) throw new Error('LockService needs at least one Redis client');
@@ -94,6 +107,29 @@ export class LockService {
       automaticExtensionThreshold: Math.min(LOCK_EXTENSION_THRESHOLD_MS, Math.floor(ttlMs / 2)),
     };
     const started = performance.now();
+    // Callers in this process queue up first, in arrival order, and only the head asks Redis: a busy
+    // key then changes hands as soon as it is released instead of at the next retry of many pollers.
+    // Redis still decides between processes; the local turn only saves them polling each other.
+    const ahead = this.localQueues.get(key);
+    let leave!: () => void;
+    const mine = new Promise<void>((resolve) => (leave = resolve));
+    const tail = (ahead ?? Promise.resolve()).then(() => mine);
+    this.localQueues.set(key, tail);
+    try {
+      if (ahead && !(await settlesWithin(ahead, maxWaitMs))) {
+        const waitedMs = Math.round(performance.now() - started);
+        waitSeconds.observe({ outcome: 'timeout' }, waitedMs / 1000);
+        throw new LockTimeoutError(key, waitedMs);
+      }
+      const remainingMs = Math.max(0, maxWaitMs - (performance.now() - started));
+      return await this.acquireAndRun(key, fn, ttlMs, { ...settings, retryCount: Math.floor(remainingMs / this.retryDelayMs) }, started);
+    } finally {
+      leave();
+      if (this.localQueues.get(key) === tail) this.localQueues.delete(key);
+    }
+  }
+
+  private async acquireAndRun<T>(key: string, fn: (lock: HeldLock) => Promise<T>, ttlMs: number, settings: Partial<Settings>, started: number): Promise<T> {
     let acquiredAt: number | undefined;
     let outcome: Outcome<T> | undefined;
     try {

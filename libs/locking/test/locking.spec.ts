@@ -52,15 +52,17 @@ describe('locking', () => {
     await db?.drop();
   });
 
-  it('lets 50 concurrent holders of one key in one at a time, with tokens increasing in the order they entered', async () => {
+  it('lets 50 concurrent holders of one key in five processes in one at a time, with tokens increasing in the order they entered', async () => {
     const key = keyFor('shared');
+    // five LockServices stand for five processes: each queues its own callers, Redis decides between them
+    const processes = [locks, ...Array.from({ length: 4 }, () => new LockService({ clients }))];
     await dataSource.query('INSERT INTO shared_record (id) VALUES ($1)', [key]);
     const entered: number[] = [];
     const overlaps: string[] = [];
 
     await Promise.all(
       Array.from({ length: 50 }, (_, holder) =>
-        locks.withLock(
+        processes[holder % processes.length].withLock(
           key,
           async ({ token }) => {
             entered.push(token);
@@ -114,7 +116,9 @@ describe('locking', () => {
     );
 
     await lockLost.promise;
-    const tokenB = await locks.withLock(key, async ({ token }) => {
+    // the newer holder is another process (its own LockService): only Redis stands between the two
+    const otherProcess = new LockService({ clients });
+    const tokenB = await otherProcess.withLock(key, async ({ token }) => {
       await write(token, 'B');
       return token;
     });
@@ -158,6 +162,22 @@ describe('locking', () => {
     expect((error as Error).message).toContain(key);
     expect(waited).toBeLessThan(1000);
     expect(waiterRan).toBe(false);
+  });
+
+  it('gives up with LockTimeoutError after maxWaitMs behind a holder of the same process too, and lets the next caller in afterwards', async () => {
+    const key = keyFor('queued');
+    const holderMayLeave = deferred();
+    const order: string[] = [];
+    const holder = locks.withLock(key, async () => {
+      order.push('holder');
+      await holderMayLeave.promise;
+    });
+    const impatient = locks.withLock(key, async () => void order.push('impatient'), { maxWaitMs: 100 }).catch((caught: unknown) => caught);
+    const patient = locks.withLock(key, async () => void order.push('patient'), { maxWaitMs: 5000 });
+    expect(await impatient).toBeInstanceOf(LockTimeoutError);
+    holderMayLeave.resolve();
+    await Promise.all([holder, patient]);
+    expect(order).toEqual(['holder', 'patient']);
   });
 
   it('reports lock_wait_seconds by outcome and lock_hold_seconds', async () => {

@@ -3,7 +3,7 @@ import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { eventPayloadSchemas } from '@ebb/contracts';
-import { FAST_BUCKETS, counter, histogram, runWithCorrelation } from '@ebb/observability';
+import { FAST_BUCKETS, counter, gauge, histogram, runWithCorrelation } from '@ebb/observability';
 import { type AmqpBroker, assertEventExchange, corkBurst } from './broker';
 import { DeadLetterStore } from './dead-letters';
 import { Headers, type MessagingOptions, queueNames } from './messaging-options';
@@ -60,6 +60,19 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
   return match(pattern.split('.'), routingKey.split('.'));
 }
 
+/** Consumers of this process that have started, for the queue-depth gauge. */
+const consuming = new Set<MessageConsumer>();
+
+/** `message_queue_depth{queue}`, read from the broker when /metrics is scraped. */
+const queueDepthGauge = () =>
+  gauge('message_queue_depth', 'Messages ready in a service queue, not yet delivered', ['queue'], async function collect() {
+    this.reset();
+    for (const consumer of consuming) {
+      const depth = await consumer.queueDepth();
+      if (depth !== undefined) this.set({ queue: consumer.queue }, depth);
+    }
+  });
+
 type ConsumerOptions = Pick<MessagingOptions, 'service' | 'exchange' | 'prefetch' | 'maxRetries' | 'retryDelaysMs'>;
 
 /**
@@ -89,6 +102,7 @@ export class MessageConsumer {
     private readonly logger?: Logger,
   ) {
     this.queues = queueNames(options.service);
+    queueDepthGauge();
   }
 
   get queue(): string {
@@ -131,6 +145,7 @@ export class MessageConsumer {
       await channel.prefetch(this.options.prefetch);
       if (!this.accepting) return;
       this.liveChannels.add(channel);
+      consuming.add(this);
       channel.once('close', () => {
         this.liveChannels.delete(channel);
         this.consumerTags.delete(channel);
@@ -148,6 +163,7 @@ export class MessageConsumer {
     this.accepting = false;
     for (const [channel, tag] of this.consumerTags) await channel.cancel(tag).catch(() => undefined);
     this.consumerTags.clear();
+    consuming.delete(this);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
@@ -157,6 +173,17 @@ export class MessageConsumer {
     ]);
     clearTimeout(timer);
     await this.channel?.close().catch(() => undefined);
+  }
+
+  /** The broker's count of ready messages in the service queue, or undefined while not consuming. */
+  async queueDepth(): Promise<number | undefined> {
+    const [channel] = this.liveChannels;
+    if (!channel) return undefined;
+    try {
+      return (await channel.checkQueue(this.queues.events)).messageCount;
+    } catch {
+      return undefined; // the channel closed under us: the next scrape asks the reconnected one
+    }
   }
 
   private track(work: Promise<void>): void {

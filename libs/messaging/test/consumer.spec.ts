@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { metricsRegistry } from '@ebb/observability';
 import { sleep, waitFor } from '@ebb/testing';
 import { addToOutbox, topicMatches } from '../src';
 import { type Bus, closeBrokerConnections, consumedCount, countEffects, openBus, recordEffect } from './harness';
@@ -74,6 +75,29 @@ describe('idempotent consumer', () => {
     expect(parked).toMatchObject({ messageId: id, handler: 'record-payment-failure', attempts: 1 });
     expect(parked.error).toMatch(/payload does not match payment.failed/);
     expect(await countEffects(bus.dataSource, 'no-order-id')).toBe(0);
+  });
+
+  it('reports the messages waiting in its queue as message_queue_depth', async () => {
+    const slow = await openBus('depth', { prefetch: 1 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    try {
+      slow.consumer.handle('hold', 'claim.*', async () => held);
+      await slow.consumer.start();
+      for (let i = 0; i < 5; i++) await slow.broker.publish('claim.approved', Buffer.from('{"key":"depth"}'), meta(randomUUID()));
+      // one is delivered and held by the handler; four wait in the queue
+      const line = await waitFor(async () => {
+        const text = await metricsRegistry.metrics();
+        return text.split('\n').find((row) => row.startsWith(`message_queue_depth{queue="${slow.consumer.queue}"} 4`));
+      }, { what: 'a depth of 4' });
+      expect(line).toBeDefined();
+      release();
+      await waitFor(async () => (await metricsRegistry.metrics()).includes(`message_queue_depth{queue="${slow.consumer.queue}"} 0`), { what: 'an empty queue' });
+    } finally {
+      release();
+      await slow.close();
+    }
+    expect(await metricsRegistry.metrics()).not.toContain(`queue="${slow.consumer.queue}"`);
   });
 
   it('matches topic patterns as the broker does', () => {

@@ -29,6 +29,9 @@ export class NotificationTransport implements OnModuleDestroy {
     const timeout = env.NOTIFY_SEND_TIMEOUT_MS;
     this.mailer = nodemailer.createTransport({
       url: env.SMTP_URL,
+      // a batch is sent at once: a few kept-open connections instead of a TCP and SMTP handshake per mail
+      pool: true,
+      maxConnections: 4,
       ignoreTLS: plainOnLoopback(env.SMTP_URL),
       connectionTimeout: timeout,
       greetingTimeout: timeout,

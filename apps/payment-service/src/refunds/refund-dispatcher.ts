@@ -102,7 +102,10 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
        FROM claimed c LEFT JOIN payments p ON p.id = c.payment_id`,
       [this.env.REFUND_CALL_RETRY_MS, CLAIM_BATCH],
     );
-    for (const row of claimed) await this.send(row);
+    // the claimed refunds are independent: their provider calls run side by side, not one after another
+    const sent = await Promise.allSettled(claimed.map((row) => this.send(row)));
+    const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason; // those rows stay `calling` and are claimed again after REFUND_CALL_RETRY_MS
     return claimed.length;
   }
 

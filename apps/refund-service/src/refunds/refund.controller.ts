@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
 import { RefundService } from './refund.service';
 import {
+  type ListRefundsQuery,
   type RequestRefundBody,
   approveSchema,
   listRefundsSchema,
@@ -9,7 +10,6 @@ import {
   rejectSchema,
   requestRefundSchema,
 } from './refund.schemas';
-import type { RefundStatus } from './refund-state';
 
 /** /v1/refunds of api-v1: parses and authorises; RefundService decides. */
 @Controller('v1/refunds')
@@ -25,7 +25,7 @@ export class RefundController {
 
   @Get()
   @Roles('customer', 'support', 'admin', 'service')
-  list(@ZodQuery(listRefundsSchema) query: { orderId?: string; status?: RefundStatus }, @CurrentPrincipal() principal: Principal) {
+  list(@ZodQuery(listRefundsSchema) query: ListRefundsQuery, @CurrentPrincipal() principal: Principal) {
     return this.refunds.list(query, principal);
   }
 

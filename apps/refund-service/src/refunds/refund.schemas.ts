@@ -54,6 +54,10 @@ export const rejectSchema = z.strictObject({ reason: noteSchema });
 export const listRefundsSchema = z.strictObject({
   orderId: idSchema.optional(),
   status: z.enum(REFUND_STATUSES).optional(),
+  // a change feed: refunds changed after this instant, oldest change first (reconciliation, dashboards, the benchmark)
+  updatedAfter: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
+export type ListRefundsQuery = z.output<typeof listRefundsSchema>;
 
 export const refundIdParams = z.strictObject({ id: idSchema });

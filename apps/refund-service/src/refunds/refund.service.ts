@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
 import { type DomainEvent, type OrderMessage, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
@@ -10,11 +10,11 @@ import { assertWithinRefundWindow } from '../policies/refund-window';
 import { RefundEntity, type RefundLine } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund.errors';
 import { refundRequestSeconds } from './refund.metrics';
-import type { Initiator, RequestRefundBody } from './refund.schemas';
+import type { Initiator, ListRefundsQuery, RequestRefundBody } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
 import { adjustCommitted, lockLedger } from './refund-ledger';
 import { applyRefundAction, refundSnapshot } from './refund-lifecycle';
-import { RELEASED_STATUSES, type RefundAction, type RefundStatus } from './refund-state';
+import { RELEASED_STATUSES, type RefundAction } from './refund-state';
 
 /** Who did it, as history entries name them. */
 export const actorOf = (principal: Principal) => `${principal.role}:${principal.sub}`;
@@ -179,12 +179,15 @@ export class RefundService {
     return refundView(this.visible(refund, id, principal));
   }
 
-  async list(filter: { orderId?: string; status?: RefundStatus }, principal: Principal): Promise<{ items: RefundView[] }> {
+  /** Oldest first; with `updatedAfter`, the refunds changed after that instant, oldest change first. */
+  async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundView[] }> {
     const where: FindOptionsWhere<RefundEntity> = {};
     if (filter.orderId) where.orderId = filter.orderId;
     if (filter.status) where.status = filter.status;
+    if (filter.updatedAfter) where.updatedAt = MoreThan(new Date(filter.updatedAfter));
     if (principal.role === 'customer') where.customerId = principal.sub;
-    const refunds = await this.dataSource.getRepository(RefundEntity).find({ where, order: { createdAt: 'ASC', id: 'ASC' }, take: 500 });
+    const order: FindOptionsOrder<RefundEntity> = filter.updatedAfter ? { updatedAt: 'ASC', id: 'ASC' } : { createdAt: 'ASC', id: 'ASC' };
+    const refunds = await this.dataSource.getRepository(RefundEntity).find({ where, order, take: filter.limit });
     return { items: refunds.map(refundView) };
   }
 

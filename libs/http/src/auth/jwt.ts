@@ -1,3 +1,4 @@
+import { type KeyObject, createSecretKey } from 'node:crypto';
 import jwt, { type SignOptions } from 'jsonwebtoken';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 import { ROLES, type Principal, type Role } from './roles';
@@ -19,11 +20,20 @@ export function signToken(
 
 const isRole = (value: unknown): value is Role => typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 
+// jsonwebtoken turns a string secret into a key on every call, first by trying (and failing) to read it
+// as a public key: a thrown error per request. The key object is made once per secret instead.
+const keys = new Map<string, KeyObject>();
+const keyFor = (secret: string) => {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+};
+
 /** The principal of a valid token; 401 `unauthorized` for a bad signature, expiry, or claims we do not know. */
 export function verifyToken(token: string, secret: string): Principal {
   let claims: string | jwt.JwtPayload;
   try {
-    claims = jwt.verify(token, secret, { algorithms: [JWT_ALGORITHM] });
+    claims = jwt.verify(token, keyFor(secret), { algorithms: [JWT_ALGORITHM] });
   } catch {
     throw httpError(HttpErrorCode.Unauthorized, 'The bearer token is invalid or expired.');
   }
