@@ -1,18 +1,14 @@
 // Deployment artefacts of Ebb, checked offline: the Kustomize trees render with kubectl and hold together
 // (probes, ports, resources, canary gates), docker-compose.yml wires the services with settings their
 // own env schemas accept, and the Dockerfile builds the image those files run.
-// No Kubernetes or Compose JSON schema is available offline, so the checks below are structural.
+// The checks below are structural; schemas.spec.ts validates every object against its schema.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as YAML from 'yaml';
 import { DEFAULT_PORTS } from '@ebb/contracts';
-
-const root = join(__dirname, '..', '..', '..');
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
-
-type Obj = Record<string, any>;
+import { type Obj, ofKind, render, root } from './kustomize';
 
 const APPS = {
   'order-service': DEFAULT_PORTS.order,
@@ -34,17 +30,6 @@ const APP_NAMES = Object.keys(APPS) as AppName[];
 
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
-function render(dir: string): Obj[] {
-  const out = execFileSync(KUBECTL, ['kustomize', join(root, dir)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return YAML.parseAllDocuments(out)
-    .map((doc) => {
-      if (doc.errors.length > 0) throw new Error(`${dir}: ${doc.errors[0].message}`);
-      return doc.toJSON() as Obj;
-    })
-    .filter((doc) => doc !== null);
-}
-
-const ofKind = (objects: Obj[], ...kinds: string[]) => objects.filter((o) => kinds.includes(o.kind));
 const workloadsOf = (objects: Obj[]) => ofKind(objects, 'Deployment', 'Rollout');
 const appOf = (workload: Obj): AppName => workload.spec.template.metadata.labels.app;
 const matches = (selector: Obj, labels: Obj) => Object.entries(selector).every(([k, v]) => labels?.[k] === v);
