@@ -1,0 +1,215 @@
+// `npm run bench` — how many refunds per second Ebb takes without losing or doubling one, and how long
+// a customer waits; with `--limits`, beside what this machine's servers alone can do.
+//
+//   npm run bench                                  all three scenarios, 60 s each level
+//   npm run bench -- --scenario steady --rate 100 --duration 60
+//   npm run bench -- --scenario spread --concurrency 16,64,128 --duration 60
+//   npm run bench -- --scenario hot --hot-concurrency 32 --hot-duration 20
+//   npm run bench -- --limits                      also pgbench, redis-benchmark, RabbitMQ alone
+//
+// The platform is brought up with `npm start` if it is not running (and stopped again at the end).
+// Orders are seeded and paid through the public API. Every run ends with the ledger check; a run
+// whose ledger does not add up exits 1 and its figures are marked as not counting.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import { SERVICES, createCatalog } from './client';
+import { checkLedger } from './ledger';
+import { type LimitFigures, measureLimits } from './limits';
+import { RefundFeed, Sampler, cpuSeconds, ensurePlatform, metricSum, scrape } from './platform';
+import { writeReport, type RunRecord } from './report';
+import { type Context, type SpreadLevel, hot, maxRss, spread, steady } from './scenarios';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'spread,hot,steady' },
+    duration: { type: 'string', default: '60' },
+    rate: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '16,64,128' },
+    'hot-concurrency': { type: 'string', default: '32' },
+    'hot-duration': { type: 'string', default: '20' },
+    'hot-amount': { type: 'string', default: '100' },
+    limits: { type: 'boolean', default: false },
+    'limits-duration': { type: 'string', default: '20' },
+    out: { type: 'string', default: 'docs/performance.md' },
+    json: { type: 'string', default: 'docs/performance.json' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(
+    'npm run bench -- [--scenario spread,hot,steady] [--duration 60] [--rate 100] [--concurrency 16,64,128]\n' +
+      '                 [--hot-concurrency 32] [--hot-duration 20] [--hot-amount 100] [--limits] [--limits-duration 20]\n' +
+      '                 [--out docs/performance.md] [--json docs/performance.json]',
+  );
+  process.exit(0);
+}
+
+const positive = (name: string, raw: string) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`--${name} must be a positive number, not ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+};
+const scenarios = values.scenario.split(',').map((s) => s.trim());
+for (const s of scenarios) {
+  if (!['spread', 'hot', 'steady'].includes(s)) {
+    console.error(`--scenario takes spread, hot and steady, not ${JSON.stringify(s)}`);
+    process.exit(2);
+  }
+}
+const duration = positive('duration', values.duration);
+const rate = positive('rate', values.rate);
+const levels = values.concurrency.split(',').map((c) => Math.round(positive('concurrency', c)));
+const hotConcurrency = Math.round(positive('hot-concurrency', values['hot-concurrency']));
+const hotDuration = positive('hot-duration', values['hot-duration']);
+const hotAmount = Math.round(positive('hot-amount', values['hot-amount']));
+
+/**
+ * What one unshipped, auto-approved refund costs, counted from the code (see docs/performance.md):
+ * commits that write, and persistent messages published (each consumed by every subscriber queue).
+ */
+const COST_PER_REFUND = {
+  transactions: 14,
+  messages: 7,
+  note:
+    'write transactions, from the code and a PostgreSQL statement log of 20 refunds: refund-service 3 (request, payment result, relay), ' +
+    'payment-service 4 (refund.refunding, dispatch claim, provider answer, webhook), notification-service 2–3, inventory-service 2, order-service 2; ' +
+    'messages: refund.requested, refund.approved, refund.refunding, payment.refund_succeeded, refund.succeeded and one each from order-service and inventory-service',
+};
+
+const tty = process.stdout.isTTY;
+let lastProgress = 0;
+function progress(line: string, final = false) {
+  if (tty) {
+    process.stdout.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+  } else if (final || Date.now() - lastProgress > 5000) {
+    lastProgress = Date.now();
+    console.log(line);
+  }
+}
+const log = (line: string) => progress(line, true);
+
+/** Commits of every Ebb database and messages published by every service: the run's cost counters. */
+async function costCounters(pg: Client): Promise<{ commits: number; messages: number; cpu: Record<string, number> }> {
+  const cpu = await cpuSeconds();
+  const own = process.cpuUsage();
+  cpu['load generator (bench)'] = (own.user + own.system) / 1e6;
+  const [row] = (await pg.query(`SELECT sum(xact_commit)::bigint AS commits FROM pg_stat_database WHERE datname LIKE 'ebb\\_%' AND datname NOT LIKE 'ebb\\_test%'`)).rows;
+  const scraped = await Promise.all(SERVICES.map((service) => scrape(service)));
+  return { commits: Number(row.commits), messages: scraped.reduce((sum, metrics) => sum + metricSum(metrics, 'messages_published_total'), 0), cpu };
+}
+
+async function machine(pg: Client): Promise<Record<string, string | number>> {
+  const pgVersion = (await pg.query('SHOW server_version')).rows[0].server_version;
+  return {
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: pgVersion,
+  };
+}
+
+async function main() {
+  const started = Date.now();
+  const since = new Date();
+  mkdirSync('tmp', { recursive: true });
+  const platform = await ensurePlatform(log, 'tmp/bench-platform.log');
+  const pg = new Client({ connectionString: process.env.BENCH_PG_URL ?? `postgres://postgres@127.0.0.1:5432/postgres` });
+  await pg.connect();
+  const feed = new RefundFeed(since);
+  const sampler = new Sampler();
+  const run = randomUUID().slice(0, 8);
+  const ctx: Context = {
+    run,
+    catalog: await createCatalog(run, 16, 10_000_000),
+    feed,
+    sampler,
+    accepted: [],
+    orders: [],
+    progress,
+    log,
+    lastSeedSeconds: 1,
+  };
+  feed.start();
+  sampler.start();
+  const record: Partial<RunRecord> = {
+    date: new Date().toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: await machine(pg),
+    options: { scenarios, duration, rate, levels, hotConcurrency, hotDuration, hotAmount, limits: values.limits },
+    costPerRefund: COST_PER_REFUND,
+  };
+  let measured: { commits: number; messages: number; cpu: Record<string, number> } | undefined;
+  try {
+    if (scenarios.includes('spread')) {
+      // enough orders for a level at 4.5 refunds/s per slot (a refund takes over 200 ms), but no more than
+      // 3× the pace the machine took orders at (first level) or 2.5× what the previous level refunded,
+      // so a saturated machine is not seeded for nothing; a level that runs out ends early and says so
+      const need = (concurrency: number, previous: SpreadLevel | undefined, seedRate: number) =>
+        Math.ceil(Math.min(concurrency * 4.5, previous ? Math.max(previous.completedPerSec * 2.5, 20) : seedRate * 3) * duration);
+      record.spread = await spread(ctx, levels, duration, need);
+    }
+    if (scenarios.includes('hot')) record.hot = await hot(ctx, hotConcurrency, hotDuration, hotAmount);
+    if (scenarios.includes('steady')) {
+      // steady's window holds refunds only (its orders are seeded before): it measures what a refund costs
+      let before = { commits: 0, messages: 0, cpu: {} as Record<string, number> };
+      record.steady = await steady(ctx, rate, duration, async (phase) => {
+        if (phase === 'before') before = await costCounters(pg);
+        else {
+          const after = await costCounters(pg);
+          const cpu = Object.fromEntries(Object.entries(after.cpu).map(([name, seconds]) => [name, seconds - (before.cpu[name] ?? 0)]));
+          measured = { commits: after.commits - before.commits, messages: after.messages - before.messages, cpu };
+        }
+      });
+    }
+  } finally {
+    sampler.stop();
+  }
+  log('ledger: checking every refund of the run');
+  const ledger = await checkLedger(ctx.accepted, ctx.orders, feed, since, progress);
+  await feed.stop();
+  record.ledger = ledger;
+  record.maxRssMb = maxRss(sampler.samples);
+  if (measured && record.steady) {
+    const refunds = Math.max(record.steady.accepted, 1);
+    const cpuMsPerRefund = Object.fromEntries(Object.entries(measured.cpu).map(([name, seconds]) => [name, (seconds * 1000) / refunds]));
+    record.costPerRefund = {
+      ...COST_PER_REFUND,
+      measured: { commitsPerRefund: measured.commits / refunds, messagesPerRefund: measured.messages / refunds, cpuMsPerRefund },
+    };
+  }
+  await platform.stop();
+  if (values.limits) {
+    log('limits: measuring the servers alone (the platform is idle or stopped)');
+    const limits: LimitFigures = await measureLimits({ durationS: positive('limits-duration', values['limits-duration']), log });
+    const bound = {
+      postgres: limits.pgbench.tps / COST_PER_REFUND.transactions,
+      rabbitmq: limits.rabbitmq.messagesPerSec / COST_PER_REFUND.messages,
+    };
+    const best = Math.max(0, ...(record.spread ?? []).map((level) => level.completedPerSec));
+    record.limits = { ...limits, boundRefundsPerSec: bound, ebbFraction: best > 0 ? best / Math.min(bound.postgres, bound.rabbitmq) : undefined };
+  }
+  await pg.end();
+  record.durationS = (Date.now() - started) / 1000;
+  writeReport(values.out, record as RunRecord, values.json);
+  log(`wrote ${values.out} and ${values.json}`);
+  if (!ledger.ok) {
+    console.error(`LEDGER CHECK FAILED: ${ledger.problems.length} problems; the figures of this run do not count`);
+    for (const problem of ledger.problems.slice(0, 20)) console.error(`  ${problem}`);
+    process.exit(1);
+  }
+  log(`ledger exact: ${ledger.refunds} refunds on ${ledger.orders} orders, statuses ${JSON.stringify(ledger.byStatus)}`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  console.error(`\nbench failed: ${error.stack ?? error}`);
+  process.exit(1);
+});
