@@ -218,6 +218,24 @@ export class Sampler {
     return sample;
   }
 
+  /**
+   * Waits until no service has events waiting in its outbox or its queue, two readings in a row (at
+   * most `maxMs`), so a measurement starts on a quiet platform and not on the backlog of what came before.
+   */
+  async idle(report: (queued: number) => void, maxMs = 300_000): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    let quiet = 0;
+    while (Date.now() < deadline) {
+      const sample = await this.sample();
+      const queued = [...Object.values(sample.outboxPending), ...Object.values(sample.queueDepth)].reduce((a: number, b) => a + (b ?? 0), 0);
+      if (queued === 0 && ++quiet >= 2) return true;
+      if (queued > 0) quiet = 0;
+      report(queued);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+  }
+
   between(from: number, to: number): Sample[] {
     return this.samples.filter((sample) => sample.t >= from && sample.t <= to);
   }
@@ -245,7 +263,9 @@ export async function cpuSeconds(): Promise<Record<string, number>> {
     const server = name === 'postgres' ? 'postgresql' : name === 'beam.smp' ? 'rabbitmq' : name === 'redis-server' ? 'redis' : undefined;
     if (!server) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    used[server] = (used[server] ?? 0) + (Number(fields[11]) + Number(fields[12])) / ticks; // utime + stime
+    // utime + stime, and cutime + cstime: a PostgreSQL backend that exits (one per closed connection) leaves
+    // its CPU time to the postmaster's children total, so without those the figure would drop as pools churn
+    used[server] = (used[server] ?? 0) + (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticks;
   }
   return used;
 }

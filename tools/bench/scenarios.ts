@@ -58,6 +58,10 @@ export async function seedOrders(ctx: Context, count: number, unitAmount = 1000,
     ctx.lastSeedSeconds = (Date.now() - started) / 1000;
     ctx.progress(`seeded ${count} paid orders in ${ctx.lastSeedSeconds.toFixed(1)} s (${rate(count, started)}/s)`, true);
     ctx.orders.push(...orders);
+    clearInterval(timer);
+    // the seeding's own events (stock reservations, notifications) are handled before anything is measured
+    const quiet = await ctx.sampler.idle((queued) => ctx.progress(`waiting for the seeding's events to be handled: ${queued} queued`));
+    if (!quiet) ctx.log('the platform did not go quiet after seeding within 5 minutes: the measurement starts on a backlog');
     return orders;
   } finally {
     clearInterval(timer);

@@ -43,8 +43,8 @@ interface Delivery {
 
 /** The most deliveries handled in one transaction. */
 const MAX_BATCH = 50;
-/** Batches in flight at once; more deliveries wait for the next batch. */
-const MAX_CONCURRENT_BATCHES = 4;
+/** Batches in flight at once, unless the service says otherwise; more deliveries wait for the next batch. */
+const CONCURRENT_BATCHES = 4;
 
 /** Thrown for a message that no retry can fix (not JSON, wrong payload): it is parked at once. */
 export class PoisonMessageError extends Error {}
@@ -90,6 +90,7 @@ export class MessageConsumer {
   private readonly waiting: { delivery: Delivery; done: () => void }[] = [];
   private flushScheduled = false;
   private activeBatches = 0;
+  private concurrentBatches = CONCURRENT_BATCHES;
   private readonly queues: ReturnType<typeof queueNames>;
   private readonly consumed = counter('messages_consumed_total', 'Messages handled, by handler and outcome', ['handler', 'outcome']);
   private readonly duration = histogram('message_handle_duration_seconds', 'Handler run time, by handler', ['handler'], FAST_BUCKETS);
@@ -107,6 +108,17 @@ export class MessageConsumer {
 
   get queue(): string {
     return this.queues.events;
+  }
+
+  /**
+   * How many batches may run at once (4 unless set). One, for a service whose handlers all lock the
+   * same few rows (inventory's stock): concurrent batches would only queue on each other's row locks,
+   * deadlock (each message then runs again alone), and let a message overtake the one before it.
+   */
+  batchesAtOnce(count: number): this {
+    if (!Number.isInteger(count) || count < 1) throw new Error(`batchesAtOnce takes a whole number ≥ 1, not ${count}`);
+    this.concurrentBatches = count;
+    return this;
   }
 
   /** Registers a handler; `name` keys the inbox, so keep it stable across releases. */
@@ -237,7 +249,7 @@ export class MessageConsumer {
   private flush(): void {
     this.flushScheduled = false;
     // few batches at a time: deliveries that arrive meanwhile wait and make the next batch larger
-    while (this.waiting.length > 0 && this.activeBatches < MAX_CONCURRENT_BATCHES) {
+    while (this.waiting.length > 0 && this.activeBatches < this.concurrentBatches) {
       const batch = this.waiting.splice(0, MAX_BATCH);
       this.activeBatches++;
       const work = this.handleBatch(batch.map((entry) => entry.delivery)).finally(() => {

@@ -110,6 +110,59 @@ describe('idempotent consumer', () => {
   });
 });
 
+describe('batches at once', () => {
+  // publishes `count` messages in order, each handler call sleeping a little; returns the most handler
+  // calls seen running at once and the order the effects were written in
+  async function run(configure: (bus: Bus) => void, count = 200) {
+    const bus = await openBus('batches');
+    try {
+      let running = 0;
+      let most = 0;
+      bus.consumer.handle('record-in-order', 'claim.*', async (message, manager) => {
+        most = Math.max(most, ++running);
+        try {
+          await sleep(2);
+          await recordEffect(message as Parameters<typeof recordEffect>[0], manager);
+        } finally {
+          running--;
+        }
+      });
+      configure(bus);
+      await bus.consumer.start();
+      // one channel keeps the order of the calls; sent together so deliveries pile up faster than they are handled
+      await Promise.all(
+        Array.from({ length: count }, (_, i) => bus.broker.publish('claim.approved', Buffer.from(JSON.stringify({ key: String(i) })), meta(randomUUID()))),
+      );
+      await waitFor(async () => (await countEffects(bus.dataSource)) === count, { what: `${count} effects` });
+      const keys = (await bus.dataSource.query(`SELECT key FROM effects ORDER BY id`)).map((r: { key: string }) => Number(r.key));
+      return { most, keys };
+    } finally {
+      await bus.close();
+    }
+  }
+
+  it('runs one batch at a time, in queue order, when the service asks for one', async () => {
+    const { most, keys } = await run((bus) => bus.consumer.batchesAtOnce(1));
+    expect(most).toBe(1);
+    expect(keys).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('runs several batches side by side by default', async () => {
+    const { most } = await run(() => undefined);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('refuses a count that is not a whole number of at least one', async () => {
+    const bus = await openBus('batches-bad');
+    try {
+      expect(() => bus.consumer.batchesAtOnce(0)).toThrow(/whole number/);
+      expect(() => bus.consumer.batchesAtOnce(1.5)).toThrow(/whole number/);
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
 describe('retry then park', () => {
   let bus: Bus;
   let broken = true;

@@ -12,7 +12,9 @@ export class ReservationConsumer implements OnModuleInit {
   constructor(private readonly consumer: MessageConsumer) {}
 
   onModuleInit() {
+    // every handler locks stock rows that all orders share: one batch at a time, in queue order
     this.consumer
+      .batchesAtOnce(1)
       .handle('inventory.reserve-order', OrderPlaced.name, reserveOrder)
       .handle('inventory.commit-order', OrderCaptured.name, commitOrder)
       .handle('inventory.release-cancelled-order', OrderCancelled.name, releaseCancelledOrder)
