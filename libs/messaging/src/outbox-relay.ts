@@ -5,7 +5,7 @@ import { crashPoint } from '@ebb/config';
 import { FAST_BUCKETS, gauge, histogram } from '@ebb/observability';
 import type { AmqpBroker } from './broker';
 import { DrainLoop } from './drain-loop';
-import { OUTBOX_NOTIFY_CHANNEL, outboxCommits } from './outbox-signal';
+import { OUTBOX_NOTIFY_CHANNEL, outboxCommits, outboxNotifyToken } from './outbox-signal';
 
 export interface RelayOptions {
   /** the relay keeps one connection of its own: it LISTENs there and publishes batches from it */
@@ -167,7 +167,11 @@ export class OutboxRelay {
   private async listen(): Promise<Client | undefined> {
     if (this.stopped) return undefined;
     const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
-    client.on('notification', () => void this.wake());
+    // a NOTIFY of this data source's own commit: the commit signal has woken the relay already
+    const own = outboxNotifyToken(this.dataSource);
+    client.on('notification', (notification) => {
+      if (notification.payload !== own) void this.wake();
+    });
     client.on('error', (error) => {
       this.options.logger?.warn({ err: error.message }, 'outbox LISTEN connection lost');
       if (this.listener === client) this.listener = undefined;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { CommitSignal } from '@ebb/persistence';
 
@@ -7,6 +8,20 @@ export const OUTBOX_NOTIFY_CHANNEL = 'ebb_outbox';
 const NOTIFY_INTERVAL_MS = 20;
 
 const notifying = new WeakSet<DataSource>();
+const tokens = new WeakMap<DataSource, string>();
+
+/**
+ * The payload of this data source's NOTIFYs. Its own relay already woke on the commit signal of the
+ * same commit, so it ignores a NOTIFY carrying it: without that every commit cost one empty relay pass.
+ */
+export function outboxNotifyToken(dataSource: DataSource): string {
+  let token = tokens.get(dataSource);
+  if (!token) {
+    token = randomUUID();
+    tokens.set(dataSource, token);
+  }
+  return token;
+}
 
 /**
  * The commit signal of outbox writes: a relay in this process hears it at once, and relays elsewhere
@@ -29,7 +44,7 @@ function coalescedNotify(dataSource: DataSource): () => void {
     lastNotify = Date.now();
     if (!dataSource.isInitialized) return;
     // a lost NOTIFY only delays publishing until the relays' next poll
-    dataSource.query(`SELECT pg_notify($1, '')`, [OUTBOX_NOTIFY_CHANNEL]).catch(() => undefined);
+    dataSource.query(`SELECT pg_notify($1, $2)`, [OUTBOX_NOTIFY_CHANNEL, outboxNotifyToken(dataSource)]).catch(() => undefined);
   };
   return () => {
     const sinceLast = Date.now() - lastNotify;

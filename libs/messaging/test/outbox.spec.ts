@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { sleep, waitFor } from '@ebb/testing';
-import { OutboxRelay, addToOutbox } from '../src';
+import { OutboxRelay, addToOutbox, outboxNotifyToken } from '../src';
 import { type Bus, consumedCount, countEffects, openBus, recordEffect } from './harness';
 
 const root = path.resolve(__dirname, '../../..');
@@ -88,6 +88,26 @@ describe('transactional outbox', () => {
       const written = runFixture(bus, 'write-only', 'order-3');
       expect(written).toMatchObject({ status: 0 });
       await waitFor(async () => (await countEffects(bus.dataSource, 'order-3')) === 1, { what: 'the event to be relayed', timeoutMs: 5000 });
+    } finally {
+      await slowPolling.stop();
+    }
+  });
+
+  it("wakes on another process's NOTIFY but not on the echo of its own commit, which the commit signal announced", async () => {
+    const slowPolling = new OutboxRelay(bus.dataSource, bus.broker, { databaseUrl: bus.database.url, batchSize: 50, pollMs: 60_000 });
+    await slowPolling.start();
+    try {
+      await sleep(100); // the first poll at start has passed
+      // a row written behind the commit signal's back: only a NOTIFY can make this relay publish it
+      await bus.dataSource.query(
+        `INSERT INTO outbox (message_id, routing_key, payload, correlation_id) VALUES (gen_random_uuid(), 'order.paid', '{"key":"order-echo"}', 'c')`,
+      );
+      await bus.dataSource.query(`SELECT pg_notify('ebb_outbox', $1)`, [outboxNotifyToken(bus.dataSource)]);
+      await sleep(500);
+      expect(await pending()).toBe(1);
+      await bus.dataSource.query(`SELECT pg_notify('ebb_outbox', 'another-process')`);
+      await waitFor(async () => (await countEffects(bus.dataSource, 'order-echo')) === 1, { what: 'the event to be relayed', timeoutMs: 5000 });
+      expect(await pending()).toBe(0);
     } finally {
       await slowPolling.stop();
     }

@@ -2,3 +2,4 @@ export * from './database';
 export * from './money.transformer';
 export * from './persistence.module';
 export * from './commit-signal';
+export * from './write-back';

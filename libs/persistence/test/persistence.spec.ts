@@ -1,6 +1,6 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
 import { Client } from 'pg';
-import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase } from '../src';
+import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase, writeBack } from '../src';
 import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
 
 @Entity('ledger_entries')
@@ -59,6 +59,34 @@ describe('persistence', () => {
       expect((await repo.findOneByOrFail({ id: 'big' })).amount).toBe(9007199254740991);
       await expect(repo.save({ id: 'fraction', amount: 19.99 })).rejects.toThrow(/not a whole number/);
       expect(await repo.count()).toBe(1);
+    } finally {
+      await ds.destroy();
+    }
+  });
+  it('writes a loaded row back with one UPDATE by primary key, through the column transformers', async () => {
+    const ds = await openDatabase({ url, entities: [LedgerEntry], migrations: [CreateLedger1732500000100] });
+    try {
+      await ds.getRepository(LedgerEntry).insert({ id: 'written-back', amount: 100 });
+      const statements: string[] = [];
+      await ds.transaction(async (manager) => {
+        const entry = await manager.findOneOrFail(LedgerEntry, { where: { id: 'written-back' }, lock: { mode: 'pessimistic_write' } });
+        entry.amount = 250;
+        const query = manager.queryRunner!.query.bind(manager.queryRunner);
+        manager.queryRunner!.query = ((sql: string, ...rest: unknown[]) => {
+          statements.push(sql);
+          return (query as (...args: unknown[]) => Promise<unknown>)(sql, ...rest);
+        }) as typeof query;
+        await writeBack(manager, entry);
+        manager.queryRunner!.query = query;
+      });
+      expect(statements).toEqual([expect.stringMatching(/^UPDATE "ledger_entries" SET "amount" = \$1 WHERE "id" = \$2/)]);
+      expect((await ds.getRepository(LedgerEntry).findOneByOrFail({ id: 'written-back' })).amount).toBe(250);
+
+      const fraction = Object.assign(new LedgerEntry(), { id: 'written-back', amount: 1.5 });
+      await expect(ds.transaction((manager) => writeBack(manager, fraction))).rejects.toThrow(/not a whole number/);
+      const missing = Object.assign(new LedgerEntry(), { id: 'no-such-entry', amount: 1 });
+      await expect(ds.transaction((manager) => writeBack(manager, missing))).rejects.toThrow(/matched 0 rows/);
+      expect((await ds.getRepository(LedgerEntry).findOneByOrFail({ id: 'written-back' })).amount).toBe(250);
     } finally {
       await ds.destroy();
     }

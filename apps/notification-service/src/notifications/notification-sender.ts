@@ -35,6 +35,7 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
     onError: (error) => this.logger.warn({ err: (error as Error).message }, 'notification batch not sent; will retry'),
   });
   private unsubscribe?: () => void;
+  private lastSweep = 0;
   private readonly sent = counter('notifications_sent_total', 'Notification delivery attempts, by channel, template and outcome', [
     'channel',
     'template',
@@ -71,7 +72,11 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async drainPass(): Promise<void> {
-    await this.requeueStale();
+    // stale claims are minutes old by definition: one sweep per poll interval finds them, not one per pass
+    if (Date.now() - this.lastSweep >= this.env.NOTIFY_POLL_MS) {
+      this.lastSweep = Date.now();
+      await this.requeueStale();
+    }
     while ((await this.sendBatch()) === this.env.NOTIFY_BATCH_SIZE && !this.stopped) {
       // a full batch means more may be due
     }

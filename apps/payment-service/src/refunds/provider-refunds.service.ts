@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { RefundSnapshot } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
-import { CommitSignal } from '@ebb/persistence';
+import { CommitSignal, writeBack } from '@ebb/persistence';
 import { Payment } from '../payments/payment.entity';
 import type { ProviderRefundOutcome } from '../providers/payment-provider';
 import { ProviderRefund } from './provider-refund.entity';
@@ -60,10 +60,12 @@ export class ProviderRefundsService {
       syncedAt: null,
       updatedAt: new Date(),
     });
+    // a new row is inserted, a failed attempt (locked above) written back: no read before the write
+    const store = (value: ProviderRefund) => (existing ? writeBack(manager, value) : repository.insert(value));
     if (!payment) {
       // nothing was captured here for this order: refuse at once rather than ask the provider
       Object.assign(row, { status: 'failed', failureReason: 'no_captured_payment' });
-      await repository.save(row);
+      await store(row);
       await addToOutbox(manager, {
         type: 'payment.refund_failed',
         payload: { refundId: row.refundId, orderId: row.orderId, paymentId: '', amount: row.amount, currency: row.currency, reason: 'no_captured_payment' },
@@ -71,7 +73,7 @@ export class ProviderRefundsService {
       return;
     }
     Object.assign(row, { status: 'requested', failureReason: null });
-    await repository.save(row);
+    await store(row);
     providerRefundCommits(manager.connection).mark(manager);
   }
 
@@ -96,6 +98,7 @@ export class ProviderRefundsService {
     return this.settleRow(manager, row, report);
   }
 
+  /** `row` must have been loaded, locked, in this transaction (`findForReport`). */
   async settleRow(manager: EntityManager, row: ProviderRefund, report: RefundReport): Promise<SettleOutcome> {
     if (report.attempt !== undefined && report.attempt !== row.attempt) return 'stale';
     if (report.providerRefundId && row.providerRefundId && report.providerRefundId !== row.providerRefundId) return 'stale';
@@ -104,13 +107,13 @@ export class ProviderRefundsService {
     if (!providerRefundStates.can(row.status, report.status)) {
       if (!learntId) return row.status === report.status ? 'unchanged' : 'stale';
       row.updatedAt = new Date();
-      await manager.getRepository(ProviderRefund).save(row);
+      await writeBack(manager, row);
       return 'unchanged';
     }
     row.status = report.status;
     row.updatedAt = new Date();
     if (report.status === 'failed') row.failureReason = report.reason ?? 'failed';
-    await manager.getRepository(ProviderRefund).save(row);
+    await writeBack(manager, row);
 
     const base = {
       refundId: row.refundId,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer, addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
+import { writeBack } from '@ebb/persistence';
 import { RefundEntity } from './refund.entity';
 import { adjustCommitted, lockLedger } from './refund-ledger';
 import { applyRefundAction } from './refund-lifecycle';
@@ -44,7 +45,7 @@ export class PaymentResultsHandler implements OnModuleInit {
         r.failureReason = null;
       },
     });
-    await manager.save(refund);
+    await writeBack(manager, refund);
     await addToOutbox(manager, event);
     observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }
@@ -62,7 +63,7 @@ export class PaymentResultsHandler implements OnModuleInit {
     // a failed refund no longer holds its amount: the order can refund it again
     await lockLedger(manager, refund.orderId);
     await adjustCommitted(manager, refund.orderId, -refund.amount);
-    await manager.save(refund);
+    await writeBack(manager, refund);
     await addToOutbox(manager, event);
     observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }

@@ -4,6 +4,7 @@ import { type DomainEvent, type OrderMessage, multiplyMinor, newId, sumMinor } f
 import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
 import { addToOutbox } from '@ebb/messaging';
+import { writeBack } from '@ebb/persistence';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { assertWithinRefundWindow } from '../policies/refund-window';
@@ -202,7 +203,7 @@ export class RefundService {
       }
       // support's approval of a refund that has not shipped asks the provider at once
       if (refund.status === 'approved' && !refund.shipped) events.push(applyRefundAction(refund, 'start_refunding', SYSTEM));
-      await manager.save(refund);
+      await writeBack(manager, refund);
       await addToOutbox(manager, events);
       return refund;
     });
@@ -218,7 +219,7 @@ export class RefundService {
       const refund = this.visible(await manager.findOne(RefundEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }), id, principal);
       const event = applyRefundAction(refund, 'retry', actorOf(principal), { change: (r) => (r.failureReason = null) });
       await adjustCommitted(manager, refund.orderId, refund.amount);
-      await manager.save(refund);
+      await writeBack(manager, refund);
       await addToOutbox(manager, event);
       return refund;
     });
