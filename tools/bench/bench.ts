@@ -18,6 +18,7 @@ import { Client } from 'pg';
 import { SERVICES, createCatalog } from './client';
 import { checkLedger } from './ledger';
 import { type LimitFigures, measureLimits } from './limits';
+import { ensureAutovacuum, vacuumEbb } from './postgres';
 import { RefundFeed, Sampler, cpuSeconds, ensurePlatform, metricSum, scrape } from './platform';
 import { writeReport, type RunRecord } from './report';
 import { type Context, type SpreadLevel, hot, maxRss, spread, steady } from './scenarios';
@@ -116,13 +117,28 @@ async function machine(pg: Client): Promise<Record<string, string | number>> {
   };
 }
 
+/** What a run must undo however it ends (a failure, Ctrl-C): the platform it started, the setting it changed. */
+const undo: (() => Promise<void>)[] = [];
+async function cleanUp(): Promise<void> {
+  while (undo.length > 0) await undo.pop()!().catch((error) => console.error(`clean-up failed: ${error}`));
+}
+process.once('SIGINT', () => {
+  console.error('\ninterrupted: stopping what this run started');
+  void cleanUp().finally(() => process.exit(130));
+});
+
 async function main() {
   const started = Date.now();
   const since = new Date();
   mkdirSync('tmp', { recursive: true });
   const platform = await ensurePlatform(log, 'tmp/bench-platform.log');
-  const pg = new Client({ connectionString: process.env.BENCH_PG_URL ?? `postgres://postgres@127.0.0.1:5432/postgres` });
+  undo.push(() => platform.stop());
+  const pgBase = process.env.BENCH_PG_BASE ?? 'postgres://postgres@127.0.0.1:5432';
+  const pg = new Client({ connectionString: `${pgBase}/postgres` });
   await pg.connect();
+  undo.push(() => pg.end());
+  undo.push(await ensureAutovacuum(pg, log));
+  await vacuumEbb(pg, pgBase, log);
   const feed = new RefundFeed(since);
   const sampler = new Sampler();
   const run = randomUUID().slice(0, 8);
@@ -196,7 +212,7 @@ async function main() {
     const best = Math.max(0, ...(record.spread ?? []).map((level) => level.completedPerSec));
     record.limits = { ...limits, boundRefundsPerSec: bound, ebbFraction: best > 0 ? best / Math.min(bound.postgres, bound.rabbitmq) : undefined };
   }
-  await pg.end();
+  await cleanUp(); // autovacuum as it was, the connection closed (the platform is stopped already)
   record.durationS = (Date.now() - started) / 1000;
   writeReport(values.out, record as RunRecord, values.json);
   log(`wrote ${values.out} and ${values.json}`);
@@ -209,7 +225,8 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(`\nbench failed: ${error.stack ?? error}`);
+  await cleanUp();
   process.exit(1);
 });
