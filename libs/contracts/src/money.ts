@@ -74,9 +74,16 @@ export function allocateMinor(total: number, weights: number[]): number[] {
   return parts.map(Number);
 }
 
-/** How many digits the currency's minor unit has (USD 2, JPY 0, KWD 3). */
+const digitsByCurrency = new Map<string, number>();
+
+/** How many digits the currency's minor unit has (USD 2, JPY 0, KWD 3); asked of Intl once per currency. */
 export function minorUnitDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /** "USD 19.99" for people; computed with integers and strings only. */
