@@ -12,6 +12,8 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
     REFUND_SYNC_AFTER_MS: positiveInt.default(60000),
     /** how often the refund dispatcher looks for work it was not woken for */
     REFUND_DISPATCH_POLL_MS: positiveInt.default(1000),
+    /** provider refund calls in flight at once per replica (a call takes ~0.5 s at Stripe; mind its rate limit) */
+    REFUND_DISPATCH_CONCURRENCY: positiveInt.default(32),
     /** a refund left `calling` this long (a crash mid-call) is sent again with the same idempotency key */
     REFUND_CALL_RETRY_MS: positiveInt.default(30000),
     /** how long POST /v1/payments waits for OrderQuery.GetOrder */

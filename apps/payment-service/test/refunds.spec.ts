@@ -176,3 +176,43 @@ describe('payment-service: the refund status sync', () => {
     expect(view.refundedAmount).toBe(700);
   });
 });
+
+describe('payment-service: provider refund calls in flight', () => {
+  const world = new PaymentWorld();
+  const customer = tokenFor('customer', 'cus-1');
+
+  beforeAll(() => world.start({ REFUND_DISPATCH_CONCURRENCY: '20' }));
+  afterAll(() => world.stop());
+
+  const statuses = async (refundIds: string[]) =>
+    Object.fromEntries(
+      (
+        await world.dataSource.query(`SELECT status, count(*)::int AS n FROM provider_refunds WHERE refund_id = ANY($1) GROUP BY status`, [refundIds])
+      ).map((row: { status: string; n: number }) => [row.status, row.n]),
+    );
+
+  it('keeps up to REFUND_DISPATCH_CONCURRENCY calls under way, a slow answer holding one slot, and sends the rest as slots free up', async () => {
+    const orders = await Promise.all(
+      Array.from({ length: 25 }, async () => {
+        const order = world.addOrder({ totalAmount: 2000 });
+        const payment = await json(await world.api('/v1/payments', { method: 'POST', token: customer, body: JSON.stringify({ orderId: order.id }) }));
+        await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_visa' });
+        await world.waitForEvent('payment.succeeded', (p) => p.paymentId === payment.id);
+        return order;
+      }),
+    );
+    // every provider call now takes 2 s: the refunds pile up in `calling`, as many as the window holds
+    await world.faults({ latencyMs: 2000 });
+    try {
+      const refundIds = orders.map(() => `ref_${randomUUID()}`);
+      await Promise.all(orders.map((order, i) => world.publishRefunding({ refundId: refundIds[i], orderId: order.id, amount: 2000 })));
+      await waitFor(async () => (await statuses(refundIds)).calling === 20, { what: '20 calls under way at once', timeoutMs: 10_000 });
+      expect(await statuses(refundIds)).toEqual({ calling: 20, requested: 5 });
+      await world.faults({ latencyMs: 0 });
+      await waitFor(async () => (await statuses(refundIds)).succeeded === 25, { what: 'all 25 refunds to succeed', timeoutMs: 20_000 });
+      expect(world.eventsOf('payment.refund_succeeded', (p) => refundIds.includes(p.refundId))).toHaveLength(25);
+    } finally {
+      await world.faults({ latencyMs: 0 });
+    }
+  });
+});

@@ -9,7 +9,7 @@ import type { PaymentEnv } from '../config';
 import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
 import { ProviderRefundsService, type RefundReport, providerRefundCommits } from './provider-refunds.service';
 
-/** Rows claimed per round: a small batch keeps the claim short and lets other replicas share the work. */
+/** Rows claimed per round at most: a small batch keeps the claim short and lets other replicas share the work. */
 const CLAIM_BATCH = 10;
 /** The status sync never polls more often than this, however short REFUND_SYNC_AFTER_MS is. */
 const SYNC_POLL_FLOOR_MS = 200;
@@ -38,9 +38,13 @@ interface PendingRefund {
 @Injectable()
 export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private stopped = false;
+  /** Provider calls under way: a finished one makes room, and wakes the loop to claim the next. */
+  private readonly calls = new Set<Promise<void>>();
+  /** The last round filled all the room it had: rows may still be waiting when a slot frees up. */
+  private mayHaveMore = false;
   private readonly loop = new DrainLoop(
     async () => {
-      while (!this.stopped && (await this.dispatchRound()) === CLAIM_BATCH);
+      while (!this.stopped && (await this.dispatchRound()) > 0);
     },
     { onError: (error) => this.logger.error({ err: error }, 'refund dispatch round failed; the next poll retries') },
   );
@@ -73,6 +77,7 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
     clearInterval(this.dispatchTimer);
     clearInterval(this.syncTimer);
     await Promise.allSettled([this.loop.stop(), this.syncing]);
+    await Promise.allSettled([...this.calls]);
   }
 
   /** Runs a dispatch round now, or right after the one in progress. */
@@ -81,9 +86,17 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
     void this.loop.wake();
   }
 
-  /** Claims a batch and sends each; returns how many were claimed. */
+  /**
+   * Claims as many rows as there is room for (up to a batch) and starts their calls without waiting
+   * for them: a slow provider answer holds one slot, not the whole batch. Returns how many it claimed.
+   */
   private async dispatchRound(): Promise<number> {
+    const room = Math.min(CLAIM_BATCH, this.env.REFUND_DISPATCH_CONCURRENCY - this.calls.size);
     if (!this.dataSource.isInitialized) return 0;
+    if (room <= 0) {
+      this.mayHaveMore = true; // woken while full: the next finished call looks again
+      return 0;
+    }
     const claimed: ClaimedRefund[] = await this.dataSource.query(
       // a SELECT on top, so the driver answers rows (an UPDATE alone answers [rows, count])
       `WITH due AS (
@@ -100,12 +113,20 @@ export class RefundDispatcher implements OnModuleInit, OnApplicationBootstrap, O
        )
        SELECT c.refund_id, c.attempt, c.amount, c.provider, p.provider_payment_id
        FROM claimed c LEFT JOIN payments p ON p.id = c.payment_id`,
-      [this.env.REFUND_CALL_RETRY_MS, CLAIM_BATCH],
+      [this.env.REFUND_CALL_RETRY_MS, room],
     );
-    // the claimed refunds are independent: their provider calls run side by side, not one after another
-    const sent = await Promise.allSettled(claimed.map((row) => this.send(row)));
-    const failed = sent.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason; // those rows stay `calling` and are claimed again after REFUND_CALL_RETRY_MS
+    // fewer than asked for: nothing else is due, and a new one wakes the loop by its commit
+    this.mayHaveMore = claimed.length === room;
+    for (const row of claimed) {
+      const call = this.send(row)
+        // the answer could not be recorded: the row stays `calling` and is claimed again after REFUND_CALL_RETRY_MS
+        .catch((error) => this.logger.error({ err: error, refundId: row.refund_id }, 'provider refund answer not recorded; will retry'))
+        .finally(() => {
+          this.calls.delete(call);
+          if (this.mayHaveMore) this.wake();
+        });
+      this.calls.add(call);
+    }
     return claimed.length;
   }
 
