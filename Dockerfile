@@ -10,12 +10,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim AS runtime
-# the heap cap keeps a service's RSS near 300 MB under load, well inside the Kubernetes memory limits
-# (384–512 Mi); without it V8 sizes the heap from the node's memory and collects lazily
 ENV NODE_ENV=production \
     APP=order-service \
-    SHUTDOWN_GRACE_MS=10000 \
-    NODE_OPTIONS=--max-old-space-size=192
+    SHUTDOWN_GRACE_MS=10000
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json tsconfig.base.json tsconfig.json ./

@@ -3,8 +3,7 @@
 # then runs every app (apps/*/src/main.ts) with local defaults, each log line prefixed with its app.
 # Ctrl-C stops them all (each gets SIGTERM and shuts down gracefully).
 # EBB_NODE_FLAGS adds node flags to every app, e.g. EBB_NODE_FLAGS="--cpu-prof --cpu-prof-dir=tmp/prof"
-# (profiles are written when the apps stop). EBB_HEAP_MB caps each service's V8 heap (192 MB, as the image
-# does): on a large machine V8 otherwise grows the heap lazily and a service's RSS passes 300 MB under load.
+# (profiles are written when the apps stop).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export NODE_ENV=${NODE_ENV:-development}
@@ -31,11 +30,8 @@ trap stop INT TERM
 
 for main in "${mains[@]}"; do
   app=$(basename "$(dirname "$(dirname "$main")")")
-  # the sandbox, the provider's stand-in, keeps every payment and refund in memory: no cap for it
-  heap=()
-  [ "$app" = sandbox ] || heap=(--max-old-space-size="${EBB_HEAP_MB:-192}")
   # shellcheck disable=SC2086 # the flags are words on purpose
-  node "${heap[@]}" ${EBB_NODE_FLAGS:-} -r ./tools/register.js "$main" > >(sed -u "s/^/[$app] /") 2>&1 &
+  node ${EBB_NODE_FLAGS:-} -r ./tools/register.js "$main" > >(sed -u "s/^/[$app] /") 2>&1 &
   pids+=($!)
 done
 echo "started: ${mains[*]}"
