@@ -98,11 +98,11 @@ const log = (line: string) => progress(line, true);
 
 /** Commits of every Ebb database and messages published by every service: the run's cost counters. */
 async function costCounters(pg: Client): Promise<{ commits: number; messages: number; cpu: Record<string, number> }> {
-  const cpu = await cpuSeconds();
+  const scraped = await Promise.all(SERVICES.map((service) => scrape(service)));
+  const cpu = cpuSeconds(scraped);
   const own = process.cpuUsage();
   cpu['load generator (bench)'] = (own.user + own.system) / 1e6;
   const [row] = (await pg.query(`SELECT sum(xact_commit)::bigint AS commits FROM pg_stat_database WHERE datname LIKE 'ebb\\_%' AND datname NOT LIKE 'ebb\\_test%'`)).rows;
-  const scraped = await Promise.all(SERVICES.map((service) => scrape(service)));
   return { commits: Number(row.commits), messages: scraped.reduce((sum, metrics) => sum + metricSum(metrics, 'messages_published_total'), 0), cpu };
 }
 

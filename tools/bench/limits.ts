@@ -10,6 +10,7 @@ import amqplib, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import Redis from 'ioredis';
 import { corkBurst } from '@ebb/messaging';
 import { dropDatabase, ensureDatabase } from '@ebb/persistence';
+import { percentiles } from './scenarios';
 import { TEST_AMQP_URL, TEST_PG_BASE, TEST_REDIS_URL, sleep, uniqueSuffix } from '@ebb/testing';
 
 export interface LimitFigures {
@@ -59,7 +60,6 @@ const AMQP_ACK_EVERY = 50;
 // not counted: lets the queue's leader, the channels and the consumer reach their steady state
 const AMQP_WARMUP_MS = 1000;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
 function run(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
@@ -244,16 +244,16 @@ async function measureRabbitmq(
     await consumerChannel.cancel(consumerTag);
     flushAcks();
 
-    const sorted = latencies.sort((a, b) => a - b);
+    const latency = percentiles(latencies);
     const figures = {
       durationS,
       publishers,
       queueType: 'quorum' as const,
       persistent: true as const,
       confirms: true as const,
-      messagesPerSec: round(sorted.length / durationS),
-      p50Ms: round(percentile(sorted, 50), 1),
-      p99Ms: round(percentile(sorted, 99), 1),
+      messagesPerSec: round(latency.count / durationS),
+      p50Ms: round(latency.p50, 1),
+      p99Ms: round(latency.p99, 1),
       messageBytes,
     };
     log(`rabbitmq: ${figures.messagesPerSec} messages/s end to end, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms (${sequence} published; this process used ${clientCpu} % of a core)`);

@@ -245,15 +245,15 @@ export class Sampler {
   }
 }
 
-/** CPU seconds used so far by each service (process_cpu_seconds_total) and by the servers (from /proc). */
-export async function cpuSeconds(): Promise<Record<string, number>> {
+/**
+ * CPU seconds used so far by each service (process_cpu_seconds_total, from one scrape of each, in
+ * SERVICES order) and by the servers (from /proc).
+ */
+export function cpuSeconds(scraped: Metrics[]): Record<string, number> {
   const used: Record<string, number> = {};
-  await Promise.all(
-    SERVICES.map(async (service) => {
-      const metrics = await scrape(service);
-      if (metrics.size > 0) used[service] = metricSum(metrics, 'process_cpu_seconds_total');
-    }),
-  );
+  SERVICES.forEach((service, i) => {
+    if (scraped[i].size > 0) used[service] = metricSum(scraped[i], 'process_cpu_seconds_total');
+  });
   const ticks = 100; // USER_HZ on Linux
   for (const pid of safeReaddir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;

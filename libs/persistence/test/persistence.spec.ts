@@ -7,11 +7,13 @@ import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
 class LedgerEntry {
   @PrimaryColumn('text') id: string;
   @Column('bigint', { transformer: minorUnitsTransformer }) amount: number;
+  // never written back: writeBack leaves an `update: false` column out of its UPDATE
+  @Column({ type: 'text', name: 'created_by', nullable: true, update: false }) createdBy: string | null;
 }
 
 class CreateLedger1732500000100 implements MigrationInterface {
   async up(q: QueryRunner) {
-    await q.query('CREATE TABLE ledger_entries (id text PRIMARY KEY, amount bigint NOT NULL)');
+    await q.query('CREATE TABLE ledger_entries (id text PRIMARY KEY, amount bigint NOT NULL, created_by text)');
   }
   async down(q: QueryRunner) {
     await q.query('DROP TABLE ledger_entries');

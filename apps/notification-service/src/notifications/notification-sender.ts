@@ -35,7 +35,6 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
     onError: (error) => this.logger.warn({ err: (error as Error).message }, 'notification batch not sent; will retry'),
   });
   private unsubscribe?: () => void;
-  private lastSweep = 0;
   private readonly sent = counter('notifications_sent_total', 'Notification delivery attempts, by channel, template and outcome', [
     'channel',
     'template',
@@ -72,11 +71,6 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async drainPass(): Promise<void> {
-    // stale claims are minutes old by definition: one sweep per poll interval finds them, not one per pass
-    if (Date.now() - this.lastSweep >= this.env.NOTIFY_POLL_MS) {
-      this.lastSweep = Date.now();
-      await this.requeueStale();
-    }
     while ((await this.sendBatch()) === this.env.NOTIFY_BATCH_SIZE && !this.stopped) {
       // a full batch means more may be due
     }
@@ -143,6 +137,8 @@ export class NotificationSender implements OnApplicationBootstrap, BeforeApplica
   private schedulePoll(): void {
     if (this.stopped) return;
     this.timer = setTimeout(async () => {
+      // stale claims are minutes old by definition: the poll sweeps them, not every commit's pass
+      await this.requeueStale().catch((error) => this.logger.warn({ err: (error as Error).message }, 'stale notification sweep failed; next poll retries'));
       await this.wake();
       this.schedulePoll();
     }, this.env.NOTIFY_POLL_MS);

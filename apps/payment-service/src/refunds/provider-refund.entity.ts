@@ -41,7 +41,7 @@ export class ProviderRefund {
   @Column('timestamptz', { name: 'synced_at', nullable: true })
   syncedAt: Date | null;
 
-  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()', update: false })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })

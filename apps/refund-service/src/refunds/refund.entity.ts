@@ -66,7 +66,7 @@ export class RefundEntity {
   @Column('jsonb')
   history: RefundHistoryEntry[];
 
-  @Column('timestamptz', { name: 'created_at' })
+  @Column({ type: 'timestamptz', name: 'created_at', update: false })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'updated_at' })
