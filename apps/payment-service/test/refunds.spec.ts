@@ -210,7 +210,12 @@ describe('payment-service: provider refund calls in flight', () => {
       expect(await statuses(refundIds)).toEqual({ calling: 20, requested: 5 });
       await world.faults({ latencyMs: 0 });
       await waitFor(async () => (await statuses(refundIds)).succeeded === 25, { what: 'all 25 refunds to succeed', timeoutMs: 20_000 });
-      expect(world.eventsOf('payment.refund_succeeded', (p) => refundIds.includes(p.refundId))).toHaveLength(25);
+      // the outbox relay publishes after the commit: wait for the events, then make sure none comes twice
+      const succeededEvents = () => world.eventsOf('payment.refund_succeeded', (p) => refundIds.includes(p.refundId));
+      await waitFor(() => succeededEvents().length >= 25, { what: '25 payment.refund_succeeded events', timeoutMs: 10_000 });
+      await sleep(300);
+      expect(new Set(succeededEvents().map((e) => e.payload.refundId)).size).toBe(25);
+      expect(succeededEvents()).toHaveLength(25);
     } finally {
       await world.faults({ latencyMs: 0 });
     }
