@@ -1,4 +1,4 @@
-import { StateMachine } from '../src/state-machine/state-machine';
+import { StateMachine } from '@ebb/state-machine';
 import { REFUND_ACTIONS, REFUND_STATUSES, REFUND_TRANSITIONS, refundStateMachine } from '../src/refunds/refund-state';
 import { OrderQueryClient } from '../src/orders/order-query.client';
 
@@ -31,7 +31,6 @@ describe('the refund state machine', () => {
           cancel: { from: ['refunding'], to: 'cancelled' },
         }),
     ).toThrow('cancel: refunding → cancelled is not in the transition table');
-    expect(() => new StateMachine('broken', { a: { to: ['b'] } } as Record<string, { to: string[] }>, {})).toThrow('a → b: unknown state');
   });
 });
 

@@ -1,4 +1,4 @@
-import { StateMachine } from '../state-machine/state-machine';
+import { CompositeMachine, StateMachine } from '@ebb/state-machine';
 
 export const ORDER_STATUSES = ['pending_payment', 'open', 'completed', 'cancelled'] as const;
 export const PAYMENT_STATUSES = ['pending', 'captured', 'partially_refunded', 'refunded'] as const;
@@ -21,12 +21,35 @@ export type OrderAction = 'capture' | 'capture_after_cancel' | 'cancel' | 'ship'
 const HOLDS_MONEY: PaymentStatus[] = ['captured', 'partially_refunded'];
 
 /**
+ * Each status's own lifecycle. A refund leaves the payment status where it is or moves it on; a
+ * cancelled order may still learn that the provider took its money (`capture_after_cancel`).
+ */
+const orderStatuses = new StateMachine<OrderStatus>('order status', {
+  pending_payment: { to: ['open', 'cancelled'] },
+  open: { to: ['completed'] },
+  completed: { to: [] },
+  cancelled: { to: [] },
+});
+const paymentStatuses = new StateMachine<PaymentStatus>('order payment status', {
+  pending: { to: ['captured'] },
+  captured: { to: ['partially_refunded', 'refunded'] },
+  partially_refunded: { to: ['refunded'] },
+  refunded: { to: [] },
+});
+const fulfillmentStatuses = new StateMachine<FulfillmentStatus>('order fulfillment status', {
+  unfulfilled: { to: ['shipped'] },
+  shipped: { to: ['delivered', 'returned'] },
+  delivered: { to: ['returned'] },
+  returned: { to: [] },
+});
+
+/**
  * The order lifecycle. Refunds move only the payment status, so a delivered order can still take
  * the refund of a returned parcel; only a captured (not fully refunded) open order ships.
  */
-export const orderMachine = new StateMachine<OrderState, OrderAction>(
+export const orderMachine = new CompositeMachine<OrderState, OrderAction>(
   'order',
-  { status: ORDER_STATUSES, paymentStatus: PAYMENT_STATUSES, fulfillmentStatus: FULFILLMENT_STATUSES },
+  { status: orderStatuses, paymentStatus: paymentStatuses, fulfillmentStatus: fulfillmentStatuses },
   { status: 'pending_payment', paymentStatus: 'pending', fulfillmentStatus: 'unfulfilled' },
   {
     capture: { from: { status: ['pending_payment'], paymentStatus: ['pending'] }, to: { status: 'open', paymentStatus: 'captured' } },

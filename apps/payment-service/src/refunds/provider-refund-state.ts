@@ -1,4 +1,4 @@
-import { StateMachine } from '../state-machine';
+import { StateMachine } from '@ebb/state-machine';
 
 /**
  * requested: recorded, not yet sent; calling: being sent (a crash here re-sends with the same key);
@@ -8,9 +8,9 @@ export type ProviderRefundStatus = 'requested' | 'calling' | 'pending' | 'succee
 
 // a webhook may settle a refund before the dispatcher has recorded the provider's answer (calling → succeeded)
 export const providerRefundStates = new StateMachine<ProviderRefundStatus>('provider refund', {
-  requested: ['calling', 'failed'],
-  calling: ['pending', 'succeeded', 'failed'],
-  pending: ['succeeded', 'failed'],
-  failed: ['requested'],
-  succeeded: [],
+  requested: { to: ['calling', 'failed'] },
+  calling: { to: ['pending', 'succeeded', 'failed'] },
+  pending: { to: ['succeeded', 'failed'] },
+  failed: { to: ['requested'] },
+  succeeded: { to: [] },
 });

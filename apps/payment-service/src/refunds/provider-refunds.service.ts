@@ -104,7 +104,7 @@ export class ProviderRefundsService {
     if (report.providerRefundId && row.providerRefundId && report.providerRefundId !== row.providerRefundId) return 'stale';
     const learntId = !row.providerRefundId && report.providerRefundId && row.status !== 'failed' && row.status !== 'requested';
     if (learntId) row.providerRefundId = report.providerRefundId!;
-    if (!providerRefundStates.can(row.status, report.status)) {
+    if (!providerRefundStates.canMove(row.status, report.status)) {
       if (!learntId) return row.status === report.status ? 'unchanged' : 'stale';
       row.updatedAt = new Date();
       await writeBack(manager, row);

@@ -89,7 +89,7 @@ export class WebhooksService {
 
     const to = event.kind === 'payment_succeeded' ? 'succeeded' : 'failed';
     // a late payment_failed after success (or a repeat) must not move the payment backwards
-    if (!paymentStates.can(payment.status, to)) return payment.status === to ? 'unchanged' : 'stale';
+    if (!paymentStates.canMove(payment.status, to)) return payment.status === to ? 'unchanged' : 'stale';
     payment.status = to;
     payment.providerPaymentId = event.providerPaymentId;
     payment.updatedAt = new Date();

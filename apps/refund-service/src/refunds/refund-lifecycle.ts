@@ -1,5 +1,5 @@
 import type { DomainEvent, RefundSnapshot } from '@ebb/contracts';
-import { IllegalTransitionError } from '../state-machine/state-machine';
+import { IllegalTransitionError } from '@ebb/state-machine';
 import type { RefundEntity } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund.errors';
 import { refundProcessSeconds, refundsTotal } from './refund.metrics';

@@ -1,4 +1,4 @@
-import { StateMachine, type ActionTable, type TransitionTable } from '../state-machine/state-machine';
+import { type ActionTable, StateMachine, type TransitionTable } from '@ebb/state-machine';
 
 /** The statuses of api-v1. */
 export const REFUND_STATUSES = [
