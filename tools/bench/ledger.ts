@@ -1,6 +1,6 @@
 // The ledger check that ends every run: every accepted refund ended, none was paid twice, and for
 // every order refund-service, order-service, payment-service and the provider agree on the sum.
-import { type PaidOrder, type ProviderRefund, call, inParallel, providerRefundsSince, sleep } from './client';
+import { type PaidOrder, type ProviderRefund, api, inParallel, providerRefundsSince, sleep } from './client';
 import type { RefundFeed } from './platform';
 import type { Accepted } from './scenarios';
 
@@ -59,8 +59,8 @@ export async function checkLedger(
   await inParallel(involved, 32, async (order) => {
     const want = expected.get(order.id) ?? 0;
     const [view, payments] = await Promise.all([
-      call('order', 'GET', `/v1/orders/${order.id}`, order.token),
-      call<{ items: { refundedAmount: number; capturedAmount: number }[] }>('payment', 'GET', `/v1/payments?orderId=${order.id}`, order.token),
+      api.call('order', 'GET', `/v1/orders/${order.id}`, { token: order.token }),
+      api.call<{ items: { refundedAmount: number; capturedAmount: number }[] }>('payment', 'GET', `/v1/payments?orderId=${order.id}`, { token: order.token }),
     ]);
     const paymentRefunded = payments.items.reduce((sum, p) => sum + p.refundedAmount, 0);
     const providerRefunded = providerByIntent.get(order.providerPaymentId) ?? 0;

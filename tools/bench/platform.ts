@@ -2,11 +2,12 @@
 // feed, and samples every service's /metrics while a scenario runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync, readdirSync } from 'node:fs';
-import { FINAL_STATUSES, type RefundView, SERVICES, type Service, baseUrl, call, sleep, tokens } from './client';
+import { SERVICES, type Service, serviceUrl } from '@ebb/api-client';
+import { FINAL_STATUSES, type RefundView, api, sleep, tokens } from './client';
 
 async function ready(service: Service): Promise<boolean> {
   try {
-    const response = await fetch(`${baseUrl(service)}${service === 'sandbox' ? '/__sandbox/faults' : '/health/ready'}`, {
+    const response = await fetch(`${serviceUrl(service)}${service === 'sandbox' ? '/__sandbox/faults' : '/health/ready'}`, {
       signal: AbortSignal.timeout(2000),
     });
     return response.ok;
@@ -94,7 +95,7 @@ export class RefundFeed {
 
   /** Reads a refund directly: the safety net for a change the feed's overlap window missed. */
   async refresh(id: string): Promise<void> {
-    this.accept(await call<RefundView>('refund', 'GET', `/v1/refunds/${id}`, tokens.admin));
+    this.accept(await api.call<RefundView>('refund', 'GET', `/v1/refunds/${id}`, { token: tokens.admin }));
   }
 
   private async poll(): Promise<void> {
@@ -102,7 +103,9 @@ export class RefundFeed {
     // transactions commit out of updated_at order: read back a little behind the newest change seen.
     // Only successes are fed; the rare other ending is found by `sweep`, which reads stragglers directly.
     const after = new Date(Date.parse(this.cursor) - 300).toISOString();
-    const { items } = await call<{ items: RefundView[] }>('refund', 'GET', `/v1/refunds?status=succeeded&updatedAfter=${after}&limit=1000`, tokens.admin);
+    const { items } = await api.call<{ items: RefundView[] }>('refund', 'GET', `/v1/refunds?status=succeeded&updatedAfter=${after}&limit=1000`, {
+      token: tokens.admin,
+    });
     for (const refund of items) this.accept(refund);
     const newest = items.at(-1)?.updatedAt;
     if (newest && newest > this.cursor) this.cursor = newest;
@@ -130,7 +133,7 @@ export type Metrics = Map<string, number>;
 export async function scrape(service: Service): Promise<Metrics> {
   const metrics: Metrics = new Map();
   try {
-    const text = await (await fetch(`${baseUrl(service)}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const text = await (await fetch(`${serviceUrl(service)}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
     for (const line of text.split('\n')) {
       if (!line || line.startsWith('#')) continue;
       const space = line.lastIndexOf(' ');

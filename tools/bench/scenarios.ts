@@ -1,6 +1,7 @@
 // The three scenarios of `npm run bench`. Each records every refund it had accepted, so the ledger
 // check at the end of the run can account for all of them.
-import { ApiError, type Catalog, type PaidOrder, type RefundView, call, inParallel, paidOrder, sleep, tokens } from './client';
+import { ApiError } from '@ebb/api-client';
+import { type Catalog, type PaidOrder, type RefundView, api, inParallel, paidOrder, sleep, tokens } from './client';
 import { type Metrics, type RefundFeed, type Sample, type Sampler, histogramQuantile, scrape } from './platform';
 
 export interface Accepted {
@@ -86,7 +87,7 @@ async function requestRefund(
 ): Promise<Accepted | undefined> {
   const sentAt = Date.now();
   try {
-    const refund = await call<RefundView>('refund', 'POST', '/v1/refunds', token, { orderId: order.id, ...body });
+    const refund = await api.call<RefundView>('refund', 'POST', '/v1/refunds', { token, body: { orderId: order.id, ...body } });
     const accepted = { refundId: refund.id, orderId: order.id, amount: refund.amount, sentAt, requestMs: performance.now() - started };
     ctx.accepted.push(accepted);
     outcome.accepted++;

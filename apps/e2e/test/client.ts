@@ -1,38 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { type PlatformApp, type TestPlatform, tokenFor, waitFor } from '@ebb/testing';
+import { ApiClient, checkout } from '@ebb/api-client';
+import { type TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 
-export interface Answer<T = any> {
-  status: number;
-  body: T;
-}
-
-/** A client written against api-v1.md: what a storefront, a support tool or an operator sends. */
-export class Client {
-  constructor(private readonly platform: TestPlatform) {}
-
-  async call<T = any>(
-    app: PlatformApp,
-    method: string,
-    path: string,
-    options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-  ): Promise<Answer<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined || options.raw !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.platform.url(app)}${path}`, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-    });
-    const text = await response.text();
-    let body: any = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body };
+/** The public API of the platform under test (api-v1.md), on the ports that platform picked. */
+export class Client extends ApiClient {
+  constructor(private readonly platform: TestPlatform) {
+    super((app) => platform.url(app));
   }
 
   /** The storefront's Stripe.js step, done with the official SDK against the sandbox. */
@@ -65,50 +39,24 @@ export async function paidOrder(
   const email = `buyer-${run}@example.com`;
   const full = lines.map((line, index) => ({ ...line, productId: `prod-${run}-${index}`, sku: `SKU-${run}-${index}` }));
   for (const line of full) {
-    const product = await client.call('inventory', 'POST', '/v1/products', {
-      token: admin(),
-      body: { id: line.productId, sellerId: 'seller-e2e', title: `Product ${line.sku}`, description: 'e2e' },
-    });
-    if (product.status !== 201) throw new Error(`product: ${product.status} ${JSON.stringify(product.body)}`);
-    const stock = await client.call('inventory', 'PUT', `/v1/stock/${line.sku}`, { token: admin(), body: { productId: line.productId, onHand: 100 } });
-    if (stock.status !== 200) throw new Error(`stock: ${stock.status} ${JSON.stringify(stock.body)}`);
+    const product = { id: line.productId, sellerId: 'seller-e2e', title: `Product ${line.sku}`, description: 'e2e' };
+    await client.call('inventory', 'POST', '/v1/products', { token: admin(), body: product });
+    await client.call('inventory', 'PUT', `/v1/stock/${line.sku}`, { token: admin(), body: { productId: line.productId, onHand: 100 } });
   }
-  const order = await client.call('order', 'POST', '/v1/orders', {
-    token,
-    body: { customerId, email, currency: 'EUR', items: full, shippingAmount: options.shippingAmount ?? 0 },
+  const order = { customerId, email, currency: 'EUR', items: full, shippingAmount: options.shippingAmount ?? 0 };
+  const paid = await checkout(client, token, order, {
+    paymentMethod: options.paymentMethod,
+    waitForCapture: options.waitForCapture,
+    confirm: (providerPaymentId, paymentMethod) => client.stripe().paymentIntents.confirm(providerPaymentId, { payment_method: paymentMethod }),
   });
-  if (order.status !== 201) throw new Error(`order: ${order.status} ${JSON.stringify(order.body)}`);
-  const payment = await client.call('payment', 'POST', '/v1/payments', { token, body: { orderId: order.body.id } });
-  if (payment.status !== 201) throw new Error(`payment: ${payment.status} ${JSON.stringify(payment.body)}`);
-  await client
-    .stripe()
-    .paymentIntents.confirm(payment.body.providerPaymentId, { payment_method: options.paymentMethod ?? 'pm_card_visa' })
-    .catch((error: Error) => {
-      if (options.waitForCapture !== false) throw error;
-    });
-  if (options.waitForCapture !== false) {
-    await waitFor(async () => (await client.call('order', 'GET', `/v1/orders/${order.body.id}`, { token })).body.paymentStatus === 'captured', {
-      what: 'the order to be captured',
-      timeoutMs: 20000,
-    });
-  }
-  return {
-    orderId: order.body.id,
-    customerId,
-    token,
-    email,
-    lines: full,
-    total: order.body.totalAmount,
-    paymentId: payment.body.id,
-    providerPaymentId: payment.body.providerPaymentId,
-  };
+  return { ...paid, customerId, token, email, lines: full, total: paid.totalAmount };
 }
 
 /** Waits until the refund reaches one of the given states and returns it. */
 export async function refundReaches(client: Client, id: string, statuses: string[], token = admin(), timeoutMs = 20000) {
   return waitFor(
     async () => {
-      const refund = await client.call('refund', 'GET', `/v1/refunds/${id}`, { token });
+      const refund = await client.request('refund', 'GET', `/v1/refunds/${id}`, { token });
       return statuses.includes(refund.body?.status) && refund.body;
     },
     { what: `refund ${id} to reach ${statuses.join('|')}`, timeoutMs },

@@ -23,14 +23,14 @@ describe('a service killed in the middle of a refund', () => {
     await platform.startApp('refund', { EBB_CRASH_AT: 'relay.before-publish' });
     // the process may die before its answer is written: the caller then learns the refund from the list
     const answer = await client
-      .call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } })
+      .request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } })
       .catch(() => undefined);
     expect(await platform.exited('refund')).toMatchObject({ signal: 'SIGKILL' });
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(0);
 
     await platform.kill('refund');
     await platform.startApp('refund');
-    const listed = await client.call('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
+    const listed = await client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
     expect(listed.body.items).toHaveLength(1);
     const id = listed.body.items[0].id;
     if (answer) expect(answer.body.id).toBe(id);
@@ -45,7 +45,7 @@ describe('a service killed in the middle of a refund', () => {
     const order = await paidOrder(client, [{ quantity: 1, unitAmount: 3000 }]);
     await platform.kill('payment', 'SIGTERM');
     await platform.startApp('payment', { EBB_CRASH_AT: 'payment.after-provider-call' });
-    const accepted = await client.call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } });
+    const accepted = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } });
     expect(accepted.status).toBe(201);
     expect(await platform.exited('payment')).toMatchObject({ signal: 'SIGKILL' });
     // the provider has the refund; payment-service never recorded it
@@ -56,7 +56,7 @@ describe('a service killed in the middle of a refund', () => {
     const refund = await refundReaches(client, accepted.body.id, ['succeeded', 'failed'], order.token, 30000);
     expect(refund.status).toBe('succeeded');
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(1);
-    await waitFor(async () => (await client.call('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 3000, {
+    await waitFor(async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 3000, {
       what: 'the order to count the refund once',
     });
   });

@@ -25,7 +25,7 @@ describe('a service stopped with SIGTERM during a burst of refunds', () => {
       Array.from({ length: 5 }, (_, index) =>
         new Promise((resolve) => setTimeout(resolve, index * 15)).then(() =>
           client
-            .call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 200, reason: 'goodwill' } })
+            .request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 200, reason: 'goodwill' } })
             .catch(() => undefined),
         ),
       ),
@@ -44,14 +44,14 @@ describe('a service stopped with SIGTERM during a burst of refunds', () => {
     await platform.startApp('refund', { SHUTDOWN_GRACE_MS: String(GRACE_MS) });
     for (const order of orders) {
       // every refund the service kept (accepted before it stopped) finishes; none is half done
-      const listed = await client.call('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
+      const listed = await client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
       for (const refund of listed.body.items) await refundReaches(client, refund.id, ['succeeded'], admin(), 30000);
       const refunded = listed.body.items.length * 200;
       await waitFor(
-        async () => (await client.call('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === refunded,
+        async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === refunded,
         { what: `order ${order.orderId} to count ${refunded}`, timeoutMs: 20000 },
       );
-      const payment = await client.call('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token });
+      const payment = await client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token });
       expect(payment.body.refundedAmount).toBe(refunded);
       const provider = await client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
       expect(provider.data.filter((refund) => refund.status === 'succeeded').reduce((sum, refund) => sum + refund.amount, 0)).toBe(refunded);

@@ -1,0 +1,4 @@
+export * from './services';
+export * from './api-client';
+export * from './poll';
+export * from './checkout';
