@@ -270,6 +270,9 @@ describe('http platform', () => {
       const second = await send();
       expect(first.status).toBe(400);
       expect({ status: second.status, body: second.body }).toEqual({ status: 400, body: first.body });
+      // byte for byte, not only the same JSON: a client may compare or sign the raw answer
+      expect(first.text).toMatch(/^\{"error":\{"code":"validation_error","message":.*"details":/);
+      expect(second.text).toBe(first.text);
       expect(second.headers['idempotent-replayed']).toBe('true');
     });
 

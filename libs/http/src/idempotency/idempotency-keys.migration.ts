@@ -26,5 +26,21 @@ export class IdempotencyKeys1764000000100 implements MigrationInterface {
   }
 }
 
+/**
+ * A replay must be the first answer byte for byte: `jsonb` stored it re-ordered (`{code, details,
+ * message}` for `{code, message, details}`); `json` keeps the text as it was written.
+ */
+export class IdempotencyResponseAsWritten1764000000101 implements MigrationInterface {
+  name = 'IdempotencyResponseAsWritten1764000000101';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE json USING response_body::json');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE idempotency_keys ALTER COLUMN response_body TYPE jsonb USING response_body::jsonb');
+  }
+}
+
 /** The migrations of this lib; a service lists them before its own. */
-export const httpMigrations = [IdempotencyKeys1764000000100];
+export const httpMigrations = [IdempotencyKeys1764000000100, IdempotencyResponseAsWritten1764000000101];

@@ -111,7 +111,7 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
   async complete(scope: string, key: string, status: number, body: unknown): Promise<void> {
     await this.dataSource.query(
       `UPDATE idempotency_keys
-          SET status = 'completed', response_status = $3, response_body = $4::jsonb, completed_at = now()
+          SET status = 'completed', response_status = $3, response_body = $4::json, completed_at = now()
         WHERE scope = $1 AND key = $2`,
       [scope, key, status, JSON.stringify(body ?? null)],
     );
