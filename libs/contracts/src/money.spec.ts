@@ -38,7 +38,8 @@ describe('money in minor units', () => {
     expect(minorUnitsSchema.safeParse(19.99).success).toBe(false);
     expect(minorUnitsSchema.safeParse('1999').success).toBe(false);
     expect(currencySchema.safeParse('USD').success).toBe(true);
-    expect(currencySchema.safeParse('usd').success).toBe(false);
+    expect(currencySchema.safeParse('usd').error?.issues.map((issue) => issue.message)).toEqual(['must be an ISO 4217 code in upper case, e.g. USD']);
+    expect(currencySchema.safeParse('XYZ').error?.issues.map((issue) => issue.message)).toEqual(['is not an ISO 4217 currency']);
     expect(currencySchema.safeParse('XYZ').success).toBe(false);
   });
 

@@ -11,7 +11,8 @@ const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 /** ISO 4217 code, upper case. */
 export const currencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, e.g. USD')
+  // a malformed code gets one message, not a second 'is not a currency' too
+  .regex(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code in upper case, e.g. USD', abort: true })
   .refine((code) => ISO_CURRENCIES.has(code), 'is not an ISO 4217 currency');
 
 /** A non-negative whole number of minor units that a JavaScript number holds exactly. */
