@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { ApiClient, checkout } from '@ebb/api-client';
-import { type TestPlatform, tokenFor, waitFor } from '@ebb/testing';
+import { TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 
 /** The public API of the platform under test (api-v1.md), on the ports that platform picked. */
 export class Client extends ApiClient {
@@ -13,6 +13,19 @@ export class Client extends ApiClient {
   stripe(): Stripe {
     return new Stripe('sk_test_ebb_local', { host: '127.0.0.1', port: this.platform.ports.sandbox, protocol: 'http' });
   }
+}
+
+/** All six apps for the tests of one describe block: started before them, stopped after them. */
+export function platformForTests(): { readonly platform: TestPlatform; readonly client: Client } {
+  const world = {} as { platform: TestPlatform; client: Client };
+  beforeAll(async () => {
+    world.platform = await TestPlatform.start();
+    world.client = new Client(world.platform);
+  }, 120000);
+  afterAll(async () => {
+    await world.platform?.stop();
+  });
+  return world;
 }
 
 export const admin = () => tokenFor('admin', 'ops-e2e');

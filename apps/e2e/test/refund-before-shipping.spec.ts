@@ -1,55 +1,45 @@
-import { TestPlatform, tokenFor, waitFor } from '@ebb/testing';
-import { Client, admin, paidOrder, refundReaches } from './client';
+import { tokenFor, waitFor } from '@ebb/testing';
+import { admin, platformForTests, paidOrder, refundReaches } from './client';
 
 describe('pay for an order, refund it before it ships (all six services)', () => {
-  let platform: TestPlatform;
-  let client: Client;
-
-  beforeAll(async () => {
-    platform = await TestPlatform.start();
-    client = new Client(platform);
-  }, 120000);
-
-  afterAll(async () => {
-    await platform?.stop();
-  });
+  const world = platformForTests();
 
   it('refunds one of two lines: same key same refund, other body 409, succeeded, order, stock and e-mail follow', async () => {
-    const order = await paidOrder(client, [
+    const order = await paidOrder(world.client, [
       { quantity: 1, unitAmount: 2500 },
       { quantity: 2, unitAmount: 1000 },
     ]);
     const body = { orderId: order.orderId, items: [{ sku: order.lines[0].sku, quantity: 1 }], reason: 'damaged' };
     const headers = { 'idempotency-key': `refund-${order.orderId}` };
-    const first = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body, headers });
+    const first = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body, headers });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ orderId: order.orderId, amount: 2500, currency: 'EUR', reason: 'damaged' });
 
-    const again = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body, headers });
+    const again = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body, headers });
     expect(again.status).toBe(201);
     expect(again.body.id).toBe(first.body.id);
-    const other = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { ...body, reason: 'wrong_item' }, headers });
+    const other = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { ...body, reason: 'wrong_item' }, headers });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency_key_reused');
 
-    const refund = await refundReaches(client, first.body.id, ['succeeded', 'failed'], order.token);
+    const refund = await refundReaches(world.client, first.body.id, ['succeeded', 'failed'], order.token);
     expect(refund.status).toBe('succeeded');
     expect(refund.history.map((entry: { status: string }) => entry.status)).toEqual(expect.arrayContaining(['approved', 'refunding', 'succeeded']));
 
     const settled = await waitFor(async () => {
-      const current = await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
+      const current = await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
       return current.body.refundedAmount === 2500 && current.body;
     }, { what: 'the order to show the refund' });
     expect(settled.paymentStatus).toBe('partially_refunded');
 
     // the goods never left: the refunded mug is back on hand, the other line stays sold
-    await waitFor(async () => (await client.request('inventory', 'GET', `/v1/stock/${order.lines[0].sku}`, { token: admin() })).body.onHand === 100, {
+    await waitFor(async () => (await world.client.request('inventory', 'GET', `/v1/stock/${order.lines[0].sku}`, { token: admin() })).body.onHand === 100, {
       what: 'the refunded line to be back in stock',
     });
-    expect((await client.request('inventory', 'GET', `/v1/stock/${order.lines[1].sku}`, { token: admin() })).body).toMatchObject({ onHand: 98, reserved: 0 });
+    expect((await world.client.request('inventory', 'GET', `/v1/stock/${order.lines[1].sku}`, { token: admin() })).body).toMatchObject({ onHand: 98, reserved: 0 });
 
     const mail = await waitFor(async () => {
-      const inbox = await client.request('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(order.email)}`);
+      const inbox = await world.client.request('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(order.email)}`);
       const found = inbox.body.items.filter((item: { text: string; subject: string }) => `${item.subject} ${item.text}`.includes(first.body.id));
       return found.some((item: { subject: string }) => /succeeded|refunded/i.test(item.subject)) && found;
     }, { what: 'the refund e-mail in the SMTP sink' });
@@ -57,52 +47,52 @@ describe('pay for an order, refund it before it ships (all six services)', () =>
   });
 
   it('accepts exactly one of 50 concurrent full refunds of one order, and the provider refunds once', async () => {
-    const order = await paidOrder(client, [{ quantity: 1, unitAmount: 4000 }]);
+    const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 4000 }]);
     const answers = await Promise.all(
-      Array.from({ length: 50 }, () => client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } })),
+      Array.from({ length: 50 }, () => world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } })),
     );
     const accepted = answers.filter((answer) => answer.status === 201);
     expect(accepted).toHaveLength(1);
     for (const refused of answers.filter((answer) => answer.status !== 201)) expect([409, 422]).toContain(refused.status);
-    await refundReaches(client, accepted[0].body.id, ['succeeded']);
-    const provider = await client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
+    await refundReaches(world.client, accepted[0].body.id, ['succeeded']);
+    const provider = await world.client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
     expect(provider.data).toHaveLength(1);
     const settled = await waitFor(async () => {
-      const current = await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
+      const current = await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
       return current.body.paymentStatus === 'refunded' && current.body;
     }, { what: 'the order to be refunded' });
     expect(settled.refundedAmount).toBe(settled.capturedAmount);
   });
 
   it('accepts exactly 16 of 20 concurrent refunds of 300 on an order of 5000', async () => {
-    const order = await paidOrder(client, [{ quantity: 1, unitAmount: 5000 }]);
+    const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 5000 }]);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
-        client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 300, reason: 'goodwill' } }),
+        world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 300, reason: 'goodwill' } }),
       ),
     );
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(16);
     for (const refused of answers.filter((answer) => answer.status !== 201)) expect([409, 422]).toContain(refused.status);
     await waitFor(async () => {
-      const current = await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
+      const current = await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
       return current.body.refundedAmount === 4800;
     }, { what: '4800 to be refunded', timeoutMs: 30000 });
   });
 
   it('never captures an order paid with a declined card, and refuses to refund it', async () => {
-    const order = await paidOrder(client, [{ quantity: 1, unitAmount: 1500 }], { paymentMethod: 'pm_card_chargeDeclined', waitForCapture: false });
-    await waitFor(async () => (await client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token })).body.status === 'failed', {
+    const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 1500 }], { paymentMethod: 'pm_card_chargeDeclined', waitForCapture: false });
+    await waitFor(async () => (await world.client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token })).body.status === 'failed', {
       what: 'the payment to fail',
     });
-    expect((await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body).toMatchObject({ paymentStatus: 'pending', capturedAmount: 0 });
-    const refund = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } });
+    expect((await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body).toMatchObject({ paymentStatus: 'pending', capturedAmount: 0 });
+    const refund = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } });
     expect(refund.status).toBe(409);
     expect(refund.body.error.code).toBe('order_not_refundable');
   });
 
   it('refuses bad refund requests with their status and code, changing nothing', async () => {
-    const order = await paidOrder(client, [{ quantity: 2, unitAmount: 1000 }]);
-    const post = (body: unknown, token: string | null = order.token) => client.request('refund', 'POST', '/v1/refunds', { token: token ?? undefined, body });
+    const order = await paidOrder(world.client, [{ quantity: 2, unitAmount: 1000 }]);
+    const post = (body: unknown, token: string | null = order.token) => world.client.request('refund', 'POST', '/v1/refunds', { token: token ?? undefined, body });
     const base = { orderId: order.orderId, reason: 'damaged' };
     const cases: [string, Promise<{ status: number; body: any }>, number, string][] = [
       ['missing orderId', post({ reason: 'damaged' }), 400, 'validation_error'],
@@ -123,99 +113,99 @@ describe('pay for an order, refund it before it ships (all six services)', () =>
     }
     const unknownSku = await post({ ...base, items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] });
     expect([400, 422]).toContain(unknownSku.status);
-    const malformed = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, raw: '{"orderId": ' });
+    const malformed = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, raw: '{"orderId": ' });
     expect([malformed.status, malformed.body.error.code]).toEqual([400, 'malformed_json']);
-    const huge = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, raw: JSON.stringify({ ...base, note: 'x'.repeat(2 * 1024 * 1024) }) });
+    const huge = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, raw: JSON.stringify({ ...base, note: 'x'.repeat(2 * 1024 * 1024) }) });
     expect([huge.status, huge.body.error.code]).toEqual([413, 'payload_too_large']);
 
-    const list = await client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
+    const list = await world.client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
     expect(list.body.items).toEqual([]);
   });
 
   it('applies duplicated and reordered webhooks once, and refuses a forged one', async () => {
-    const faults = await client.request('sandbox', 'POST', '/__sandbox/faults', { body: { duplicateWebhooks: true, reorderWebhooks: true } });
+    const faults = await world.client.request('sandbox', 'POST', '/__sandbox/faults', { body: { duplicateWebhooks: true, reorderWebhooks: true } });
     expect(faults.status).toBe(200);
     try {
-      const order = await paidOrder(client, [{ quantity: 1, unitAmount: 2200 }]);
-      const refund = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 700, reason: 'goodwill' } });
+      const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 2200 }]);
+      const refund = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 700, reason: 'goodwill' } });
       expect(refund.status).toBe(201);
-      await refundReaches(client, refund.body.id, ['succeeded']);
-      await waitFor(async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 700, {
+      await refundReaches(world.client, refund.body.id, ['succeeded']);
+      await waitFor(async () => (await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 700, {
         what: 'the refund on the order',
       });
       // let every duplicate arrive, then check nothing counted twice
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect((await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body).toMatchObject({
+      expect((await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body).toMatchObject({
         capturedAmount: 2200,
         refundedAmount: 700,
       });
-      expect((await client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token })).body).toMatchObject({
+      expect((await world.client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token })).body).toMatchObject({
         status: 'succeeded',
         capturedAmount: 2200,
         refundedAmount: 700,
       });
     } finally {
-      await client.request('sandbox', 'DELETE', '/__sandbox/faults');
+      await world.client.request('sandbox', 'DELETE', '/__sandbox/faults');
     }
 
-    const forged = await fetch(`${platform.url('payment')}/v1/webhooks/stripe`, {
+    const forged = await fetch(`${world.platform.url('payment')}/v1/webhooks/stripe`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
       body: JSON.stringify({ id: 'evt_forged', object: 'event', type: 'payment_intent.succeeded', data: { object: { id: 'pi_forged' } } }),
     });
     expect(forged.status).toBe(400);
-    const again = await fetch(`${platform.url('payment')}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const again = await fetch(`${world.platform.url('payment')}/v1/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(again.status).toBe(400);
   });
 
   it('ends a refund of a pm_card_refundFail payment failed with a reason, tells the customer, and an admin retry succeeds once', async () => {
-    const order = await paidOrder(client, [{ quantity: 1, unitAmount: 1800 }], { paymentMethod: 'pm_card_refundFail' });
-    const created = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'not_as_described' } });
+    const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 1800 }], { paymentMethod: 'pm_card_refundFail' });
+    const created = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'not_as_described' } });
     expect(created.status).toBe(201);
-    const failed = await refundReaches(client, created.body.id, ['failed', 'succeeded'], order.token);
+    const failed = await refundReaches(world.client, created.body.id, ['failed', 'succeeded'], order.token);
     expect(failed.status).toBe('failed');
     expect(failed.failureReason).toBeTruthy();
     await waitFor(async () => {
-      const inbox = await client.request('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(order.email)}`);
+      const inbox = await world.client.request('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(order.email)}`);
       return inbox.body.items.some((item: { subject: string; text: string }) => /could not be paid/i.test(item.subject) && item.text.includes(created.body.id));
     }, { what: 'the failure e-mail' });
 
-    const customerRetry = await client.request('refund', 'POST', `/v1/refunds/${created.body.id}/retry`, { token: order.token });
+    const customerRetry = await world.client.request('refund', 'POST', `/v1/refunds/${created.body.id}/retry`, { token: order.token });
     expect(customerRetry.status).toBe(403);
-    await client.request('sandbox', 'POST', '/__sandbox/faults', { body: { refundFailures: false } });
+    await world.client.request('sandbox', 'POST', '/__sandbox/faults', { body: { refundFailures: false } });
     try {
-      const retried = await client.request('refund', 'POST', `/v1/refunds/${created.body.id}/retry`, { token: admin() });
+      const retried = await world.client.request('refund', 'POST', `/v1/refunds/${created.body.id}/retry`, { token: admin() });
       expect(retried.status).toBe(200);
-      const done = await refundReaches(client, created.body.id, ['succeeded', 'failed'], order.token);
+      const done = await refundReaches(world.client, created.body.id, ['succeeded', 'failed'], order.token);
       expect(done.status).toBe('succeeded');
-      const provider = await client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
+      const provider = await world.client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
       expect(provider.data.filter((refund) => refund.status === 'succeeded')).toHaveLength(1);
-      await waitFor(async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 1800, {
+      await waitFor(async () => (await world.client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 1800, {
         what: 'the order to count the retried refund once',
       });
     } finally {
-      await client.request('sandbox', 'DELETE', '/__sandbox/faults');
+      await world.client.request('sandbox', 'DELETE', '/__sandbox/faults');
     }
   });
 
   it('serves each service\'s OpenAPI document at /docs-json and its browser at /docs', async () => {
     const expected: Record<string, string> = { order: '/v1/orders', payment: '/v1/payments', refund: '/v1/refunds', inventory: '/v1/products', notification: '/v1/notifications' };
     for (const [app, path] of Object.entries(expected)) {
-      const document = await client.request(app as never, 'GET', '/docs-json');
+      const document = await world.client.request(app as never, 'GET', '/docs-json');
       expect({ app, status: document.status, openapi: document.body.openapi }).toEqual({ app, status: 200, openapi: '3.0.0' });
       expect(Object.keys(document.body.paths)).toContain(path);
-      expect((await fetch(`${platform.url(app as never)}/docs`)).status).toBe(200);
+      expect((await fetch(`${world.platform.url(app as never)}/docs`)).status).toBe(200);
     }
   });
 
   it('exports refund latency and outcomes from refund-service, and provider call latency from payment-service', async () => {
-    const refunds = await (await fetch(`${platform.url('refund')}/metrics`)).text();
+    const refunds = await (await fetch(`${world.platform.url('refund')}/metrics`)).text();
     expect(refunds).toMatch(/^refund_process_duration_seconds_bucket\{[^}]*le="0.1"[^}]*outcome="succeeded"[^}]*\} \d+/m);
     expect(refunds).toMatch(/^refund_process_duration_seconds_count\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
     expect(refunds).toMatch(/^refunds_total\{[^}]*outcome="succeeded"[^}]*\} [1-9]/m);
     expect(refunds).toMatch(/^refunds_total\{[^}]*outcome="failed"[^}]*\} [1-9]/m);
     expect(refunds).toMatch(/^refund_request_to_provider_seconds_count\{[^}]*\} [1-9]/m);
-    const payments = await (await fetch(`${platform.url('payment')}/metrics`)).text();
+    const payments = await (await fetch(`${world.platform.url('payment')}/metrics`)).text();
     expect(payments).toMatch(/^provider_request_duration_seconds_count\{[^}]*operation="[a-z_.]*refund[a-z_.]*"[^}]*\} [1-9]/m);
   });
 });

@@ -26,7 +26,14 @@ const orderCaptured = (orderId: string, amount: number) => ({
   currency: 'USD',
 });
 
-const refundSucceeded = (refund: { refundId: string; orderId: string; amount: number; shipped: boolean; items?: { sku: string; quantity: number }[] }) => ({
+const refundSucceeded = (refund: {
+  refundId: string;
+  orderId: string;
+  amount: number;
+  shipped: boolean;
+  restock?: boolean;
+  items?: { sku: string; quantity: number }[];
+}) => ({
   customerId: 'cust-1',
   email: 'cust-1@example.com',
   status: 'succeeded',
@@ -213,7 +220,31 @@ describe('inventory-service reservations', () => {
     expect(await stockOf('LAMP-F')).toMatchObject({ onHand: 5, reserved: 0, available: 5 });
   });
 
-  it('leaves stock alone when the refunded order had shipped', async () => {
+  it('puts the lines of a shipped refund whose goods came back on hand once, however often the refund arrives', async () => {
+    await setStock('LAMP-M', 5);
+    await placeAndCapture('ord-10', [{ sku: 'LAMP-M', quantity: 2 }]);
+    expect(await stockOf('LAMP-M')).toMatchObject({ onHand: 3, reserved: 0 });
+
+    const refund = refundSucceeded({ refundId: 'ref-10', orderId: 'ord-10', amount: 2000, shipped: true, restock: true, items: [{ sku: 'LAMP-M', quantity: 2 }] });
+    const duplicatesBefore = await consumed('inventory.release-refunded-lines', 'duplicate');
+    const messageId = await service.publish('refund.succeeded', refund);
+    await service.publish('refund.succeeded', refund, messageId); // the broker redelivers the same message
+    const againId = await service.publish('refund.succeeded', refund); // the same refund again, as a new message
+
+    const released = await firstEvent('ord-10', 'inventory.released');
+    expect(released.payload).toEqual({ orderId: 'ord-10', refundId: 'ref-10', items: [{ sku: 'LAMP-M', quantity: 2 }] });
+    await waitFor(
+      async () => {
+        const handled = await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = ANY($1::text[])`, [[messageId, againId]]);
+        return handled.length === 2 && (await consumed('inventory.release-refunded-lines', 'duplicate')) > duplicatesBefore;
+      },
+      { what: 'all three deliveries to be handled' },
+    );
+    expect(await stockOf('LAMP-M')).toEqual({ sku: 'LAMP-M', productId: 'prod-lamp', onHand: 5, reserved: 0, available: 5 });
+    expect(eventsOf('ord-10', 'inventory.released')).toHaveLength(1);
+  });
+
+  it('leaves stock alone for a shipped refund without restock: the goods stay with the customer', async () => {
     await setStock('LAMP-G', 5);
     await placeAndCapture('ord-7', [{ sku: 'LAMP-G', quantity: 1 }]);
     const messageId = await service.publish(

@@ -165,6 +165,44 @@ describe('notification-service', () => {
     expect(await rows(`refund_id = $1`, [approved.refundId])).toHaveLength(1);
   });
 
+  it('mails each step of a shipped refund once, even when each message is delivered twice', async () => {
+    const shipped = refund({ shipped: true, amount: 2500, currency: 'EUR' });
+    const steps = [
+      { type: 'refund.intercepting', template: 'refund_intercepting', subject: `We are asking the carrier to stop the parcel of order ${shipped.orderId}` },
+      { type: 'refund.awaiting_return', template: 'refund_awaiting_return', subject: `Please send back your parcel for order ${shipped.orderId}` },
+      { type: 'refund.inspecting', template: 'refund_inspecting', subject: `Your return for order ${shipped.orderId} has arrived and is being inspected` },
+    ];
+    for (const step of steps) {
+      const payload = { ...shipped, status: step.type.slice('refund.'.length) };
+      const messageId = await publish(step.type, payload);
+      await publish(step.type, payload, messageId); // the broker delivers the same message again
+    }
+
+    await waitFor(async () => (await rows(`refund_id = $1 AND status = 'sent'`, [shipped.refundId])).length === steps.length, {
+      what: 'the three step mails to be sent',
+    });
+    // let any extra mail go out before counting
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const mails = smtp.to(shipped.email);
+    expect(mails.map((mail) => mail.subject).sort()).toEqual(steps.map((step) => step.subject).sort());
+    const recorded = await rows(`refund_id = $1`, [shipped.refundId]);
+    expect(recorded.map((row: { channel: string; template: string }) => `${row.channel}:${row.template}`).sort()).toEqual(
+      steps.map((step) => `email:${step.template}`).sort(),
+    );
+    const awaiting = mails.find((mail) => mail.subject === steps[1].subject)!;
+    expect(awaiting.text).toContain('Your refund of EUR 25.00 is paid once the parcel has arrived and passed our inspection.');
+    expect(awaiting.text).toContain(`Refund: ${shipped.refundId}`);
+  });
+
+  it('tells the customer why a returned parcel failed inspection when its refund is declined', async () => {
+    const rejected = refund({ status: 'rejected', shipped: true, note: 'The lamp came back with a cracked shade.' });
+    await publish('refund.rejected', rejected);
+
+    const [mail] = await waitFor(() => smtp.to(rejected.email).length > 0 && smtp.to(rejected.email), { what: 'the rejected mail' });
+    expect(mail.subject).toBe(`Your refund for order ${rejected.orderId} was declined`);
+    expect(mail.text).toContain('Note: The lamp came back with a cracked shade.');
+  });
+
   it('retries a mail the SMTP server refuses and sends it once when the server accepts again', async () => {
     const requested = refund({ status: 'requested', reason: 'wrong_item' });
     smtp.refuse(requested.email, 2);

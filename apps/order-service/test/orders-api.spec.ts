@@ -198,6 +198,8 @@ describe('order-service over HTTP and gRPC', () => {
       createdAt: order.createdAt,
       shippedAt: '',
       deliveredAt: '',
+      carrier: '',
+      trackingNumber: '',
     });
   });
 

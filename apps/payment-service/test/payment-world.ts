@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import type { OrderMessage } from '@ebb/contracts';
 import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
-import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freePort, freshDatabase, startOrderQueryServer, uniqueSuffix, waitFor } from '@ebb/testing';
+import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freePort, freshDatabase, startOrderQueryServer, startSandbox as startTestSandbox, uniqueSuffix, waitFor } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { paymentEnvSchema } from '../src/config';
 
@@ -32,39 +32,9 @@ export async function startOrderQuery(orders: Map<string, OrderMessage>): Promis
   return { url: server.url, stop: server.close };
 }
 
-/** The sandbox as a child process, the way development runs it; resolves once it listens. */
-export async function startSandbox(port: number, webhookUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', './tools/register.js', 'apps/sandbox/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      SMTP_PORT: String(await freePort()),
-      SANDBOX_WEBHOOK_URL: webhookUrl,
-      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      SANDBOX_REFUND_SETTLE_MS: '100',
-      NODE_ENV: 'test',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sandbox did not start:\n${output}`)), 20000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('sandbox listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox exited with ${code}:\n${output}`));
-    });
-  });
-  return child;
+/** The sandbox with this test's webhook target and secret; resolves once it listens. */
+export function startSandbox(port: number, webhookUrl: string): Promise<ChildProcess> {
+  return startTestSandbox(port, { SANDBOX_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, SANDBOX_REFUND_SETTLE_MS: '100' });
 }
 
 /** Deletes the queues and exchanges a test service declared. */
@@ -92,6 +62,8 @@ export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessag
     createdAt: new Date().toISOString(),
     shippedAt: '',
     deliveredAt: '',
+    carrier: '',
+    trackingNumber: '',
     ...overrides,
   };
 }

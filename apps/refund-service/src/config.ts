@@ -9,6 +9,10 @@ const refundSettings = z.object({
   ORDER_GRPC_DEADLINE_MS: positiveInt.default(2000),
   /** above this (minor units) one refund always needs a person */
   REFUND_MAX_AUTO_AMOUNT: positiveInt.default(500000),
+  /** the carrier's API (the sandbox's stand-in locally): refunds of parcels in transit ask it to intercept them */
+  CARRIER_URL: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:4010/carrier' }).default(`http://127.0.0.1:${DEFAULT_PORTS.sandbox}/carrier`),
+  /** a carrier call that takes longer fails and is retried with the message */
+  CARRIER_TIMEOUT_MS: positiveInt.default(5000),
   /** pending refunds are approved automatically after this many hours (not enforced yet) */
   REFUND_AUTO_APPROVE_HOURS: positiveInt.default(2),
 });

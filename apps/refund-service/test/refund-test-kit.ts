@@ -3,7 +3,18 @@ import amqplib from 'amqplib';
 import type { OrderMessage } from '@ebb/contracts';
 import { loadConfig } from '@ebb/config';
 import { AmqpBroker } from '@ebb/messaging';
-import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, startOrderQueryServer, uniqueSuffix } from '@ebb/testing';
+import {
+  TEST_AMQP_URL,
+  deleteBusTopology,
+  type TestApp,
+  type TestDatabase,
+  bootTestApp,
+  freePort,
+  freshDatabase,
+  startOrderQueryServer,
+  startSandbox,
+  uniqueSuffix,
+} from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { refundEnvSchema } from '../src/config';
 
@@ -28,14 +39,16 @@ const RETRY_DELAYS_MS = [100, 200, 400];
 
 /**
  * refund-service booted as in production on a fresh database, an exchange and service name of the
- * test's own, real Redis, and an OrderQuery server of the test's own; a queue of the test's own
- * records the refund events it publishes.
+ * test's own, real Redis, an OrderQuery server of the test's own and the sandbox as the carrier; a
+ * queue of the test's own records the refund events it publishes.
  */
 export async function openRefundTestBed(label: string, settings: Record<string, string> = {}): Promise<RefundTestBed> {
   const suffix = uniqueSuffix();
   const orders = new Map<string, OrderMessage>();
   const grpcServer = await startOrderQueryServer(orders);
   const database: TestDatabase = await freshDatabase(`refunds_${label}`);
+  const carrierPort = await freePort();
+  const carrier = await startSandbox(carrierPort);
   const exchange = `ebb.test.refunds-${label}.${suffix}`;
   const service = `refunds-test-${label}-${suffix}`;
   const env = {
@@ -44,6 +57,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       EBB_EXCHANGE: exchange,
       NODE_ENV: 'test',
       ORDER_GRPC_URL: grpcServer.url,
+      CARRIER_URL: `http://127.0.0.1:${carrierPort}/carrier`,
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       OUTBOX_POLL_MS: '200',
       LOG_LEVEL: 'warn',
@@ -83,6 +97,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       await connection.close().catch(() => undefined);
       await app.close();
       await grpcServer.close();
+      carrier.kill();
       await deleteTopology(service, exchange);
       await database.drop();
     },
@@ -115,6 +130,8 @@ export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {})
     createdAt: new Date().toISOString(),
     shippedAt: '',
     deliveredAt: '',
+    carrier: '',
+    trackingNumber: '',
     ...overrides,
   };
 }

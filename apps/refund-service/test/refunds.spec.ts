@@ -163,12 +163,85 @@ describe('refund-service', () => {
     expect((await json(again)).error).toMatchObject({ code: 'invalid_refund_transition', details: { from: 'refunding', action: 'approve' } });
   });
 
-  it('sends a refund of a shipped order to review whatever its amount', async () => {
-    const order = newOrder({ fulfillmentStatus: 'shipped' });
-    const refund = await json(await requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }));
-    expect(refund.status).toBe('pending_review');
-    await waitForEvent(refund.id, 'refund.pending_review');
-    expect(eventsOf(refund.id)[0].payload.shipped).toBe(true);
+  describe('a shipped order', () => {
+    const inTransit = (trackingNumber: string) =>
+      newOrder({ fulfillmentStatus: 'shipped', carrier: 'dhl', trackingNumber, shippedAt: new Date().toISOString() });
+    const statusesOf = (refund: { history: { status: string }[] }) => refund.history.map((entry) => entry.status);
+
+    it('asks the carrier to stop a parcel in transit; stopped, it is refunded at once and its goods restocked on success', async () => {
+      const order = inTransit(`TRK-${orderCount}`);
+      const refund = await json(await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'requested_by_customer' }));
+      expect(refund.status).toBe('intercepting');
+      await waitForEvent(refund.id, 'refund.refunding');
+      const refunding = eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!;
+      expect(refunding.payload).toMatchObject({ shipped: true, restock: true, amount: 1500 });
+      const stored = await getRefund(refund.id);
+      expect(statusesOf(stored)).toEqual(['requested', 'approved', 'intercepting', 'refunding']);
+      expect(stored.history[3]).toMatchObject({ actor: 'carrier', note: `parcel ${order.trackingNumber} stopped by dhl` });
+
+      await bed.publish('payment.refund_succeeded', { ...paymentResult(refund), providerRefundId: 're_stopped' });
+      await waitForEvent(refund.id, 'refund.succeeded');
+      expect(eventsOf(refund.id).find((event) => event.type === 'refund.succeeded')!.payload).toMatchObject({ restock: true, shipped: true });
+    });
+
+    it('waits for a parcel too late to stop, and pays only once support received it and it passed inspection', async () => {
+      const order = inTransit(`TRK-${orderCount}-LATE`);
+      const refund = await json(await requestRefund({ orderId: order.id, amount: 2000, reason: 'damaged' }));
+      await waitForEvent(refund.id, 'refund.awaiting_return');
+      expect(eventsOf(refund.id).some((event) => event.type === 'refund.refunding')).toBe(false);
+      expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 2000 });
+
+      expect((await call('POST', `/v1/refunds/${refund.id}/return-received`, alice)).status).toBe(403);
+      const early = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'passed' });
+      expect(early.status).toBe(409);
+      expect((await json(early)).error).toMatchObject({ code: 'invalid_refund_transition', details: { from: 'awaiting_return', action: 'pass_inspection' } });
+
+      const received = await call('POST', `/v1/refunds/${refund.id}/return-received`, support);
+      expect(received.status).toBe(200);
+      expect(await json(received)).toMatchObject({ status: 'inspecting' });
+      const unclear = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'maybe' });
+      expect(unclear.status).toBe(400);
+      expect((await json(unclear)).error).toMatchObject({ code: 'validation_error', details: [{ field: 'result' }] });
+      expect((await getRefund(refund.id)).status).toBe('inspecting');
+
+      const passed = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'passed', note: 'as new' });
+      expect(passed.status).toBe(200);
+      const view = await json(passed);
+      expect(statusesOf(view)).toEqual(['requested', 'approved', 'intercepting', 'awaiting_return', 'inspecting', 'refunding']);
+      expect(view.history[5]).toMatchObject({ actor: 'support:agent_sam', note: 'as new' });
+      await waitForEvent(refund.id, 'refund.refunding');
+      expect(eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!.payload).toMatchObject({ restock: true, amount: 2000 });
+    });
+
+    it('waits for the return of a delivered order without asking the carrier, and rejects it when inspection fails', async () => {
+      const order = newOrder({ fulfillmentStatus: 'delivered', carrier: 'dhl', trackingNumber: 'TRK-D', deliveredAt: new Date().toISOString() });
+      const refund = await json(await requestRefund({ orderId: order.id, amount: 1000, reason: 'not_as_described' }));
+      expect(refund.status).toBe('awaiting_return');
+      expect(statusesOf(refund)).toEqual(['requested', 'approved', 'awaiting_return']);
+      await call('POST', `/v1/refunds/${refund.id}/return-received`, support);
+      const failed = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'failed' });
+      expect(await json(failed)).toMatchObject({ status: 'rejected' });
+      await waitForEvent(refund.id, 'refund.rejected');
+      // no note from support: the customer still hears why
+      expect(eventsOf(refund.id).find((event) => event.type === 'refund.rejected')!.payload).toMatchObject({ note: 'the returned goods did not pass inspection' });
+      expect(eventsOf(refund.id).map((event) => event.type)).not.toContain('refund.intercepting');
+      expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 0 });
+    });
+
+    it('lets the customer cancel while the return is awaited, and intercepts what support approves above the limit', async () => {
+      const delivered = newOrder({ fulfillmentStatus: 'delivered', carrier: 'dhl', trackingNumber: 'TRK-C' });
+      const awaiting = await json(await requestRefund({ orderId: delivered.id, amount: 1000, reason: 'requested_by_customer' }));
+      const cancelled = await call('POST', `/v1/refunds/${awaiting.id}/cancel`, alice);
+      expect(await json(cancelled)).toMatchObject({ status: 'cancelled' });
+      expect(await ledgerOf(delivered.id)).toEqual({ captured: 5500, committed: 0 });
+
+      const order = inTransit(`TRK-${orderCount}-BIG`);
+      const big = await json(await requestRefund({ orderId: order.id, amount: 5000, reason: 'damaged' }));
+      expect(big.status).toBe('pending_review');
+      const approved = await call('POST', `/v1/refunds/${big.id}/approve`, support, { note: 'ok' });
+      expect(await json(approved)).toMatchObject({ status: 'intercepting' });
+      await waitForEvent(big.id, 'refund.refunding');
+    });
   });
 
   it('rejects a pending refund with its reason and gives its amount back to the order', async () => {

@@ -120,11 +120,19 @@ const refundSnapshot = z.object({
   reason: z.string(),
   initiator: z.string(),
   items: z.array(refundLine).optional(),
-  /** the order had not shipped when the refund was approved: its lines go back to available stock */
+  /**
+   * the order had shipped when the refund was requested or approved: its goods must be intercepted or
+   * come back first; false: the lines never left and go back to available stock on success
+   */
   shipped: z.boolean(),
   failureReason: z.string().optional(),
   providerRefundId: z.string().optional(),
   note: z.string().optional(),
+  /**
+   * the shipped goods are back with the seller (the parcel was intercepted in transit, or returned
+   * and passed inspection): on `refund.succeeded` the refunded lines go back on hand
+   */
+  restock: z.boolean().optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 
@@ -133,6 +141,12 @@ export const RefundPendingReview = defineEvent('refund.pending_review', refundSn
 export const RefundApproved = defineEvent('refund.approved', refundSnapshot);
 export const RefundRejected = defineEvent('refund.rejected', refundSnapshot);
 export const RefundCancelled = defineEvent('refund.cancelled', refundSnapshot);
+/** An approved refund of a parcel in transit: refund-service asks the carrier to stop it. */
+export const RefundIntercepting = defineEvent('refund.intercepting', refundSnapshot);
+/** An approved refund of shipped goods that must come back first (delivered, or too late to intercept). */
+export const RefundAwaitingReturn = defineEvent('refund.awaiting_return', refundSnapshot);
+/** The returned parcel has arrived; support inspects it. */
+export const RefundInspecting = defineEvent('refund.inspecting', refundSnapshot);
 /** A command in event form: payment-service refunds `amount` of the order's payment, keyed by refundId. */
 export const RefundRefunding = defineEvent('refund.refunding', refundSnapshot);
 export const RefundSucceeded = defineEvent('refund.succeeded', refundSnapshot);

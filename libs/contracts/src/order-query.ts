@@ -33,6 +33,9 @@ export interface OrderMessage {
   createdAt: string;
   shippedAt: string;
   deliveredAt: string;
+  /** empty until the order ships */
+  carrier: string;
+  trackingNumber: string;
 }
 
 /** Default ports of api-v1.md, and order-service's gRPC port. */

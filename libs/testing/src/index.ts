@@ -2,3 +2,4 @@ export * from './infra';
 export * from './app';
 export * from './platform';
 export * from './order-query-server';
+export * from './sandbox';

@@ -5,13 +5,15 @@ import { type SkuQuantity, adjustStock, lockStockRows, mergeBySku } from '../sto
 import { lockOrder, reservationsOf } from './reservation.repository';
 
 /**
- * refund.succeeded before shipping: the refunded units never left the warehouse, so they go back on
- * hand. The lines are the refund's `items`, or all of the order's for a full refund without items;
- * never more of a SKU than the order holds and has not had put back already.
+ * refund.succeeded with the goods in the warehouse: the order had not shipped, or it had and the
+ * parcel came back (intercepted in transit, or returned and passed inspection: `restock`). The
+ * refunded units go back on hand. The lines are the refund's `items`, or all of the order's for a
+ * full refund without items; never more of a SKU than the order holds and has not had put back
+ * already; once per refund.
  */
 export async function releaseRefundedLines({ payload }: IncomingMessage<RefundSnapshot>, manager: EntityManager): Promise<void> {
-  // a shipped order's goods come back through interception or return and inspection, not here
-  if (payload.shipped) return;
+  // shipped without `restock`: the goods are not back with us (a goodwill refund, or the customer keeps them)
+  if (payload.shipped && !payload.restock) return;
   const order = await lockOrder(manager, payload.orderId);
   if (!order) throw new Error(`order ${payload.orderId} is not known to inventory yet`);
 

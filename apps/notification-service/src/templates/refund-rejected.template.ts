@@ -1,7 +1,7 @@
 import { formatMoney } from '@ebb/contracts';
 import { type RefundTemplate, mailText, refundFacts } from './mail-template';
 
-/** Sent on `refund.rejected`. */
+/** Sent on `refund.rejected`: declined on review, or a returned parcel failed inspection; support's note says why. */
 export const refundRejectedTemplate: RefundTemplate = {
   name: 'refund_rejected',
   render: (refund) => ({

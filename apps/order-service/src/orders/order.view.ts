@@ -49,5 +49,7 @@ export function toOrderMessage(view: OrderWithLines): OrderMessage {
     createdAt: order.createdAt.toISOString(),
     shippedAt: order.shippedAt?.toISOString() ?? '',
     deliveredAt: order.deliveredAt?.toISOString() ?? '',
+    carrier: order.carrier ?? '',
+    trackingNumber: order.trackingNumber ?? '',
   };
 }

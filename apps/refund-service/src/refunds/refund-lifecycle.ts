@@ -25,6 +25,7 @@ export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnaps
     ...(refund.failureReason ? { failureReason: refund.failureReason } : {}),
     ...(refund.providerRefundId ? { providerRefundId: refund.providerRefundId } : {}),
     ...(note ? { note } : {}),
+    ...(refund.restock ? { restock: true } : {}),
   };
 }
 
@@ -65,6 +66,11 @@ const PAST: Record<RefundAction, string> = {
   approve: 'approved',
   reject: 'rejected',
   cancel: 'cancelled',
+  intercept: 'intercepted',
+  await_return: 'set to wait for its return',
+  receive_return: 'marked as returned',
+  pass_inspection: 'passed inspection',
+  fail_inspection: 'failed inspection',
   start_refunding: 'refunded',
   retry: 'retried',
   succeed: 'marked succeeded',

@@ -33,7 +33,20 @@ export const REFUND_TRANSITIONS: TransitionTable<RefundStatus> = {
 };
 
 /** What people and events do to a refund; the names appear in `invalid_refund_transition` details. */
-export type RefundAction = 'review' | 'approve' | 'reject' | 'cancel' | 'start_refunding' | 'retry' | 'succeed' | 'fail';
+export type RefundAction =
+  | 'review'
+  | 'approve'
+  | 'reject'
+  | 'cancel'
+  | 'intercept'
+  | 'await_return'
+  | 'receive_return'
+  | 'pass_inspection'
+  | 'fail_inspection'
+  | 'start_refunding'
+  | 'retry'
+  | 'succeed'
+  | 'fail';
 
 export const REFUND_ACTIONS: ActionTable<RefundStatus, RefundAction> = {
   review: { from: ['requested'], to: 'pending_review' },
@@ -41,7 +54,14 @@ export const REFUND_ACTIONS: ActionTable<RefundStatus, RefundAction> = {
   reject: { from: ['pending_review'], to: 'rejected' },
   // once the provider has been asked, only its answer ends the refund
   cancel: { from: ['requested', 'pending_review', 'approved', 'intercepting', 'awaiting_return'], to: 'cancelled' },
-  start_refunding: { from: ['approved', 'intercepting', 'inspecting'], to: 'refunding' },
+  // a parcel in transit: ask the carrier to stop it; delivered (or too late to stop): wait for the return
+  intercept: { from: ['approved'], to: 'intercepting' },
+  await_return: { from: ['approved', 'intercepting'], to: 'awaiting_return' },
+  receive_return: { from: ['awaiting_return'], to: 'inspecting' },
+  pass_inspection: { from: ['inspecting'], to: 'refunding' },
+  fail_inspection: { from: ['inspecting'], to: 'rejected' },
+  // not shipped, or the parcel was intercepted: the money goes back now
+  start_refunding: { from: ['approved', 'intercepting'], to: 'refunding' },
   retry: { from: ['failed'], to: 'refunding' },
   succeed: { from: ['refunding', 'failed'], to: 'succeeded' },
   fail: { from: ['refunding'], to: 'failed' },

@@ -2,9 +2,11 @@ import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
 import { RefundService } from './refund.service';
 import {
+  type InspectionBody,
   type ListRefundsQuery,
   type RequestRefundBody,
-  approveSchema,
+  noteOnlySchema,
+  inspectionSchema,
   listRefundsSchema,
   refundIdParams,
   rejectSchema,
@@ -38,7 +40,7 @@ export class RefundController {
   @Post(':id/approve')
   @HttpCode(200)
   @Roles('support', 'admin')
-  approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(approveSchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
+  approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
     return this.refunds.act(params.id, 'approve', principal, body.note);
   }
 
@@ -54,6 +56,22 @@ export class RefundController {
   @Roles('customer', 'support', 'admin')
   cancel(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
     return this.refunds.act(params.id, 'cancel', principal);
+  }
+
+  @Post(':id/return-received')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  returnReceived(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.act(params.id, 'receive_return', principal, body.note);
+  }
+
+  @Post(':id/inspection')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  inspection(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(inspectionSchema) body: InspectionBody, @CurrentPrincipal() principal: Principal) {
+    if (body.result === 'passed') return this.refunds.act(params.id, 'pass_inspection', principal, body.note);
+    // the customer who sent the goods back is always told why the refund was refused
+    return this.refunds.act(params.id, 'fail_inspection', principal, body.note ?? 'the returned goods did not pass inspection');
   }
 
   @Post(':id/retry')

@@ -54,6 +54,10 @@ export class RefundEntity {
   @Column('boolean')
   shipped: boolean;
 
+  /** the shipped goods came back (intercepted, or returned and passed inspection): restock on success */
+  @Column('boolean', { default: false })
+  restock: boolean;
+
   @Column('text', { nullable: true })
   note: string | null;
 

@@ -49,8 +49,12 @@ export const requestRefundSchema = z
   });
 export type RequestRefundBody = z.output<typeof requestRefundSchema>;
 
-export const approveSchema = z.strictObject({ note: noteSchema.optional() });
+/** A body with an optional note, or no body at all. */
+export const noteOnlySchema = z.strictObject({ note: noteSchema.optional() }).default({});
 export const rejectSchema = z.strictObject({ reason: noteSchema });
+/** A returned parcel inspected: passed pays the refund (and restocks), failed rejects it. */
+export const inspectionSchema = z.strictObject({ result: z.enum(['passed', 'failed']), note: noteSchema.optional() });
+export type InspectionBody = z.output<typeof inspectionSchema>;
 export const listRefundsSchema = z.strictObject({
   orderId: idSchema.optional(),
   status: z.enum(REFUND_STATUSES).optional(),

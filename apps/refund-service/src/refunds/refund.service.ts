@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
-import { type DomainEvent, type OrderMessage, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
+import { type DomainEvent, type OrderMessage, type RefundSnapshot, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
 import { addToOutbox } from '@ebb/messaging';
@@ -20,6 +20,21 @@ import { RELEASED_STATUSES, type RefundAction } from './refund-state';
 /** Who did it, as history entries name them. */
 export const actorOf = (principal: Principal) => `${principal.role}:${principal.sub}`;
 const SYSTEM = 'system';
+
+/** What support does to one refund (each an action of the refund's machine). */
+export type SupportAction = Extract<RefundAction, 'approve' | 'reject' | 'cancel' | 'receive_return' | 'pass_inspection' | 'fail_inspection'>;
+
+/**
+ * The step after approval: goods that never shipped are refunded at once; a parcel in transit is
+ * intercepted first; delivered goods must come back and pass inspection before any money moves.
+ */
+export function afterApproval(refund: RefundEntity, fulfillmentStatus: string, at?: Date): DomainEvent<RefundSnapshot> {
+  if (!refund.shipped) return applyRefundAction(refund, 'start_refunding', SYSTEM, { at });
+  if (fulfillmentStatus === 'shipped') {
+    return applyRefundAction(refund, 'intercept', SYSTEM, { at, note: 'the parcel is in transit: asking the carrier to stop it' });
+  }
+  return applyRefundAction(refund, 'await_return', SYSTEM, { at, note: 'the parcel was delivered: it must come back first' });
+}
 
 /** How much of a sku the order holds, and at what unit price (its first line's). */
 type OrderedSkus = Map<string, { quantity: number; unitAmount: number }>;
@@ -132,12 +147,12 @@ export class RefundService {
       updatedAt: now,
     });
     const events: DomainEvent[] = [{ type: 'refund.requested', payload: refundSnapshot(refund, body.note) }];
-    if (!refund.shipped && amount <= this.env.REFUND_MAX_AUTO_AMOUNT) {
-      events.push(applyRefundAction(refund, 'approve', SYSTEM, { note: 'not shipped and within the automatic approval limit', at: now }));
-      events.push(applyRefundAction(refund, 'start_refunding', SYSTEM, { at: now }));
+    if (amount <= this.env.REFUND_MAX_AUTO_AMOUNT) {
+      const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
+      events.push(applyRefundAction(refund, 'approve', SYSTEM, { note: why, at: now }));
+      events.push(afterApproval(refund, order.fulfillmentStatus, now));
     } else {
-      const why = refund.shipped ? 'the order has shipped' : `above the automatic approval limit of ${this.env.REFUND_MAX_AUTO_AMOUNT}`;
-      events.push(applyRefundAction(refund, 'review', SYSTEM, { note: why, at: now }));
+      events.push(applyRefundAction(refund, 'review', SYSTEM, { note: `above the automatic approval limit of ${this.env.REFUND_MAX_AUTO_AMOUNT}`, at: now }));
     }
     await manager.insert(RefundEntity, refund);
     await addToOutbox(manager, events);
@@ -192,17 +207,30 @@ export class RefundService {
     return { items: refunds.map(refundView) };
   }
 
-  /** approve, reject, cancel: one action on one refund, its history entry and event in one transaction. */
-  async act(id: string, action: Extract<RefundAction, 'approve' | 'reject' | 'cancel'>, principal: Principal, note?: string): Promise<RefundView> {
+  /**
+   * One action of support (or the customer's cancel) on one refund: its history entry and events in
+   * one transaction. An approval reads the order first (gRPC, outside the transaction): goods that
+   * shipped since the request are intercepted or awaited, never refunded blind.
+   */
+  async act(id: string, action: SupportAction, principal: Principal, note?: string): Promise<RefundView> {
+    let fulfillmentStatus = 'unfulfilled';
+    if (action === 'approve') {
+      const found = this.visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
+      fulfillmentStatus = (await this.orders.getOrder(found.orderId)).fulfillmentStatus;
+    }
     const refund = await this.dataSource.transaction(async (manager) => {
       const refund = this.visible(await manager.findOne(RefundEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }), id, principal);
-      const events = [applyRefundAction(refund, action, actorOf(principal), { note })];
+      const change = (r: RefundEntity) => {
+        if (action === 'approve' && fulfillmentStatus !== 'unfulfilled') r.shipped = true;
+        // the returned goods passed: they go back on hand once the money is back
+        if (action === 'pass_inspection') r.restock = true;
+      };
+      const events = [applyRefundAction(refund, action, actorOf(principal), { note, change })];
       if (RELEASED_STATUSES.includes(refund.status)) {
         await lockLedger(manager, refund.orderId);
         await adjustCommitted(manager, refund.orderId, -refund.amount);
       }
-      // support's approval of a refund that has not shipped asks the provider at once
-      if (refund.status === 'approved' && !refund.shipped) events.push(applyRefundAction(refund, 'start_refunding', SYSTEM));
+      if (refund.status === 'approved') events.push(afterApproval(refund, fulfillmentStatus));
       await writeBack(manager, refund);
       await addToOutbox(manager, events);
       return refund;

@@ -1,11 +1,14 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
+import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
 import { RefundController } from './refund.controller';
 import { RefundService } from './refund.service';
+import { CARRIER } from './refund-tokens';
 
-/** Refund requests, their lifecycle and the payment results that settle them. */
+/** Refund requests, their lifecycle, parcel interception and the payment results that settle them. */
 @Module({})
 export class RefundsModule implements OnApplicationShutdown {
   constructor(@Inject(OrderQueryClient) private readonly orders: OrderQueryClient) {}
@@ -17,8 +20,10 @@ export class RefundsModule implements OnApplicationShutdown {
       providers: [
         { provide: REFUND_ENV, useValue: env },
         { provide: OrderQueryClient, useFactory: () => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_DEADLINE_MS) },
+        { provide: CARRIER, useFactory: () => new CarrierClient(env.CARRIER_URL, env.CARRIER_TIMEOUT_MS) },
         RefundService,
         PaymentResultsHandler,
+        InterceptionHandler,
       ],
     };
   }

@@ -1,0 +1,62 @@
+import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { RefundIntercepting, type RefundSnapshot } from '@ebb/contracts';
+import { type IncomingMessage, MessageConsumer, addToOutbox } from '@ebb/messaging';
+import { LOGGER } from '@ebb/observability';
+import { writeBack } from '@ebb/persistence';
+import type { CarrierClient, InterceptionOutcome } from '../carrier/carrier.client';
+import { OrderQueryClient } from '../orders/order-query.client';
+import { CARRIER } from './refund-tokens';
+import { RefundEntity } from './refund.entity';
+import { applyRefundAction } from './refund-lifecycle';
+
+const CARRIER_ACTOR = 'carrier';
+
+/**
+ * `refund.intercepting` (committed before anything is asked): ask the carrier to stop the parcel.
+ * Stopped → the refund is paid now and the goods restocked when it succeeds; too late (or delivered
+ * meanwhile) → the refund waits for the return. The carrier is asked outside any row lock; a failed
+ * call throws, so the message is retried and, in the end, parked for an operator — never lost. A
+ * refund cancelled meanwhile is left alone.
+ */
+@Injectable()
+export class InterceptionHandler implements OnModuleInit {
+  constructor(
+    private readonly consumer: MessageConsumer,
+    @Inject(OrderQueryClient) private readonly orders: OrderQueryClient,
+    @Inject(CARRIER) private readonly carrier: CarrierClient,
+    @Optional() @Inject(LOGGER) private readonly logger?: Logger,
+  ) {}
+
+  onModuleInit() {
+    this.consumer.handle<RefundSnapshot>('intercept-parcel', RefundIntercepting.name, (message, manager) => this.intercept(message, manager));
+  }
+
+  private async intercept({ payload, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager): Promise<void> {
+    const before = await manager.findOneBy(RefundEntity, { id: payload.refundId });
+    if (!before) throw new Error(`refund.intercepting for unknown refund ${payload.refundId}`);
+    if (before.status !== 'intercepting') {
+      this.logger?.info({ refundId: before.id, status: before.status, messageId }, 'refund no longer intercepting; carrier not asked');
+      return;
+    }
+    const order = await this.orders.getOrder(before.orderId);
+    const outcome: InterceptionOutcome =
+      order.fulfillmentStatus === 'shipped' && order.trackingNumber ? await this.carrier.intercept(order.carrier, order.trackingNumber) : 'too_late';
+
+    const refund = await manager.findOne(RefundEntity, { where: { id: payload.refundId }, lock: { mode: 'pessimistic_write' } });
+    if (!refund || refund.status !== 'intercepting') return;
+    const event =
+      outcome === 'intercepted'
+        ? applyRefundAction(refund, 'start_refunding', CARRIER_ACTOR, {
+            note: `parcel ${order.trackingNumber} stopped by ${order.carrier}`,
+            change: (r) => (r.restock = true),
+          })
+        : applyRefundAction(refund, 'await_return', CARRIER_ACTOR, {
+            note: order.fulfillmentStatus === 'shipped' ? `too late to stop parcel ${order.trackingNumber}: waiting for its return` : 'delivered: waiting for its return',
+          });
+    await writeBack(manager, refund);
+    await addToOutbox(manager, event);
+    this.logger?.info({ refundId: refund.id, outcome, messageId }, 'parcel interception answered');
+  }
+}

@@ -1,0 +1,2 @@
+/** Injection token of the carrier client. */
+export const CARRIER = Symbol('refunds:carrier');
