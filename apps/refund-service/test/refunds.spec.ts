@@ -194,7 +194,11 @@ describe('refund-service', () => {
       expect((await call('POST', `/v1/refunds/${refund.id}/return-received`, alice)).status).toBe(403);
       const early = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'passed' });
       expect(early.status).toBe(409);
-      expect((await json(early)).error).toMatchObject({ code: 'invalid_refund_transition', details: { from: 'awaiting_return', action: 'pass_inspection' } });
+      expect((await json(early)).error).toMatchObject({
+        code: 'invalid_refund_transition',
+        message: 'An awaiting_return refund cannot pass inspection.',
+        details: { from: 'awaiting_return', action: 'pass_inspection' },
+      });
 
       const received = await call('POST', `/v1/refunds/${refund.id}/return-received`, support);
       expect(received.status).toBe(200);

@@ -46,7 +46,7 @@ export function applyRefundAction(
     next = refundStateMachine.transition(refund.status, action);
   } catch (error) {
     if (!(error instanceof IllegalTransitionError)) throw error;
-    throw refundError(RefundErrorCode.InvalidRefundTransition, `A ${refund.status} refund cannot be ${describe(action)}.`, {
+    throw refundError(RefundErrorCode.InvalidRefundTransition, describe(refund.status, action), {
       from: refund.status,
       action,
     });
@@ -61,19 +61,20 @@ export function applyRefundAction(
   return { type: `refund.${next}`, payload: refundSnapshot(refund, options.note) };
 }
 
-const PAST: Record<RefundAction, string> = {
-  review: 'sent for review',
-  approve: 'approved',
-  reject: 'rejected',
-  cancel: 'cancelled',
-  intercept: 'intercepted',
-  await_return: 'set to wait for its return',
-  receive_return: 'marked as returned',
-  pass_inspection: 'passed inspection',
-  fail_inspection: 'failed inspection',
-  start_refunding: 'refunded',
-  retry: 'retried',
-  succeed: 'marked succeeded',
-  fail: 'marked failed',
+/** What the refund cannot do, as the error message says it: "A succeeded refund cannot be approved." */
+const CANNOT: Record<RefundAction, string> = {
+  review: 'be sent for review',
+  approve: 'be approved',
+  reject: 'be rejected',
+  cancel: 'be cancelled',
+  intercept: 'be intercepted',
+  await_return: 'wait for a return',
+  receive_return: 'be marked as returned',
+  pass_inspection: 'pass inspection',
+  fail_inspection: 'fail inspection',
+  start_refunding: 'be refunded',
+  retry: 'be retried',
+  succeed: 'be marked succeeded',
+  fail: 'be marked failed',
 };
-const describe = (action: RefundAction) => PAST[action];
+const describe = (status: RefundStatus, action: RefundAction) => `${/^[aeiou]/.test(status) ? 'An' : 'A'} ${status} refund cannot ${CANNOT[action]}.`;
