@@ -6,6 +6,6 @@ export const refundInterceptingTemplate: RefundTemplate = {
   name: 'refund_intercepting',
   render: (refund) => ({
     subject: `We are asking the carrier to stop the parcel of order ${refund.orderId}`,
-    text: mailText(['Your order has already shipped, so we are asking the carrier to stop your parcel and bring it back to us.', `Once it is back, your refund of ${formatMoney(refund)} is paid to your original payment method. If the parcel reaches you anyway, we will write to tell you how to send it back.`], refundFacts(refund)),
+    text: mailText(['Your order has already shipped, so we are asking the carrier to stop your parcel and bring it back to us.', `As soon as the carrier confirms it has stopped the parcel, your refund of ${formatMoney(refund)} is paid back to your original payment method. If it is too late to stop it, we will write to tell you how to send it back.`], refundFacts(refund)),
   }),
 };
