@@ -164,17 +164,27 @@ describe('refund-service', () => {
   });
 
   describe('a shipped order', () => {
+    /** In transit, 3000 captured (two SKU-A): within the automatic approval limit of 4000 when refunded whole. */
     const inTransit = (trackingNumber: string) =>
-      newOrder({ fulfillmentStatus: 'shipped', carrier: 'dhl', trackingNumber, shippedAt: new Date().toISOString() });
+      newOrder({
+        fulfillmentStatus: 'shipped',
+        carrier: 'dhl',
+        trackingNumber,
+        shippedAt: new Date().toISOString(),
+        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 }],
+        shippingAmount: 0,
+        totalAmount: 3000,
+        capturedAmount: 3000,
+      });
     const statusesOf = (refund: { history: { status: string }[] }) => refund.history.map((entry) => entry.status);
 
-    it('asks the carrier to stop a parcel in transit; stopped, it is refunded at once and its goods restocked on success', async () => {
+    it('asks the carrier to stop a parcel in transit refunded whole; stopped, it is refunded at once and its goods restocked on success', async () => {
       const order = inTransit(`TRK-${orderCount}`);
-      const refund = await json(await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'requested_by_customer' }));
+      const refund = await json(await requestRefund({ orderId: order.id, reason: 'requested_by_customer' }));
       expect(refund.status).toBe('intercepting');
       await waitForEvent(refund.id, 'refund.refunding');
       const refunding = eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!;
-      expect(refunding.payload).toMatchObject({ shipped: true, restock: true, amount: 1500 });
+      expect(refunding.payload).toMatchObject({ shipped: true, restock: true, amount: 3000 });
       const stored = await getRefund(refund.id);
       expect(statusesOf(stored)).toEqual(['requested', 'approved', 'intercepting', 'refunding']);
       expect(stored.history[3]).toMatchObject({ actor: 'carrier', note: `parcel ${order.trackingNumber} stopped by dhl` });
@@ -186,10 +196,10 @@ describe('refund-service', () => {
 
     it('waits for a parcel too late to stop, and pays only once support received it and it passed inspection', async () => {
       const order = inTransit(`TRK-${orderCount}-LATE`);
-      const refund = await json(await requestRefund({ orderId: order.id, amount: 2000, reason: 'damaged' }));
+      const refund = await json(await requestRefund({ orderId: order.id, reason: 'damaged' }));
       await waitForEvent(refund.id, 'refund.awaiting_return');
       expect(eventsOf(refund.id).some((event) => event.type === 'refund.refunding')).toBe(false);
-      expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 2000 });
+      expect(await ledgerOf(order.id)).toEqual({ captured: 3000, committed: 3000 });
 
       expect((await call('POST', `/v1/refunds/${refund.id}/return-received`, alice)).status).toBe(403);
       const early = await call('POST', `/v1/refunds/${refund.id}/inspection`, support, { result: 'passed' });
@@ -214,7 +224,7 @@ describe('refund-service', () => {
       expect(statusesOf(view)).toEqual(['requested', 'approved', 'intercepting', 'awaiting_return', 'inspecting', 'refunding']);
       expect(view.history[5]).toMatchObject({ actor: 'support:agent_sam', note: 'as new' });
       await waitForEvent(refund.id, 'refund.refunding');
-      expect(eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!.payload).toMatchObject({ restock: true, amount: 2000 });
+      expect(eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!.payload).toMatchObject({ restock: true, amount: 3000 });
     });
 
     it('waits for the return of a delivered order without asking the carrier, and rejects it when inspection fails', async () => {
@@ -232,6 +242,13 @@ describe('refund-service', () => {
       expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 0 });
     });
 
+    it('waits for the return of part of a parcel in transit: stopping the parcel would bring back every line', async () => {
+      const order = inTransit(`TRK-${orderCount}-PART`);
+      const refund = await json(await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'damaged' }));
+      expect(refund).toMatchObject({ status: 'awaiting_return', amount: 1500 });
+      expect(refund.history[2]).toMatchObject({ status: 'awaiting_return', note: 'part of a parcel in transit: it comes back once delivered' });
+    });
+
     it('lets the customer cancel while the return is awaited, and intercepts what support approves above the limit', async () => {
       const delivered = newOrder({ fulfillmentStatus: 'delivered', carrier: 'dhl', trackingNumber: 'TRK-C' });
       const awaiting = await json(await requestRefund({ orderId: delivered.id, amount: 1000, reason: 'requested_by_customer' }));
@@ -239,8 +256,8 @@ describe('refund-service', () => {
       expect(await json(cancelled)).toMatchObject({ status: 'cancelled' });
       expect(await ledgerOf(delivered.id)).toEqual({ captured: 5500, committed: 0 });
 
-      const order = inTransit(`TRK-${orderCount}-BIG`);
-      const big = await json(await requestRefund({ orderId: order.id, amount: 5000, reason: 'damaged' }));
+      const order = newOrder({ fulfillmentStatus: 'shipped', carrier: 'dhl', trackingNumber: `TRK-${orderCount}-BIG` });
+      const big = await json(await requestRefund({ orderId: order.id, reason: 'damaged' }));
       expect(big.status).toBe('pending_review');
       const approved = await call('POST', `/v1/refunds/${big.id}/approve`, support, { note: 'ok' });
       expect(await json(approved)).toMatchObject({ status: 'intercepting' });

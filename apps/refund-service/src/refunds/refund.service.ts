@@ -24,16 +24,21 @@ const SYSTEM = 'system';
 /** What support does to one refund (each an action of the refund's machine). */
 export type SupportAction = Extract<RefundAction, 'approve' | 'reject' | 'cancel' | 'receive_return' | 'pass_inspection' | 'fail_inspection'>;
 
+/** What the step after approval needs to know of the order, read when the refund is approved. */
+type OrderAtApproval = Pick<OrderMessage, 'fulfillmentStatus' | 'capturedAmount'>;
+
 /**
  * The step after approval: goods that never shipped are refunded at once; a parcel in transit is
- * intercepted first; delivered goods must come back and pass inspection before any money moves.
+ * stopped with the carrier when the refund takes the whole order back (stopping it brings every
+ * line back); otherwise the goods must come back and pass inspection before any money moves.
  */
-export function afterApproval(refund: RefundEntity, fulfillmentStatus: string, at?: Date): DomainEvent<RefundSnapshot> {
+export function afterApproval(refund: RefundEntity, order: OrderAtApproval, at?: Date): DomainEvent<RefundSnapshot> {
   if (!refund.shipped) return applyRefundAction(refund, 'start_refunding', SYSTEM, { at });
-  if (fulfillmentStatus === 'shipped') {
+  if (order.fulfillmentStatus === 'shipped' && refund.amount >= order.capturedAmount) {
     return applyRefundAction(refund, 'intercept', SYSTEM, { at, note: 'the parcel is in transit: asking the carrier to stop it' });
   }
-  return applyRefundAction(refund, 'await_return', SYSTEM, { at, note: 'the parcel was delivered: it must come back first' });
+  const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
+  return applyRefundAction(refund, 'await_return', SYSTEM, { at, note: why });
 }
 
 /** How much of a sku the order holds, and at what unit price (its first line's). */
@@ -150,7 +155,7 @@ export class RefundService {
     if (amount <= this.env.REFUND_MAX_AUTO_AMOUNT) {
       const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
       events.push(applyRefundAction(refund, 'approve', SYSTEM, { note: why, at: now }));
-      events.push(afterApproval(refund, order.fulfillmentStatus, now));
+      events.push(afterApproval(refund, order, now));
     } else {
       events.push(applyRefundAction(refund, 'review', SYSTEM, { note: `above the automatic approval limit of ${this.env.REFUND_MAX_AUTO_AMOUNT}`, at: now }));
     }
@@ -213,15 +218,15 @@ export class RefundService {
    * shipped since the request are intercepted or awaited, never refunded blind.
    */
   async act(id: string, action: SupportAction, principal: Principal, note?: string): Promise<RefundView> {
-    let fulfillmentStatus = 'unfulfilled';
+    let order: OrderAtApproval = { fulfillmentStatus: 'unfulfilled', capturedAmount: 0 };
     if (action === 'approve') {
       const found = this.visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
-      fulfillmentStatus = (await this.orders.getOrder(found.orderId)).fulfillmentStatus;
+      order = await this.orders.getOrder(found.orderId);
     }
     const refund = await this.dataSource.transaction(async (manager) => {
       const refund = this.visible(await manager.findOne(RefundEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }), id, principal);
       const change = (r: RefundEntity) => {
-        if (action === 'approve' && fulfillmentStatus !== 'unfulfilled') r.shipped = true;
+        if (action === 'approve' && order.fulfillmentStatus !== 'unfulfilled') r.shipped = true;
         // the returned goods passed: they go back on hand once the money is back
         if (action === 'pass_inspection') r.restock = true;
       };
@@ -230,7 +235,7 @@ export class RefundService {
         await lockLedger(manager, refund.orderId);
         await adjustCommitted(manager, refund.orderId, -refund.amount);
       }
-      if (refund.status === 'approved') events.push(afterApproval(refund, fulfillmentStatus));
+      if (refund.status === 'approved') events.push(afterApproval(refund, order));
       await writeBack(manager, refund);
       await addToOutbox(manager, events);
       return refund;
