@@ -29,6 +29,8 @@ export interface RefundTestBed {
   suffix: string;
   app: TestApp;
   orders: Map<string, OrderMessage>;
+  /** the sandbox standing in for the carrier (`POST /__sandbox/faults` slows or fails it) */
+  sandboxUrl: string;
   /** every refund.* event published on the test's exchange, in arrival order */
   events: SeenEvent[];
   publish(type: string, payload: object, messageId?: string): Promise<string>;
@@ -83,6 +85,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     suffix,
     app,
     orders,
+    sandboxUrl: `http://127.0.0.1:${carrierPort}`,
     events,
     async publish(type, payload, messageId = randomUUID()) {
       await broker.publish(type, Buffer.from(JSON.stringify(payload)), {

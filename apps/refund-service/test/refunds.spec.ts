@@ -194,6 +194,30 @@ describe('refund-service', () => {
       expect(eventsOf(refund.id).find((event) => event.type === 'refund.succeeded')!.payload).toMatchObject({ restock: true, shipped: true });
     });
 
+    it('makes a cancel wait for the carrier’s answer: a parcel already stopped is refunded, not cancelled', async () => {
+      const faults = (body: object) => fetch(`${bed.sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      await faults({ latencyMs: 1500 });
+      try {
+        const order = inTransit(`TRK-${orderCount}-SLOW`);
+        const refund = await json(await requestRefund({ orderId: order.id, reason: 'requested_by_customer' }));
+        expect(refund.status).toBe('intercepting');
+        // the carrier is being asked (the refund's row is locked meanwhile): the customer changes their mind
+        await waitFor(
+          () =>
+            db()
+              .query(`SELECT 1 FROM refunds WHERE id = $1 FOR UPDATE NOWAIT`, [refund.id])
+              .then(() => false, (error: { driverError?: { code?: string } }) => error.driverError?.code === '55P03'),
+          { what: 'the interception to hold the refund', intervalMs: 20 },
+        );
+        const cancel = await call('POST', `/v1/refunds/${refund.id}/cancel`, alice);
+        expect(cancel.status).toBe(409);
+        expect((await json(cancel)).error.details).toEqual({ from: 'refunding', action: 'cancel' });
+        expect((await getRefund(refund.id)).status).toBe('refunding');
+      } finally {
+        await faults({ latencyMs: 0 });
+      }
+    });
+
     it('waits for a parcel too late to stop, and pays only once support received it and it passed inspection', async () => {
       const order = inTransit(`TRK-${orderCount}-LATE`);
       const refund = await json(await requestRefund({ orderId: order.id, reason: 'damaged' }));

@@ -16,9 +16,11 @@ const CARRIER_ACTOR = 'carrier';
 /**
  * `refund.intercepting` (committed before anything is asked): ask the carrier to stop the parcel.
  * Stopped → the refund is paid now and the goods restocked when it succeeds; too late (or delivered
- * meanwhile) → the refund waits for the return. The carrier is asked outside any row lock; a failed
- * call throws, so the message is retried and, in the end, parked for an operator — never lost. A
- * refund cancelled meanwhile is left alone.
+ * meanwhile) → the refund waits for the return. The refund's row stays locked while the carrier is
+ * asked (bounded by CARRIER_TIMEOUT_MS), so a customer's cancel waits for the answer instead of
+ * cancelling a refund whose parcel is already on its way back. A failed call throws: the message is
+ * retried and, in the end, parked for an operator — never lost. A refund cancelled before the
+ * carrier was asked is left alone.
  */
 @Injectable()
 export class InterceptionHandler implements OnModuleInit {
@@ -34,18 +36,15 @@ export class InterceptionHandler implements OnModuleInit {
   }
 
   private async intercept({ payload, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager): Promise<void> {
-    const before = await manager.findOneBy(RefundEntity, { id: payload.refundId });
-    if (!before) throw new Error(`refund.intercepting for unknown refund ${payload.refundId}`);
-    if (before.status !== 'intercepting') {
-      this.logger?.info({ refundId: before.id, status: before.status, messageId }, 'refund no longer intercepting; carrier not asked');
+    const refund = await manager.findOne(RefundEntity, { where: { id: payload.refundId }, lock: { mode: 'pessimistic_write' } });
+    if (!refund) throw new Error(`refund.intercepting for unknown refund ${payload.refundId}`);
+    if (refund.status !== 'intercepting') {
+      this.logger?.info({ refundId: refund.id, status: refund.status, messageId }, 'refund no longer intercepting; carrier not asked');
       return;
     }
-    const order = await this.orders.getOrder(before.orderId);
+    const order = await this.orders.getOrder(refund.orderId);
     const outcome: InterceptionOutcome =
       order.fulfillmentStatus === 'shipped' && order.trackingNumber ? await this.carrier.intercept(order.carrier, order.trackingNumber) : 'too_late';
-
-    const refund = await manager.findOne(RefundEntity, { where: { id: payload.refundId }, lock: { mode: 'pessimistic_write' } });
-    if (!refund || refund.status !== 'intercepting') return;
     const event =
       outcome === 'intercepted'
         ? applyRefundAction(refund, 'start_refunding', CARRIER_ACTOR, {
