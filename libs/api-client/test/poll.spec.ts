@@ -23,6 +23,18 @@ describe('poll', () => {
     await expect(poll('a broken probe', async () => Promise.reject(new Error('connection refused')))).rejects.toThrow('connection refused');
   });
 
+  it('with retryErrors asks again after an error, and names the last one when it gives up', async () => {
+    let probes = 0;
+    const flaky = async () => {
+      if (++probes < 3) throw new Error('connection refused');
+      return 'up';
+    };
+    expect(await poll('a service to start', flaky, { intervalMs: 1, retryErrors: true })).toBe('up');
+    await expect(
+      poll('a service that never starts', async () => Promise.reject(new Error('connection refused')), { timeoutMs: 50, intervalMs: 10, retryErrors: true }),
+    ).rejects.toThrow('timed out after 50 ms waiting for a service that never starts: Error: connection refused');
+  });
+
   it('asks at a fixed gap by default, and with a backoff doubles the gap up to its cap', async () => {
     jest.useFakeTimers();
     const gapsOf = async (options: Parameters<typeof poll>[2]) => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dropDatabase, ensureDatabase } from '@ebb/persistence';
+import { poll } from '@ebb/api-client';
 
 /** A short random suffix that keeps one test file's databases, queues and keys apart from another's. */
 export function uniqueSuffix(): string {
@@ -23,25 +24,15 @@ export async function freshDatabase(label: string): Promise<TestDatabase> {
   return { url, drop: () => dropDatabase(url) };
 }
 
-/** Polls until `probe` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
+/**
+ * Polls until `probe` returns a value other than undefined/false, or fails after `timeoutMs`; a probe
+ * that throws is asked again (the last error is named on timeout). The tests' defaults over `poll`.
+ */
+export function waitFor<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   { timeoutMs = 15000, intervalMs = 25, what = 'condition' } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  return poll(what, probe, { timeoutMs, intervalMs, retryErrors: true });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
