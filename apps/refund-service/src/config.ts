@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, serviceEnvSchema } from '@ebb/config';
+import { majorAmount, positiveInt, serviceEnvSchema } from '@ebb/config';
 import { DEFAULT_PORTS } from '@ebb/contracts';
 
 /** refund-service's own settings, beside those every service has. */
@@ -7,8 +7,11 @@ const refundSettings = z.object({
   ORDER_GRPC_URL: z.string().min(1).default(`127.0.0.1:${DEFAULT_PORTS.orderGrpc}`),
   /** a GetOrder call that takes longer is answered 503 order_service_unavailable */
   ORDER_GRPC_DEADLINE_MS: positiveInt.default(2000),
-  /** above this (minor units) one refund always needs a person */
-  REFUND_MAX_AUTO_AMOUNT: positiveInt.default(500000),
+  /**
+   * Above this, one refund always needs a person: major units of the order's currency (5000 is
+   * ¥5,000, $5,000.00, 5,000.000 KWD), converted with the currency's exponent where it meets a refund.
+   */
+  REFUND_MAX_AUTO_AMOUNT: majorAmount.default('5000'),
   /** the carrier's API (the sandbox's stand-in locally): refunds of parcels in transit ask it to intercept them */
   CARRIER_URL: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:4010/carrier' }).default(`http://127.0.0.1:${DEFAULT_PORTS.sandbox}/carrier`),
   /** a carrier call that takes longer fails and is retried with the message */

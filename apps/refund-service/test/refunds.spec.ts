@@ -14,7 +14,8 @@ describe('refund-service', () => {
   const admin = tokenFor('admin', 'ops_ann');
 
   beforeAll(async () => {
-    bed = await openRefundTestBed('main', { REFUND_MAX_AUTO_AMOUNT: '4000' });
+    // 40 in the order's currency: $40.00, ¥40, 40.000 KWD
+    bed = await openRefundTestBed('main', { REFUND_MAX_AUTO_AMOUNT: '40' });
   });
   afterAll(async () => {
     await bed?.close();
@@ -161,6 +162,46 @@ describe('refund-service', () => {
     const again = await call('POST', `/v1/refunds/${refund.id}/approve`, support, {});
     expect(again.status).toBe(409);
     expect((await json(again)).error).toMatchObject({ code: 'invalid_refund_transition', details: { from: 'refunding', action: 'approve' } });
+  });
+
+  it('reads the automatic approval limit in major units of the order’s currency (0, 2 and 3 digits)', async () => {
+    const cases = [
+      { currency: 'JPY', amount: 40, status: 'refunding' },
+      { currency: 'JPY', amount: 41, status: 'pending_review' },
+      { currency: 'USD', amount: 4000, status: 'refunding' },
+      { currency: 'USD', amount: 4001, status: 'pending_review' },
+      { currency: 'KWD', amount: 40000, status: 'refunding' },
+      { currency: 'KWD', amount: 40001, status: 'pending_review' },
+    ];
+    for (const { currency, amount, status } of cases) {
+      const order = newOrder({
+        currency,
+        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 1, unitAmount: amount }],
+        shippingAmount: 0,
+        totalAmount: amount,
+        capturedAmount: amount,
+      });
+      const response = await requestRefund({ orderId: order.id, reason: 'requested_by_customer' });
+      expect(response.status).toBe(201);
+      const refund = await json(response);
+      expect({ currency, amount, status: refund.status }).toEqual({ currency, amount, status });
+      if (status === 'pending_review') {
+        expect(refund.history.at(-1).note).toBe(`above the automatic approval limit of ${currency} ${{ JPY: '40', USD: '40.00', KWD: '40.000' }[currency]}`);
+      }
+    }
+  });
+
+  it('refuses a line refund whose amount exceeds its lines, and a quantity no order can hold, with 4xx and nothing written', async () => {
+    const order = newOrder();
+    const over = await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-B', quantity: 1 }], amount: 2001, reason: 'damaged' });
+    expect(over.status).toBe(422);
+    expect((await json(over)).error).toMatchObject({ code: 'amount_exceeds_refundable', details: { amount: 2001, linesValue: 2000 } });
+    const huge = await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 2 ** 53 }], reason: 'damaged' });
+    expect(huge.status).toBe(400);
+    expect((await json(huge)).error).toMatchObject({ code: 'validation_error', details: expect.arrayContaining([{ field: 'items.0.quantity', message: 'is too large' }]) });
+    expect(await ledgerOf(order.id)).toBeUndefined();
+    const exact = await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-B', quantity: 1 }], amount: 2000, reason: 'damaged' });
+    expect(exact.status).toBe(201);
   });
 
   describe('a shipped order', () => {

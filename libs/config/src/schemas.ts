@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAJOR_AMOUNT_PATTERN } from '@ebb/contracts';
 
 const urlWithProtocols = (protocols: string[], example: string) =>
   z.string().refine(
@@ -33,6 +34,9 @@ export const intList = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()))
   .pipe(z.array(z.string().regex(/^[1-9][0-9]*$/, 'must be a comma-separated list of positive integers').transform(Number)).min(1));
+
+/** An amount in major units of whatever currency it meets ("5000", "49.99"): convert with `majorToMinor`. */
+export const majorAmount = z.string().trim().regex(MAJOR_AMOUNT_PATTERN, 'must be an amount in major units, like 5000 or 49.99');
 
 export const DEV_JWT_SECRET = 'ebb-dev-secret';
 

@@ -1,4 +1,4 @@
-import { allocateMinor, currencySchema, formatMoney, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
+import { allocateMinor, currencySchema, formatMoney, majorToMinor, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
 import { idSchema, newId } from './ids';
 
 describe('money in minor units', () => {
@@ -48,6 +48,20 @@ describe('money in minor units', () => {
     expect(formatMoney({ amount: 5, currency: 'EUR' })).toBe('EUR 0.05');
     expect(formatMoney({ amount: 1999, currency: 'JPY' })).toBe('JPY 1999');
     expect(formatMoney({ amount: 1999, currency: 'KWD' })).toBe('KWD 1.999');
+  });
+
+  it('turns a setting in major units into each currency’s minor units (0, 2 and 3 digits), without floats', () => {
+    expect(majorToMinor('5000', 'JPY')).toBe(5000);
+    expect(majorToMinor('5000', 'USD')).toBe(500000);
+    expect(majorToMinor('5000', 'KWD')).toBe(5000000);
+    expect(majorToMinor('19.99', 'EUR')).toBe(1999);
+    expect(majorToMinor('0.1', 'KWD')).toBe(100);
+    // finer than the minor unit is dropped: a limit never grows by rounding
+    expect(majorToMinor('0.125', 'USD')).toBe(12);
+    expect(majorToMinor('12.9', 'JPY')).toBe(12);
+    expect(majorToMinor('999999999999.999', 'KWD')).toBe(999999999999999);
+    for (const bad of ['', '-1', '1e3', '5,000', '05', '1.2345', ' 1', 'NaN']) expect(() => majorToMinor(bad, 'USD')).toThrow(MoneyError);
+    expect(() => majorToMinor('999999999999', 'KWD')).not.toThrow();
   });
 });
 

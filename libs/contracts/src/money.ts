@@ -87,6 +87,24 @@ export function minorUnitDigits(currency: string): number {
   return digits;
 }
 
+/** A decimal amount in major units as a setting holds it: "5000", "19.99", "0.125". */
+export const MAJOR_AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})(\.[0-9]{1,3})?$/;
+
+/**
+ * A setting in major units (`"5000"`) as minor units of one currency, exactly and without floats:
+ * 5000 is ¥5,000 = 5000, $5,000.00 = 500000, 5,000.000 KWD = 5000000. Digits finer than the
+ * currency's minor unit are dropped (a limit of "0.125" is 12 cents): a limit never grows by rounding.
+ */
+export function majorToMinor(major: string, currency: string): number {
+  const match = MAJOR_AMOUNT_PATTERN.exec(major);
+  if (!match) throw new MoneyError(`${JSON.stringify(major)} is not an amount in major units`);
+  const digits = minorUnitDigits(currency);
+  const fraction = (match[2] ?? '.').slice(1).padEnd(digits, '0').slice(0, digits);
+  const minor = Number(BigInt(match[1]) * 10n ** BigInt(digits) + BigInt(fraction || '0'));
+  assertMinor(minor);
+  return minor;
+}
+
 /** "USD 19.99" for people; computed with integers and strings only. */
 export function formatMoney({ amount, currency }: Money): string {
   assertMinor(Math.abs(amount));

@@ -32,7 +32,13 @@ export const requestRefundSchema = z
     orderId: idSchema,
     amount: amountSchema.optional(),
     items: z
-      .array(z.strictObject({ sku: skuSchema, quantity: z.number().int('must be a whole number').positive('must be at least 1') }))
+      .array(
+        z.strictObject({
+          sku: skuSchema,
+          // an order line holds at most 1,000,000 units (order-service's bound), so no product of it overflows
+          quantity: z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be at least 1').max(1_000_000, 'is too large'),
+        }),
+      )
       .min(1, 'must list at least one line')
       .max(500, 'must list at most 500 lines')
       .optional(),

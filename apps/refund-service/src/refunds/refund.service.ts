@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
-import { type DomainEvent, type OrderMessage, type RefundSnapshot, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
+import { type DomainEvent, type OrderMessage, type RefundSnapshot, formatMoney, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
 import { addToOutbox } from '@ebb/messaging';
@@ -86,6 +86,13 @@ export class RefundService {
     );
     if (unknown.length > 0) throw httpError(HttpErrorCode.ValidationError, 'The request body is invalid.', unknown);
     const linesValue = items && sumMinor(items.map((line) => multiplyMinor(skus.get(line.sku)!.unitAmount, line.quantity)));
+    // a line refund pays for its lines and no more: a larger amount would pay for lines (and windows) it does not name
+    if (linesValue !== undefined && body.amount !== undefined && body.amount > linesValue) {
+      throw refundError(RefundErrorCode.AmountExceedsRefundable, `The amount exceeds the value of the lines named (${linesValue}).`, {
+        amount: body.amount,
+        linesValue,
+      });
+    }
     // windows bind what customers ask for; support and system refunds (disputes, goodwill, late shipping) may go beyond them
     if (initiator === 'customer') {
       const asked = items ? new Set(items.map((line) => line.sku)) : undefined;
@@ -152,12 +159,13 @@ export class RefundService {
       updatedAt: now,
     });
     const events: DomainEvent[] = [{ type: 'refund.requested', payload: refundSnapshot(refund, body.note) }];
-    if (amount <= this.env.REFUND_MAX_AUTO_AMOUNT) {
+    const limit = majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency);
+    if (amount <= limit) {
       const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
       events.push(applyRefundAction(refund, 'approve', SYSTEM, { note: why, at: now }));
       events.push(afterApproval(refund, order, now));
     } else {
-      events.push(applyRefundAction(refund, 'review', SYSTEM, { note: `above the automatic approval limit of ${this.env.REFUND_MAX_AUTO_AMOUNT}`, at: now }));
+      events.push(applyRefundAction(refund, 'review', SYSTEM, { note: `above the automatic approval limit of ${formatMoney({ amount: limit, currency: order.currency })}`, at: now }));
     }
     await manager.insert(RefundEntity, refund);
     await addToOutbox(manager, events);
