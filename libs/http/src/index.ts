@@ -9,6 +9,7 @@ export * from './auth/jwt-auth.guard';
 export * from './idempotency/idempotency-keys.migration';
 export * from './idempotency/idempotency.store';
 export * from './idempotency/idempotency.interceptor';
+export * from './idempotency/idempotent-effect';
 export * from './idempotency/replayed-response';
 export * from './idempotency/canonical-json';
 export * from './app/configure-http-app';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DEV_JWT_SECRET } from '@ebb/config';
-import { IdempotencyStore, signToken } from '../src';
+import { IdempotencyStore, requestHash, signToken } from '../src';
 import { type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor } from '@ebb/testing';
 import { WidgetFixtureModule } from './fixture/widget-fixture.module';
 import { WidgetStats } from './fixture/widgets.controller';
@@ -283,6 +283,57 @@ describe('http platform', () => {
       expect((await send()).status).toBe(500);
       expect(stats.explosions).toBe(explosions + 2);
       expect(await dataSource.query(`SELECT 1 FROM idempotency_keys WHERE key = 'boom-1'`)).toEqual([]);
+    });
+
+    it('never lets a key go once its effect committed: a lost answer is answered from the effect, not run again', async () => {
+      const store = server.app.get(IdempotencyStore);
+      const complete = jest.spyOn(store, 'complete').mockRejectedValueOnce(new Error('connection reset while storing the answer'));
+      const before = await counts();
+      const send = () => api().post('/v1/widgets').set('Authorization', customer).set('Idempotency-Key', 'lost-answer-1').send({ name: 'kept', amount: 11 });
+      const first = await send();
+      complete.mockRestore();
+      expect(first.status).toBe(500);
+      const retry = await send();
+      expect(retry.status).toBe(201);
+      expect(retry.body).toEqual({ id: expect.any(String), name: 'kept', amount: 11 });
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect((await counts()).widgets).toBe(before.widgets + 1);
+    });
+
+    it('answers a key whose request died after its effect committed from the effect, however old the claim', async () => {
+      const before = await counts();
+      const [widget] = await dataSource.query(`INSERT INTO widgets (id, name, amount, owner_id) VALUES (gen_random_uuid()::text, 'orphan', 12, 'cust-1') RETURNING id`);
+      const body = { name: 'orphan', amount: 12 };
+      // as a crash leaves it: claimed six minutes ago, the effect committed, no answer stored
+      await dataSource.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, status, claim_token, effect, success_status, created_at)
+         VALUES ('POST /v1/widgets cust-1', 'crashed-1', $1, 'in_progress', 'dead-token', $2, 201, now() - interval '6 minutes')`,
+        [requestHash(body), `widget:${widget.id}`],
+      );
+      const retry = await api().post('/v1/widgets').set('Authorization', customer).set('Idempotency-Key', 'crashed-1').send(body);
+      expect({ status: retry.status, body: retry.body }).toEqual({ status: 201, body: { id: widget.id, name: 'orphan', amount: 12 } });
+      expect(await counts()).toEqual({ ...before, widgets: before.widgets + 1, keys: before.keys + 1 });
+    });
+
+    it('does not store a temporary refusal as the answer: a retry under the same key runs again', async () => {
+      stats.busyFor = 1;
+      const send = () => api().post('/v1/widgets/busy').set('Authorization', customer).set('Idempotency-Key', 'busy-1').send({ name: 'busy', amount: 13 });
+      const first = await send();
+      expect({ status: first.status, code: first.body.error.code }).toEqual({ status: 409, code: 'widget_press_busy' });
+      const second = await send();
+      expect(second.status).toBe(201);
+      expect((await send()).body).toEqual(second.body);
+    });
+
+    it('does not let a request whose claim was taken over commit its effect', async () => {
+      stats.delayMs = 400;
+      const before = await counts();
+      const first = api().post('/v1/widgets').set('Authorization', customer).set('Idempotency-Key', 'taken-1').send({ name: 'slow', amount: 14 }).then((r) => r);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      // another request took the claim over meanwhile (as after the stale timeout)
+      await dataSource.query(`UPDATE idempotency_keys SET claim_token = 'someone-else' WHERE key = 'taken-1'`);
+      expect((await first).status).toBe(500);
+      expect((await counts()).widgets).toBe(before.widgets);
     });
 
     it('purges keys older than the retention, and only those', async () => {

@@ -12,6 +12,8 @@ export interface RenderedError {
   status: number;
   body: ErrorBody;
   unexpected: boolean;
+  /** the same request may pass later (a busy lock, an outage): a retry must run again, not replay this */
+  temporary: boolean;
 }
 
 const GENERIC_CODE_BY_STATUS: Record<number, HttpErrorCode> = {
@@ -54,16 +56,21 @@ function body(code: string, message: string, details?: unknown): ErrorBody {
 /** Renders anything thrown into the status and body sent; the one mapping the filter and idempotency share. */
 export function renderError(exception: unknown): RenderedError {
   if (exception instanceof ApiError) {
-    return { status: exception.status, body: body(exception.code, exception.message, exception.details), unexpected: exception.status >= 500 };
+    return {
+      status: exception.status,
+      body: body(exception.code, exception.message, exception.details),
+      unexpected: exception.status >= 500,
+      temporary: exception.temporary || exception.status >= 500 || exception.status === 429,
+    };
   }
   const parsing = bodyParserError(exception);
   if (parsing) return renderError(parsing);
   if (exception instanceof HttpException && exception.getStatus() < 500) {
     const status = exception.getStatus();
-    return { status, body: body(GENERIC_CODE_BY_STATUS[status] ?? HttpErrorCode.BadRequest, exception.message), unexpected: false };
+    return { status, body: body(GENERIC_CODE_BY_STATUS[status] ?? HttpErrorCode.BadRequest, exception.message), unexpected: false, temporary: status === 429 };
   }
   // a bug or an outage: the caller learns nothing of its internals
   const status = exception instanceof HttpException && exception.getStatus() === 503 ? 503 : 500;
   const code = status === 503 ? HttpErrorCode.ServiceUnavailable : HttpErrorCode.InternalError;
-  return { status, body: body(code, 'The server failed to answer the request.'), unexpected: true };
+  return { status, body: body(code, 'The server failed to answer the request.'), unexpected: true, temporary: true };
 }

@@ -40,6 +40,9 @@ export const HTTP_ERROR_STATUS: Record<HttpErrorCode, number> = {
   [HttpErrorCode.ServiceUnavailable]: 503,
 };
 
+/** A code's status, and whether the refusal is temporary (the same request may pass later: never stored as its answer). */
+export type ErrorStatus = number | { status: number; temporary: true };
+
 /** Builds the ApiError of one code, with the status its map gives it. */
 export type ErrorFactory<C extends string> = ((code: C, message: string, details?: unknown) => ApiError) & {
   readonly statuses: Readonly<Record<C, number>>;
@@ -51,10 +54,18 @@ export type ErrorFactory<C extends string> = ((code: C, message: string, details
  * (naming the enum as type argument makes the map exhaustive), or simply
  * `defineErrors({ order_not_found: 404 })`, whose keys become the only codes the factory takes.
  */
-export function defineErrors<C extends string>(statuses: Record<C, number>): ErrorFactory<C> {
-  const factory = (code: C, message: string, details?: unknown) => new ApiError(statuses[code], code, message, details);
-  return Object.assign(factory, { statuses: Object.freeze({ ...statuses }) });
+export function defineErrors<C extends string>(map: Record<C, ErrorStatus>): ErrorFactory<C> {
+  const entries = Object.entries(map) as [C, ErrorStatus][];
+  const statuses = Object.fromEntries(entries.map(([code, entry]) => [code, typeof entry === 'number' ? entry : entry.status])) as Record<C, number>;
+  const temporary = new Set(entries.filter(([, entry]) => typeof entry !== 'number').map(([code]) => code));
+  const factory = (code: C, message: string, details?: unknown) => new ApiError(statuses[code], code, message, details, temporary.has(code));
+  return Object.assign(factory, { statuses: Object.freeze(statuses) });
 }
 
-/** An ApiError with one of the shared codes. */
-export const httpError = defineErrors<HttpErrorCode>(HTTP_ERROR_STATUS);
+/** An ApiError with one of the shared codes; a request still running and a rate limit are temporary. */
+export const httpError = defineErrors<HttpErrorCode>({
+  ...HTTP_ERROR_STATUS,
+  [HttpErrorCode.RequestInProgress]: { status: 409, temporary: true },
+  [HttpErrorCode.TooManyRequests]: { status: 429, temporary: true },
+  [HttpErrorCode.ServiceUnavailable]: { status: 503, temporary: true },
+});

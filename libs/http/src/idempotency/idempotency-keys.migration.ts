@@ -42,5 +42,22 @@ export class IdempotencyResponseAsWritten1764000000101 implements MigrationInter
   }
 }
 
+/**
+ * A key tied to its effect: the effect's transaction records what it made (`refund:ref_…`), so the key
+ * is never let go while the effect exists; each claim has a token, so a request whose claim was taken
+ * over cannot commit through it; the route's success status answers a repeat rendered from the effect.
+ */
+export class IdempotencyKeyEffects1764000000102 implements MigrationInterface {
+  name = 'IdempotencyKeyEffects1764000000102';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE idempotency_keys ADD COLUMN claim_token text, ADD COLUMN effect text, ADD COLUMN success_status int');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE idempotency_keys DROP COLUMN claim_token, DROP COLUMN effect, DROP COLUMN success_status');
+  }
+}
+
 /** The migrations of this lib; a service lists them before its own. */
-export const httpMigrations = [IdempotencyKeys1764000000100, IdempotencyResponseAsWritten1764000000101];
+export const httpMigrations = [IdempotencyKeys1764000000100, IdempotencyResponseAsWritten1764000000101, IdempotencyKeyEffects1764000000102];

@@ -1,13 +1,15 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { LOGGER } from '@ebb/observability';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import { type Observable, catchError, mergeMap } from 'rxjs';
+import { Observable, catchError, mergeMap } from 'rxjs';
 import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import { renderError } from '../errors/error-body';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 import { requestHash } from './canonical-json';
 import { IdempotencyStore } from './idempotency.store';
+import { runIdempotent } from './idempotent-effect';
 import { ReplayedResponse } from './replayed-response';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -25,7 +27,10 @@ export function parseIdempotencyKey(header: string | string[]): string {
 
 /**
  * Every POST carrying `Idempotency-Key` runs at most once per key, caller and path: a repeat with the
- * same body gets the first answer again (a 4xx refusal too); a 5xx lets the key go so a retry runs.
+ * same body gets the first answer again (a 4xx refusal too). The handler runs with the claim in its
+ * context, so its effect's transaction ties the key to the effect (`recordIdempotentEffect`). A
+ * temporary refusal (busy, 503) or a 5xx before any effect lets the key go, so a retry runs again;
+ * after an effect, a failure is answered from the effect.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -44,20 +49,24 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = parseIdempotencyKey(header);
     // the concrete path, not the route pattern: one key on two refunds' /approve is two requests
     const scope = `${request.method} ${request.path} ${request.principal?.sub ?? ''}`;
-    const decision = await this.store.begin(scope, key, requestHash(request.body));
+    const successStatus: number = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    const decision = await this.store.begin(scope, key, requestHash(request.body), successStatus);
     if (decision.kind === 'replay') throw new ReplayedResponse(decision.status, decision.body);
+    const { token } = decision;
 
-    return next.handle().pipe(
+    const handled = new Observable<unknown>((subscriber) => runIdempotent({ scope, key, token }, () => next.handle().subscribe(subscriber)));
+    return handled.pipe(
       mergeMap(async (body) => {
-        // stored before the answer leaves, so a client that saw it and retries finds it
-        await this.store.complete(scope, key, response.statusCode, body);
+        // stored before the answer leaves, so a client that saw it and retries finds it (a no-op if the effect stored it)
+        await this.store.complete(scope, key, token, response.statusCode, body);
         return body;
       }),
       catchError(async (error: unknown) => {
         const rendered = renderError(error);
         try {
-          if (rendered.status < 500) await this.store.complete(scope, key, rendered.status, rendered.body);
-          else await this.store.release(scope, key);
+          // a refusal is the answer, unless it is temporary or an effect was made (then the effect is the answer)
+          if (!rendered.temporary) await this.store.complete(scope, key, token, rendered.status, rendered.body);
+          await this.store.release(scope, key, token);
         } catch (storeError) {
           this.logger?.error({ err: storeError, scope, key }, 'could not record the outcome of an idempotent request');
         }

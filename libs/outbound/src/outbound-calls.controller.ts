@@ -1,0 +1,83 @@
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ApiError, Roles, ZodParams, ZodQuery } from '@ebb/http';
+import { OutboundCalls } from './outbound-calls';
+
+const listQuery = z.strictObject({
+  status: z.enum(['due', 'calling', 'done', 'parked']).default('parked'),
+  kind: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** the id of the last call of the previous page */
+  cursor: z.string().regex(/^[0-9]{1,18}$/, 'must be a cursor from a previous page').optional(),
+});
+const idParams = z.strictObject({ id: z.string().regex(/^[0-9]{1,18}$/, 'must be an outbound call id') });
+
+interface CallRow {
+  id: string;
+  kind: string;
+  key: string;
+  payload: unknown;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date;
+  first_called_at: Date | null;
+  last_error: string | null;
+  outcome: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const view = (row: CallRow) => ({
+  id: String(row.id),
+  kind: row.kind,
+  key: row.key,
+  payload: row.payload,
+  status: row.status,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at.toISOString(),
+  firstCalledAt: row.first_called_at?.toISOString() ?? null,
+  lastError: row.last_error,
+  outcome: row.outcome,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+/** Operators see this service's calls to the outside (parked ones by default) and send a parked one again. */
+@Roles('admin')
+@Controller('v1/admin/outbound-calls')
+export class OutboundCallsController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(OutboundCalls) private readonly calls: OutboundCalls,
+  ) {}
+
+  @Get()
+  async list(@ZodQuery(listQuery) query: z.output<typeof listQuery>) {
+    const rows: CallRow[] = await this.dataSource.query(
+      `SELECT * FROM outbound_calls WHERE status = $1 AND ($2::text IS NULL OR kind = $2) AND ($3::bigint IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [query.status, query.kind ?? null, query.cursor ?? null, query.limit],
+    );
+    return { items: rows.map(view), nextCursor: rows.length === query.limit ? String(rows.at(-1)!.id) : null };
+  }
+
+  /** A parked call goes back to due with a fresh set of attempts (its first call time, and so the provider's horizon, stay). */
+  @Post(':id/retry')
+  @HttpCode(200)
+  async retry(@ZodParams(idParams) { id }: { id: string }) {
+    const [rows]: [CallRow[], number] = await this.dataSource.query(
+      `UPDATE outbound_calls SET status = 'due', attempts = 0, next_attempt_at = now(), updated_at = now() WHERE id = $1 AND status = 'parked' RETURNING *`,
+      [id],
+    );
+    if (rows.length === 0) {
+      const [found]: CallRow[] = await this.dataSource.query(`SELECT * FROM outbound_calls WHERE id = $1`, [id]);
+      if (!found) throw new ApiError(404, 'outbound_call_not_found', `No outbound call ${id}.`);
+      throw new ApiError(409, 'outbound_call_not_parked', `Outbound call ${id} is ${found.status}; only a parked call can be sent again.`, {
+        status: found.status,
+      });
+    }
+    this.calls.wake();
+    return view(rows[0]);
+  }
+}

@@ -1,0 +1,151 @@
+import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { Client } from 'pg';
+import { metricsRegistry } from '@ebb/observability';
+import { openDatabase } from '@ebb/persistence';
+import { type TestDatabase, freshDatabase, sleep, waitFor } from '@ebb/testing';
+import { CallRefusedError, type CallHandler, OutboundCalls, defineCall, outboundMigrations, recordCall } from '../src';
+
+class Results1764000009100 implements MigrationInterface {
+  async up(q: QueryRunner) {
+    await q.query(`CREATE TABLE results (key text NOT NULL, outcome text NOT NULL, attempt int NOT NULL)`);
+  }
+  async down(q: QueryRunner) {
+    await q.query(`DROP TABLE results`);
+  }
+}
+
+/** A call kind of the test's own, tried quickly; its "remote side" is a function the test steers. */
+const Ping = defineCall<{ n: number }>('test.ping', { maxAttempts: 3, backoffMs: () => 50, leaseMs: 300 });
+
+describe('outbound calls: record the intent, claim with a lease, call outside any transaction, record the result', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let calls: OutboundCalls;
+  let remote: (key: string, attempt: number) => Promise<string>;
+  const made: { key: string; attempt: number; openTransactions: number; claimCommitted: boolean }[] = [];
+  let observer: Client;
+
+  const handler: CallHandler<{ n: number }, string> = {
+    async call(call) {
+      // seen from another connection: the claim committed, and this process holds no transaction open
+      const [{ open }] = (await observer.query(
+        `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()`,
+      )).rows;
+      const claim = await observer.query(`SELECT status FROM outbound_calls WHERE id = $1`, [call.id]);
+      made.push({ key: call.key, attempt: call.attempt, openTransactions: open, claimCommitted: claim.rows[0]?.status === 'calling' });
+      return remote(call.key, call.attempt);
+    },
+    async onResult(manager, call, result) {
+      await manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `done:${result}`, call.attempt]);
+    },
+    async onRefused(manager, call, error) {
+      await manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `refused:${error.message}`, call.attempt]);
+    },
+    async onParked(manager, call, error) {
+      await manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `parked:${error.message}`, call.attempt]);
+    },
+  };
+
+  const record = (key: string, options: { claim?: boolean } = {}) =>
+    dataSource.transaction((manager) => recordCall(manager, Ping, key, { n: 1 }, options));
+  const resultsOf = async (key: string) => dataSource.query(`SELECT outcome, attempt FROM results WHERE key = $1 ORDER BY attempt`, [key]);
+  const statusOf = async (key: string) => (await dataSource.query(`SELECT status, attempts FROM outbound_calls WHERE key = $1`, [key]))[0];
+
+  beforeAll(async () => {
+    db = await freshDatabase('outbound');
+    dataSource = await openDatabase({ url: db.url, entities: [], migrations: [...outboundMigrations, Results1764000009100] });
+    observer = new Client({ connectionString: db.url });
+    await observer.connect();
+    calls = new OutboundCalls(dataSource, { pollMs: 100, concurrency: 4 }).handle(Ping, handler);
+    calls.start();
+  });
+  afterAll(async () => {
+    await calls?.stop();
+    await observer?.end();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+  beforeEach(() => {
+    remote = async () => 'pong';
+  });
+
+  it('makes a call only once its transaction commits, outside any transaction, and records the answer once', async () => {
+    await dataSource
+      .transaction(async (manager) => {
+        await recordCall(manager, Ping, 'rolled-back', { n: 1 });
+        throw new Error('the decision is undone');
+      })
+      .catch(() => undefined);
+    await record('committed');
+    await waitFor(async () => (await resultsOf('committed')).length === 1, { what: 'the call to be made' });
+    await sleep(300);
+    expect(await resultsOf('committed')).toEqual([{ outcome: 'done:pong', attempt: 1 }]);
+    expect(await resultsOf('rolled-back')).toEqual([]);
+    expect(made.filter((m) => m.key === 'committed')).toEqual([{ key: 'committed', attempt: 1, openTransactions: 0, claimCommitted: true }]);
+    expect(await statusOf('committed')).toEqual({ status: 'done', attempts: 1 });
+  });
+
+  it('records the same call once, whatever records it again', async () => {
+    await record('twice');
+    await record('twice');
+    await waitFor(async () => (await statusOf('twice')).status === 'done', { what: 'the call' });
+    expect(await resultsOf('twice')).toHaveLength(1);
+  });
+
+  it('tries an unknown outcome again with backoff, then succeeds', async () => {
+    remote = async (key, attempt) => {
+      if (attempt < 3) throw new Error(`timeout ${attempt}`);
+      return 'late pong';
+    };
+    await record('flaky');
+    await waitFor(async () => (await statusOf('flaky')).status === 'done', { what: 'the third attempt' });
+    expect(await resultsOf('flaky')).toEqual([{ outcome: 'done:late pong', attempt: 3 }]);
+  });
+
+  it('parks a call whose every attempt failed, tells its handler, and counts it for the alert', async () => {
+    remote = async () => {
+      throw new Error('connection refused');
+    };
+    await record('down');
+    await waitFor(async () => (await statusOf('down')).status === 'parked', { what: 'the call to be parked' });
+    expect(await statusOf('down')).toEqual({ status: 'parked', attempts: 3 });
+    expect(await resultsOf('down')).toEqual([{ outcome: 'parked:connection refused', attempt: 3 }]);
+    expect(await metricsRegistry.metrics()).toMatch(/outbound_calls_parked\{kind="test.ping"\} 1/);
+  });
+
+  it('ends a refused call at once: trying again cannot help', async () => {
+    remote = async () => {
+      throw new CallRefusedError('no such parcel');
+    };
+    await record('refused');
+    await waitFor(async () => (await statusOf('refused')).status === 'done', { what: 'the refusal' });
+    expect(await resultsOf('refused')).toEqual([{ outcome: 'refused:no such parcel', attempt: 1 }]);
+  });
+
+  it('makes a call claimed by its recorder at once, and makes it again after its lease when the recorder died', async () => {
+    const claimed = await record('fast', { claim: true });
+    await calls.runClaimed(claimed);
+    expect(await resultsOf('fast')).toEqual([{ outcome: 'done:pong', attempt: 1 }]);
+
+    // claimed, then the process "died" before calling: the lease (300 ms) runs out and the loop makes it
+    await record('orphan', { claim: true });
+    await waitFor(async () => (await statusOf('orphan')).status === 'done', { what: 'the orphaned call' });
+    expect(await resultsOf('orphan')).toEqual([{ outcome: 'done:pong', attempt: 2 }]);
+  });
+
+  it('records nothing for a slow attempt whose lease ran out and was claimed again', async () => {
+    let first = true;
+    remote = async () => {
+      if (first) {
+        first = false;
+        await sleep(700);
+        return 'too late';
+      }
+      return 'second';
+    };
+    await record('slow');
+    await waitFor(async () => (await statusOf('slow')).status === 'done', { what: 'the second attempt' });
+    await sleep(800);
+    expect(await resultsOf('slow')).toEqual([{ outcome: 'done:second', attempt: 2 }]);
+  });
+});
