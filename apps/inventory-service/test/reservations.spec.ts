@@ -33,6 +33,7 @@ const refundSucceeded = (refund: {
   shipped: boolean;
   restock?: boolean;
   items?: { sku: string; quantity: number }[];
+  restockItems?: { sku: string; quantity: number }[];
 }) => ({
   customerId: 'cust-1',
   email: 'cust-1@example.com',
@@ -242,6 +243,30 @@ describe('inventory-service reservations', () => {
     );
     expect(await stockOf('LAMP-M')).toEqual({ sku: 'LAMP-M', productId: 'prod-lamp', onHand: 5, reserved: 0, available: 5 });
     expect(eventsOf('ord-10', 'inventory.released')).toHaveLength(1);
+  });
+
+  it('restocks exactly the goods refund-service names, and never units that left with the shipment', async () => {
+    await setStock('LAMP-S', 10);
+    await setStock('LAMP-T', 10);
+    await placeAndCapture('ord-20', [{ sku: 'LAMP-S', quantity: 2 }, { sku: 'LAMP-T', quantity: 3 }]);
+    // one line refunded before shipping, then the rest shipped
+    await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-20a', orderId: 'ord-20', amount: 2000, shipped: false, restockItems: [{ sku: 'LAMP-S', quantity: 2 }] }));
+    await waitFor(() => eventsOf('ord-20', 'inventory.released').length === 1, { what: 'the unshipped line back' });
+    const shippedId = await service.publish('order.shipped', { orderId: 'ord-20', carrier: 'dhl', trackingNumber: 'T-20', shippedAt: new Date().toISOString(), items: [{ sku: 'LAMP-T', quantity: 3 }] });
+    await waitFor(async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [shippedId])).length === 1, { what: 'the shipment' });
+    // a refund that says the goods never left, for goods that did: nothing comes back
+    const wrongId = await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-20b', orderId: 'ord-20', amount: 3000, shipped: false, restockItems: [{ sku: 'LAMP-T', quantity: 3 }] }));
+    await waitFor(async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [wrongId])).length === 1, { what: 'the refund' });
+    expect(await stockOf('LAMP-S')).toMatchObject({ onHand: 10, reserved: 0 });
+    expect(await stockOf('LAMP-T')).toMatchObject({ onHand: 7, reserved: 0 });
+    // the parcel came back and passed inspection (an amount-only refund: refund-service names what came back)
+    await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-20c', orderId: 'ord-20', amount: 2500, shipped: true, restock: true, restockItems: [{ sku: 'LAMP-T', quantity: 3 }] }));
+    await waitFor(() => eventsOf('ord-20', 'inventory.released').length === 2, { what: 'the returned goods back' });
+    expect(await stockOf('LAMP-T')).toMatchObject({ onHand: 10, reserved: 0 });
+    // and they come back once: a second return of the same units adds nothing
+    const againId = await service.publish('refund.succeeded', refundSucceeded({ refundId: 'ref-20d', orderId: 'ord-20', amount: 100, shipped: true, restock: true, restockItems: [{ sku: 'LAMP-T', quantity: 1 }] }));
+    await waitFor(async () => (await service.dataSource.query(`SELECT 1 FROM inbox WHERE message_id = $1`, [againId])).length === 1, { what: 'the second return' });
+    expect(await stockOf('LAMP-T')).toMatchObject({ onHand: 10 });
   });
 
   it('leaves stock alone for a shipped refund without restock: the goods stay with the customer', async () => {

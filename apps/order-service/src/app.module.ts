@@ -4,13 +4,14 @@ import type { OrderEnv } from './config';
 import { OrderQueryServer } from './grpc/order-query.server';
 import { ORDER_ENV } from './order-env.token';
 import { Orders1764100000000 } from './migrations/orders.migration';
+import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { orderEntities } from './orders/order.entity';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
 /** order-service's own schema, after the libraries' tables. */
-export const orderMigrations = [Orders1764100000000];
+export const orderMigrations = [Orders1764100000000, OrderRefundHolds1764100000100];
 
 @Module({})
 export class AppModule {

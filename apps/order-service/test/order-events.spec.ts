@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { Client } from 'pg';
 import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import { OrderQueryClient } from '@ebb/service';
 import { sleep, waitFor } from '@ebb/testing';
 import { type OrderService, bootOrderService, orderBody, tokens } from './order-service.harness';
 
@@ -153,7 +154,9 @@ describe('order-service consuming the events of payment, inventory and refund', 
       carrier: 'dhl',
       trackingNumber: 'JD0001',
       shippedAt: ship.body.shipment.shippedAt,
+      items: ship.body.shipment.items,
     });
+    expect(ship.body.shipment.items).toEqual(ship.body.items.map((line: { sku: string; quantity: number }) => ({ sku: line.sku, quantity: line.quantity })));
   });
 
   it('counts a refund once even when it arrives twice under different message ids, leaving the order partially refunded', async () => {
@@ -232,5 +235,75 @@ describe('order-service consuming the events of payment, inventory and refund', 
     } finally {
       client.close();
     }
+  });
+
+  describe('goods held for a refund being paid', () => {
+    let orders: OrderQueryClient;
+    beforeAll(() => {
+      orders = new OrderQueryClient(`127.0.0.1:${svc.grpcPort}`, 5000);
+    });
+    afterAll(() => orders?.close());
+    const ship = (orderId: string, trackingNumber = `T-${orderId}`) =>
+      svc.api(`/v1/orders/${orderId}/shipments`, { token: tokens.support, body: { carrier: 'dhl', trackingNumber } });
+    const refundEvent = (type: string, orderId: string, refundId: string, amount: number) =>
+      svc.publish(type, { ...refundSucceeded(orderId, refundId, amount), status: type.slice('refund.'.length) });
+    const waitHandled = (handler: string, messageId: string) => waitFor(() => handled(handler, messageId), { what: `${handler} to handle ${messageId}` });
+
+    it('refuses to ship while a refund of unshipped goods is being paid, then ships only the lines not refunded', async () => {
+      const order = await captured('cus_hold1');
+      const refundId = `ref_${order.id}_mug`;
+      const answer = await orders.holdGoodsForRefund(order.id, refundId, [{ sku: 'MUG-BLUE', quantity: 2 }]);
+      expect(answer.held).toBe(true);
+      expect((await orders.holdGoodsForRefund(order.id, refundId, [{ sku: 'MUG-BLUE', quantity: 2 }])).held).toBe(true);
+
+      const refused = await ship(order.id);
+      expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 409, code: 'order_refund_in_progress' });
+      expect(refused.body.error.details).toEqual({ refundIds: [refundId] });
+      expect((await read(order.id)).fulfillmentStatus).toBe('unfulfilled');
+
+      await waitHandled('orders.apply-refund', await refundEvent('refund.succeeded', order.id, refundId, 2500));
+      const shipped = await ship(order.id);
+      expect(shipped.status).toBe(201);
+      expect(shipped.body.shipment.items).toEqual([{ sku: 'TEA-GREEN', quantity: 1 }]);
+      await waitFor(() => seenFor('order.shipped', order.id).length === 1, { what: 'order.shipped' });
+      expect(seenFor('order.shipped', order.id)[0].payload.items).toEqual([{ sku: 'TEA-GREEN', quantity: 1 }]);
+      const message = await orders.getOrder(order.id);
+      expect(message.items.map((line) => [line.sku, line.shippedQuantity])).toEqual([
+        ['MUG-BLUE', 0],
+        ['TEA-GREEN', 1],
+      ]);
+    });
+
+    it('lets the goods ship again once the refund is cancelled or rejected; a hold arriving after the end holds nothing', async () => {
+      const order = await captured('cus_hold2');
+      expect((await orders.holdGoodsForRefund(order.id, `ref_${order.id}_a`, [{ sku: 'TEA-GREEN', quantity: 1 }])).held).toBe(true);
+      await waitHandled('orders.release-hold-of-rejected-refund', await refundEvent('refund.rejected', order.id, `ref_${order.id}_a`, 999));
+      // cancelled before its hold arrived (the hold was slow): the late hold must not stop the parcel forever
+      await waitHandled('orders.release-hold-of-cancelled-refund', await refundEvent('refund.cancelled', order.id, `ref_${order.id}_b`, 999));
+      expect((await orders.holdGoodsForRefund(order.id, `ref_${order.id}_b`, [{ sku: 'TEA-GREEN', quantity: 1 }])).held).toBe(false);
+      const shipped = await ship(order.id);
+      expect(shipped.status).toBe(201);
+      expect(shipped.body.shipment.items).toEqual([
+        { sku: 'MUG-BLUE', quantity: 2 },
+        { sku: 'TEA-GREEN', quantity: 1 },
+      ]);
+    });
+
+    it('holds nothing once the order shipped, and answers with the shipped order', async () => {
+      const order = await captured('cus_hold3');
+      expect((await ship(order.id)).status).toBe(201);
+      const answer = await orders.holdGoodsForRefund(order.id, `ref_${order.id}`, [{ sku: 'MUG-BLUE', quantity: 1 }]);
+      expect(answer.held).toBe(false);
+      expect(answer.order).toMatchObject({ id: order.id, fulfillmentStatus: 'shipped', trackingNumber: `T-${order.id}` });
+    });
+
+    it('never ships both: a hold and a shipment racing on one order, one of them wins', async () => {
+      for (let round = 0; round < 5; round++) {
+        const order = await captured(`cus_race${round}`);
+        const [hold, shipment] = await Promise.all([orders.holdGoodsForRefund(order.id, `ref_${order.id}`, [{ sku: 'MUG-BLUE', quantity: 2 }]), ship(order.id)]);
+        // exactly one: goods held and no parcel, or a parcel and nothing held
+        expect({ held: hold.held, shipped: shipment.status === 201 }).toEqual(hold.held ? { held: true, shipped: false } : { held: false, shipped: true });
+      }
+    });
   });
 });

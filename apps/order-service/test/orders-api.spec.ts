@@ -186,7 +186,7 @@ describe('order-service over HTTP and gRPC', () => {
       email: 'cus_judy@example.com',
       sellerId: 'default-seller',
       currency: 'USD',
-      items: orderBody('cus_judy').items,
+      items: orderBody('cus_judy').items.map((line) => ({ ...line, shippedQuantity: 0 })),
       shippingAmount: 500,
       totalAmount: 3999,
       capturedAmount: 0,

@@ -50,7 +50,7 @@ export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessag
     email: 'ada@example.com',
     sellerId: 'seller-1',
     currency: 'USD',
-    items: [{ productId: 'prod-1', sku: 'SKU-1', quantity: 2, unitAmount: 1250 }],
+    items: [{ productId: 'prod-1', sku: 'SKU-1', quantity: 2, unitAmount: 1250, shippedQuantity: 0 }],
     shippingAmount: 499,
     totalAmount: 2999,
     capturedAmount: 0,

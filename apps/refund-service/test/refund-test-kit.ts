@@ -29,6 +29,8 @@ export interface RefundTestBed {
   suffix: string;
   app: TestApp;
   orders: Map<string, OrderMessage>;
+  /** the OrderQuery server of the test: what it was asked to hold, and a way to make holds fail */
+  orderQuery: Awaited<ReturnType<typeof startOrderQueryServer>>;
   /** the sandbox standing in for the carrier (`POST /__sandbox/faults` slows or fails it) */
   sandboxUrl: string;
   /** every refund.* event published on the test's exchange, in arrival order */
@@ -62,6 +64,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       CARRIER_URL: `http://127.0.0.1:${carrierPort}/carrier`,
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       OUTBOX_POLL_MS: '200',
+      OUTBOUND_POLL_MS: '200',
       LOG_LEVEL: 'warn',
       ...settings,
     }),
@@ -85,6 +88,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     suffix,
     app,
     orders,
+    orderQuery: grpcServer,
     sandboxUrl: `http://127.0.0.1:${carrierPort}`,
     events,
     async publish(type, payload, messageId = randomUUID()) {
@@ -119,8 +123,8 @@ export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {})
     sellerId: 'sel_1',
     currency: 'USD',
     items: [
-      { productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 },
-      { productId: 'prod_b', sku: 'SKU-B', quantity: 1, unitAmount: 2000 },
+      { productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 0 },
+      { productId: 'prod_b', sku: 'SKU-B', quantity: 1, unitAmount: 2000, shippedQuantity: 0 },
     ],
     shippingAmount: 500,
     totalAmount: 5500,

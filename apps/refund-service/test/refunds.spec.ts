@@ -53,8 +53,8 @@ describe('refund-service', () => {
     currency: 'USD',
   });
 
-  it('approves a refund of an unshipped order within the limit and starts refunding at once, with history and refund.refunding published', async () => {
-    const order = newOrder({ items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 }], totalAmount: 3500, capturedAmount: 3500 });
+  it('approves a refund of an unshipped order within the limit, holds its goods back from shipping, then refunds at once, with history and refund.refunding published', async () => {
+    const order = newOrder({ items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 0 }], totalAmount: 3500, capturedAmount: 3500 });
     const response = await requestRefund({ orderId: order.id, reason: 'requested_by_customer', note: 'changed my mind' });
     expect(response.status).toBe(201);
     const refund = await json(response);
@@ -85,8 +85,52 @@ describe('refund-service', () => {
       reason: 'requested_by_customer',
       initiator: 'customer',
       shipped: false,
+      note: 'the goods are held back from shipping',
+      // the goods never left: on success they go back on hand
+      restockItems: [{ sku: 'SKU-A', quantity: 2 }],
     });
+    expect(bed.orderQuery.held.get(refund.id)).toEqual({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 2 }], held: true });
     expect(await ledgerOf(order.id)).toEqual({ captured: 3500, committed: 3500 });
+  });
+
+  it('pays a refund of money only at once: nothing is held back from shipping', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 700, reason: 'goodwill' }));
+    expect(refund.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'refunding']);
+    expect(bed.orderQuery.held.has(refund.id)).toBe(false);
+    await waitForEvent(refund.id, 'refund.refunding');
+    expect(eventsOf(refund.id).find((event) => event.type === 'refund.refunding')!.payload.restockItems).toEqual([]);
+  });
+
+  it('waits in approved while order-service cannot hold the goods, answers at once, and refunds once it can', async () => {
+    const order = newOrder();
+    bed.orderQuery.failHolds(2);
+    const response = await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-B', quantity: 1 }], reason: 'damaged' }, alice, { 'idempotency-key': `hold-down-${order.id}` });
+    expect(response.status).toBe(201);
+    const refund = await json(response);
+    expect(refund.status).toBe('approved');
+    expect(bed.events.some((event) => event.type === 'refund.refunding' && event.payload.refundId === refund.id)).toBe(false);
+    await waitForEvent(refund.id, 'refund.refunding');
+    const settled = await getRefund(refund.id);
+    expect(settled.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'refunding']);
+    expect(bed.orderQuery.held.get(refund.id)).toMatchObject({ items: [{ sku: 'SKU-B', quantity: 1 }], held: true });
+    // the first answer stays the answer of that key
+    const again = await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-B', quantity: 1 }], reason: 'damaged' }, alice, { 'idempotency-key': `hold-down-${order.id}` });
+    expect(await json(again)).toEqual(refund);
+  });
+
+  it('waits for the goods instead when the order shipped before they could be held', async () => {
+    const order = newOrder();
+    bed.orderQuery.failHolds(1);
+    const refund = await json(await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'damaged' }));
+    expect(refund.status).toBe('approved');
+    // the parcel leaves before order-service could be asked again: it holds nothing now
+    bed.orders.set(order.id, { ...order, fulfillmentStatus: 'delivered', shippedAt: new Date().toISOString(), deliveredAt: new Date().toISOString() });
+    await waitForEvent(refund.id, 'refund.awaiting_return');
+    const waiting = await getRefund(refund.id);
+    expect(waiting.history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'awaiting_return']);
+    expect(bed.orderQuery.held.get(refund.id)).toMatchObject({ held: false });
+    expect(bed.events.some((event) => event.type === 'refund.refunding' && event.payload.refundId === refund.id)).toBe(false);
   });
 
   it('marks a refund succeeded once when payment-service reports success, and ignores the repeat and a late failure', async () => {
@@ -176,7 +220,7 @@ describe('refund-service', () => {
     for (const { currency, amount, status } of cases) {
       const order = newOrder({
         currency,
-        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 1, unitAmount: amount }],
+        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 1, unitAmount: amount, shippedQuantity: 0 }],
         shippingAmount: 0,
         totalAmount: amount,
         capturedAmount: amount,
@@ -212,7 +256,7 @@ describe('refund-service', () => {
         carrier: 'dhl',
         trackingNumber,
         shippedAt: new Date().toISOString(),
-        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500 }],
+        items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 2 }],
         shippingAmount: 0,
         totalAmount: 3000,
         capturedAmount: 3000,
@@ -401,6 +445,43 @@ describe('refund-service', () => {
     expect((await json(retryAgain)).error.details).toEqual({ from: 'refunding', action: 'retry' });
   });
 
+  it('queues an operator retry and a payment result on one order instead of deadlocking (ledger, then refund, everywhere)', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 1200, reason: 'damaged' }, support));
+    await bed.publish('payment.refund_failed', { ...paymentResult(refund), reason: 'card expired' });
+    await waitForEvent(refund.id, 'refund.failed');
+    const retriedResults = async () => {
+      const text = await (await fetch(`${bed.app.url}/metrics`)).text();
+      return Number(/messages_consumed_total\{[^}]*handler="refund-succeeded"[^}]*outcome="retried"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const retriedBefore = await retriedResults();
+
+    // hold the order's ledger, so both writers arrive while it is taken, then let them go together
+    const blocker = db().createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query(`SELECT 1 FROM refund_ledgers WHERE order_id = $1 FOR UPDATE`, [order.id]);
+    const waiting = async () =>
+      (await db().query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n;
+    // the retry first in the queue, then the payment result: the order that deadlocked when they took the locks in opposite orders
+    const retry = call('POST', `/v1/refunds/${refund.id}/retry`, admin);
+    await waitFor(async () => (await waiting()) >= 1, { what: 'the retry to wait on the ledger' });
+    await bed.publish('payment.refund_succeeded', { ...paymentResult(refund), providerRefundId: `re_late_${refund.id}` });
+    await waitFor(async () => (await waiting()) >= 2, { what: 'the payment result to wait too' });
+    await blocker.commitTransaction();
+    await blocker.release();
+
+    const answer = await retry;
+    // whichever came first, neither was aborted as a deadlock victim
+    expect([200, 409]).toContain(answer.status);
+    await waitForEvent(refund.id, 'refund.succeeded');
+    const settled = await getRefund(refund.id);
+    expect(settled.status).toBe('succeeded');
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 1200 });
+    // no deadlock victim had to be retried either
+    expect(await retriedResults()).toBe(retriedBefore);
+  });
+
   it('answers 409 refund_in_progress while another holder keeps the order locked, and writes nothing', async () => {
     const order = newOrder();
     const response = await bed.app.app
@@ -559,8 +640,8 @@ describe('refund-service', () => {
 
   it('refuses a customer refund outside the product’s or seller’s window, and lets support refund beyond it', async () => {
     const lines = (suffix: string) => [
-      { productId: `prod_${bed.suffix}_${suffix}_1`, sku: 'SKU-A', quantity: 2, unitAmount: 1500 },
-      { productId: `prod_${bed.suffix}_${suffix}_2`, sku: 'SKU-B', quantity: 1, unitAmount: 2000 },
+      { productId: `prod_${bed.suffix}_${suffix}_1`, sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 0 },
+      { productId: `prod_${bed.suffix}_${suffix}_2`, sku: 'SKU-B', quantity: 1, unitAmount: 2000, shippedQuantity: 0 },
     ];
     const noRefunds = newOrder({ items: lines('none') });
     await call('PUT', `/v1/refund-policies/products/${noRefunds.items[1].productId}`, admin, { windowDays: 0 });

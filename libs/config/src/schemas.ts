@@ -59,6 +59,8 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       MESSAGE_RETRY_DELAYS_MS: intList.default([1000, 5000, 25000]),
       OUTBOX_POLL_MS: positiveInt.default(1000),
       OUTBOX_BATCH_SIZE: positiveInt.default(200),
+      /** how often the outbound-call loop looks for calls due (retries, leases run out); a commit wakes it at once */
+      OUTBOUND_POLL_MS: positiveInt.default(1000),
       SHUTDOWN_GRACE_MS: positiveInt.default(10000),
       // names the service's queues and its metrics label; tests running side by side give each its own
       EBB_SERVICE_NAME: z

@@ -47,7 +47,14 @@ export type OrderCancelled = z.infer<typeof OrderCancelled.schema>;
 
 export const OrderShipped = defineEvent(
   'order.shipped',
-  z.object({ orderId: z.string(), carrier: z.string(), trackingNumber: z.string(), shippedAt: z.string() }),
+  z.object({
+    orderId: z.string(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    shippedAt: z.string(),
+    /** the lines that left (lines refunded before shipping stay behind); absent in events from before it was recorded: every line */
+    items: z.array(refundLine).optional(),
+  }),
 );
 export type OrderShipped = z.infer<typeof OrderShipped.schema>;
 
@@ -133,6 +140,12 @@ const refundSnapshot = z.object({
    * and passed inspection): on `refund.succeeded` the refunded lines go back on hand
    */
   restock: z.boolean().optional(),
+  /**
+   * exactly the goods that go back on hand when this refund succeeds (refund-service decides: the
+   * unshipped goods it covers, or what came back of a shipped order); absent in events from before
+   * it was decided there
+   */
+  restockItems: z.array(refundLine).optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 

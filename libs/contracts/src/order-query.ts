@@ -12,6 +12,20 @@ export interface OrderLineMessage {
   sku: string;
   quantity: number;
   unitAmount: number;
+  /** units that left with the shipment */
+  shippedQuantity: number;
+}
+
+/** A quantity of one SKU (refunded, held, shipped or returned goods). */
+export interface GoodsLine {
+  sku: string;
+  quantity: number;
+}
+
+/** OrderQuery.HoldGoodsForRefund's answer: held, or not because the order shipped meanwhile. */
+export interface HoldGoodsAnswer {
+  held: boolean;
+  order: OrderMessage;
 }
 
 /** An order as OrderQuery.GetOrder answers it (camelCase, as proto-loader gives it). */

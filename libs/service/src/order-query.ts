@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import { type GoodsLine, type HoldGoodsAnswer, ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
 
 let loaded: grpc.ServiceClientConstructor | undefined;
 
@@ -29,31 +29,44 @@ export class OrderQueryUnavailableError extends Error {
   }
 }
 
-type GetOrder = (
-  request: { orderId: string },
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, order?: OrderMessage) => void,
-) => void;
+type Unary<Q, A> = (request: Q, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, answer?: A) => void) => void;
+type Stub = grpc.Client & {
+  getOrder: Unary<{ orderId: string }, OrderMessage>;
+  holdGoodsForRefund: Unary<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>;
+};
 
 /** A client of order-service's OrderQuery with a deadline on every call; amounts arrive as exact numbers. */
 export class OrderQueryClient {
-  private readonly stub: grpc.Client & { getOrder: GetOrder };
+  private readonly stub: Stub;
 
   constructor(
     url: string,
     private readonly deadlineMs: number,
   ) {
     const OrderQuery = orderQueryService();
-    this.stub = new OrderQuery(url, grpc.credentials.createInsecure()) as unknown as grpc.Client & { getOrder: GetOrder };
+    this.stub = new OrderQuery(url, grpc.credentials.createInsecure()) as unknown as Stub;
   }
 
   getOrder(orderId: string): Promise<OrderMessage> {
+    return this.unary((callback) => this.stub.getOrder({ orderId }, this.callOptions(), callback));
+  }
+
+  /** Holds a refund's goods that have not shipped (idempotent per refund id); not held when the order shipped meanwhile. */
+  holdGoodsForRefund(orderId: string, refundId: string, items: GoodsLine[]): Promise<HoldGoodsAnswer> {
+    return this.unary((callback) => this.stub.holdGoodsForRefund({ orderId, refundId, items }, this.callOptions(), callback));
+  }
+
+  private callOptions(): grpc.CallOptions {
+    return { deadline: Date.now() + this.deadlineMs };
+  }
+
+  private unary<A>(send: (callback: (error: grpc.ServiceError | null, answer?: A) => void) => void): Promise<A> {
     return new Promise((resolve, reject) => {
-      this.stub.getOrder({ orderId }, { deadline: Date.now() + this.deadlineMs }, (error, order) => {
+      send((error, answer) => {
         if (error?.code === grpc.status.NOT_FOUND) reject(new OrderNotFoundError(error.details));
-        else if (error || !order) {
+        else if (error || !answer) {
           reject(new OrderQueryUnavailableError(error?.message ?? 'empty answer', error ? grpc.status[error.code] : 'EMPTY_RESPONSE'));
-        } else resolve(order);
+        } else resolve(answer);
       });
     });
   }

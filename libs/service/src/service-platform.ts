@@ -5,6 +5,7 @@ import { HttpPlatformModule, httpMigrations } from '@ebb/http';
 import { LockingModule } from '@ebb/locking';
 import { MessagingModule, messagingMigrations } from '@ebb/messaging';
 import { ObservabilityModule, createLogger } from '@ebb/observability';
+import { OutboundModule, outboundMigrations } from '@ebb/outbound';
 import { type DatabaseOptions, PersistenceModule } from '@ebb/persistence';
 
 export interface PlatformOptions {
@@ -13,11 +14,13 @@ export interface PlatformOptions {
   migrations: Function[];
   /** Redis locks (refund-service) */
   locking?: boolean;
+  /** calls to the outside world through the outbound-call loop (providers, the carrier, other services) */
+  outbound?: boolean;
 }
 
 /** Every migration a service database needs, in order: the libraries' tables, then the service's own. */
 export function serviceMigrations(own: Function[]): Function[] {
-  return [...messagingMigrations, ...httpMigrations, ...own];
+  return [...messagingMigrations, ...httpMigrations, ...outboundMigrations, ...own];
 }
 
 /** The database options of a service, as its app and `migrate.ts` both open it. */
@@ -55,5 +58,6 @@ export function platformImports(env: ServiceEnv, options: PlatformOptions): (Dyn
     }),
   ];
   if (options.locking) imports.push(LockingModule.forRoot({ urls: env.REDIS_URLS }));
+  if (options.outbound) imports.push(OutboundModule.forRoot({ pollMs: env.OUTBOUND_POLL_MS }));
   return imports;
 }

@@ -34,8 +34,25 @@ export class InconsistentMachineError extends Error {
   }
 }
 
+/**
+ * The transition table an action table implies: each state may move wherever an action from it leads.
+ * One table to keep, not two kept in step by hand; `states` lists every state, final ones included.
+ */
+export function transitionsOf<S extends string, A extends string>(states: readonly S[], actions: ActionTable<S, A>): TransitionTable<S> {
+  const table = Object.fromEntries(states.map((state) => [state, { to: [] as S[] }])) as { [state in S]: { to: S[] } };
+  for (const { from, to } of Object.values(actions) as { from: readonly S[]; to: S }[]) {
+    for (const state of from) if (table[state] && !table[state].to.includes(to)) table[state].to.push(to);
+  }
+  return table;
+}
+
 /** One lifecycle over string states. */
 export class StateMachine<S extends string, A extends string = never> {
+  /** A machine whose transitions are derived from its actions (`transitionsOf`). */
+  static fromActions<S extends string, A extends string>(name: string, states: readonly S[], actions: ActionTable<S, A>): StateMachine<S, A> {
+    return new StateMachine(name, transitionsOf(states, actions), actions);
+  }
+
   constructor(
     readonly name: string,
     private readonly transitions: TransitionTable<S>,

@@ -1,4 +1,4 @@
-import { CompositeMachine, IllegalTransitionError, InconsistentMachineError, StateMachine } from '../src';
+import { CompositeMachine, IllegalTransitionError, InconsistentMachineError, StateMachine, transitionsOf } from '../src';
 
 type Parcel = 'packed' | 'sent' | 'lost' | 'delivered';
 const transitions = {
@@ -31,6 +31,20 @@ describe('StateMachine', () => {
     expect(() => parcel.transition('delivered', 'send')).toThrow(IllegalTransitionError);
     expect(() => parcel.transition('delivered', 'send')).toThrow('parcel: cannot send from delivered');
     expect(() => parcel.transition('packed', 'lose')).toThrow(expect.objectContaining({ machine: 'parcel', action: 'lose', from: 'packed' }));
+  });
+
+  it('derives its transitions from its actions: one table, final states those no action leaves', () => {
+    const actions = {
+      send: { from: ['packed', 'lost'], to: 'sent' },
+      lose: { from: ['sent'], to: 'lost' },
+      deliver: { from: ['sent'], to: 'delivered' },
+    } as const;
+    const states: Parcel[] = ['packed', 'sent', 'lost', 'delivered'];
+    expect(transitionsOf(states, actions)).toEqual({ packed: { to: ['sent'] }, sent: { to: ['lost', 'delivered'] }, lost: { to: ['sent'] }, delivered: { to: [] } });
+    const derived = StateMachine.fromActions('parcel', states, actions);
+    expect(derived.isFinal('delivered')).toBe(true);
+    expect(derived.transition('lost', 'send')).toBe('sent');
+    expect(() => StateMachine.fromActions('typo', states, { ...actions, lose: { from: ['sent'], to: 'gone' as Parcel } })).toThrow('lose: leads to unknown state gone');
   });
 
   it('works as a bare transition table when nothing acts on it by name', () => {

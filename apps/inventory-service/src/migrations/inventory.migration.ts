@@ -74,4 +74,23 @@ export class Inventory1764400000000 implements MigrationInterface {
   }
 }
 
-export const inventoryMigrations = [Inventory1764400000000];
+/**
+ * What left with each order's shipment, and how much of that came back: a refund of goods that never
+ * shipped puts back at most what is still here, a refund of returned goods at most what left and
+ * has not come back already. Stock is never restocked for goods that left.
+ */
+export class InventoryShippedLines1764400000100 implements MigrationInterface {
+  name = 'InventoryShippedLines1764400000100';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE order_lines ADD COLUMN shipped_quantity integer NOT NULL DEFAULT 0, ADD COLUMN returned_quantity integer NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE order_lines ADD CONSTRAINT order_lines_shipped_within_quantity CHECK (shipped_quantity >= 0 AND shipped_quantity + released_quantity <= quantity)`);
+    await q.query(`ALTER TABLE order_lines ADD CONSTRAINT order_lines_returned_within_shipped CHECK (returned_quantity >= 0 AND returned_quantity <= shipped_quantity)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE order_lines DROP COLUMN shipped_quantity, DROP COLUMN returned_quantity`);
+  }
+}
+
+export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100];

@@ -1,9 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { OrderCancelled, OrderCaptured, OrderPlaced, RefundSucceeded } from '@ebb/contracts';
+import { OrderCancelled, OrderCaptured, OrderPlaced, OrderShipped, RefundSucceeded } from '@ebb/contracts';
 import { MessageConsumer } from '@ebb/messaging';
 import { commitOrder } from './commit-order.handler';
 import { releaseCancelledOrder } from './release-cancelled-order.handler';
 import { releaseRefundedLines } from './release-refunded-lines.handler';
+import { recordShipment } from './record-shipment.handler';
 import { reserveOrder } from './reserve-order.handler';
 
 /** The events inventory consumes. The names key the inbox: keep them stable across releases. */
@@ -18,6 +19,7 @@ export class ReservationConsumer implements OnModuleInit {
       .handle('inventory.reserve-order', OrderPlaced.name, reserveOrder)
       .handle('inventory.commit-order', OrderCaptured.name, commitOrder)
       .handle('inventory.release-cancelled-order', OrderCancelled.name, releaseCancelledOrder)
+      .handle('inventory.record-shipment', OrderShipped.name, recordShipment)
       .handle('inventory.release-refunded-lines', RefundSucceeded.name, releaseRefundedLines);
   }
 }

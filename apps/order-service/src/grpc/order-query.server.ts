@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { OrderMessage } from '@ebb/contracts';
+import type { GoodsLine, HoldGoodsAnswer, OrderMessage } from '@ebb/contracts';
+import { ApiError } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { orderQueryService } from '@ebb/service';
 import { ORDER_ENV } from '../order-env.token';
@@ -54,6 +55,15 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
           (error: grpc.ServiceError) => callback(error),
         );
       },
+      HoldGoodsForRefund: (
+        call: grpc.ServerUnaryCall<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>,
+        callback: grpc.sendUnaryData<HoldGoodsAnswer>,
+      ) => {
+        this.holdGoods(call.request).then(
+          (answer) => callback(null, answer),
+          (error: grpc.ServiceError) => callback(error),
+        );
+      },
     });
     const address = `${this.env.ORDER_GRPC_HOST}:${this.env.ORDER_GRPC_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
@@ -74,6 +84,19 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
     }
     if (!found) throw grpcError(grpc.status.NOT_FOUND, `no order ${orderId}`);
     return toOrderMessage(found);
+  }
+
+  private async holdGoods({ orderId, refundId, items }: { orderId: string; refundId: string; items: GoodsLine[] }): Promise<HoldGoodsAnswer> {
+    if (!orderId || !refundId) throw grpcError(grpc.status.INVALID_ARGUMENT, 'order_id and refund_id are required');
+    if (items.some((item) => !item.sku || !(item.quantity > 0))) throw grpcError(grpc.status.INVALID_ARGUMENT, 'every line needs a sku and a quantity');
+    try {
+      const { held, order } = await this.orders.holdGoods(orderId, refundId, items);
+      return { held, order: toOrderMessage(order) };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) throw grpcError(grpc.status.NOT_FOUND, `no order ${orderId}`);
+      this.logger.error({ err: error, orderId, refundId }, 'OrderQuery.HoldGoodsForRefund failed');
+      throw grpcError(grpc.status.UNAVAILABLE, 'the goods could not be held');
+    }
   }
 
   async onApplicationShutdown() {

@@ -5,6 +5,8 @@ export enum OrderErrorCode {
   NotFound = 'order_not_found',
   NotShippable = 'order_not_shippable',
   NotDeliverable = 'order_not_deliverable',
+  /** goods of the order are held for a refund being paid */
+  RefundInProgress = 'order_refund_in_progress',
   /** a customer acting for another customer */
   Forbidden = 'forbidden',
 }
@@ -14,5 +16,6 @@ export const orderError = defineErrors<OrderErrorCode>({
   [OrderErrorCode.NotFound]: 404,
   [OrderErrorCode.NotShippable]: 409,
   [OrderErrorCode.NotDeliverable]: 409,
+  [OrderErrorCode.RefundInProgress]: 409,
   [OrderErrorCode.Forbidden]: 403,
 });

@@ -14,6 +14,8 @@ export const OrderHandlers = {
   notePaymentFailure: 'orders.note-payment-failure',
   cancelUnreserved: 'orders.cancel-unreserved',
   applyRefund: 'orders.apply-refund',
+  releaseHoldOfCancelled: 'orders.release-hold-of-cancelled-refund',
+  releaseHoldOfRejected: 'orders.release-hold-of-rejected-refund',
 } as const;
 
 /**
@@ -35,7 +37,9 @@ export class OrderEventsHandler implements OnModuleInit {
       .handle<{ orderId: string; reason: string }>(OrderHandlers.cancelUnreserved, 'inventory.reservation_failed', (message, manager) =>
         this.cancelUnreserved(message, manager),
       )
-      .handle<RefundSnapshot>(OrderHandlers.applyRefund, 'refund.succeeded', (message, manager) => this.applyRefund(message, manager));
+      .handle<RefundSnapshot>(OrderHandlers.applyRefund, 'refund.succeeded', (message, manager) => this.applyRefund(message, manager))
+      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfCancelled, 'refund.cancelled', (message, manager) => this.releaseHold(message, manager))
+      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfRejected, 'refund.rejected', (message, manager) => this.releaseHold(message, manager));
   }
 
   private async lockOrThrow(manager: EntityManager, orderId: string, type: string) {
@@ -94,12 +98,20 @@ export class OrderEventsHandler implements OnModuleInit {
     });
   }
 
+  /** refund.cancelled / refund.rejected → goods held for it may ship again (a hold still on its way will hold nothing). */
+  async releaseHold({ payload, type }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
+    const order = await this.lockOrThrow(manager, payload.orderId, type);
+    await this.orders.endHold(manager, order.id, payload.refundId, 'released');
+  }
+
   /**
    * refund.succeeded → refundedAmount grows once per refund id (the applied-refunds table), never
    * above what was captured (checked here, and by the database's CHECK as the last word).
    */
   async applyRefund({ payload, type, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
     const order = await this.lockOrThrow(manager, payload.orderId, type);
+    // goods held for it never ship
+    await this.orders.endHold(manager, order.id, payload.refundId, 'refunded');
     const inserted: unknown[] = await manager.query(
       `INSERT INTO order_applied_refunds (refund_id, order_id, amount, message_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (refund_id) DO NOTHING RETURNING 1`,

@@ -36,6 +36,8 @@ export class OrderLine {
   @Column('text') sku: string;
   @Column('int') quantity: number;
   @Column({ ...money, name: 'unit_amount' }) unitAmount: number;
+  /** units that left with the shipment */
+  @Column('int', { name: 'shipped_quantity', default: 0 }) shippedQuantity: number;
 }
 
 /** An order with its lines, as every reader needs it. */

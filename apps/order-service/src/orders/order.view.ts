@@ -30,6 +30,8 @@ export function toOrderResponse(view: OrderWithLines) {
         carrier: order.carrier,
         trackingNumber: order.trackingNumber,
         shippedAt: order.shippedAt.toISOString(),
+        // what left with the parcel: lines refunded before shipping never do
+        items: view.lines.filter((line) => line.shippedQuantity > 0).map((line) => ({ sku: line.sku, quantity: line.shippedQuantity })),
         ...(order.deliveredAt && { deliveredAt: order.deliveredAt.toISOString() }),
       },
     }),
@@ -45,6 +47,14 @@ export function toOrderMessage(view: OrderWithLines): OrderMessage {
   const { order } = view;
   return {
     ...orderCore(view),
+    // OrderQuery also tells what left with the shipment
+    items: view.lines.map((line) => ({
+      productId: line.productId,
+      sku: line.sku,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount,
+      shippedQuantity: line.shippedQuantity,
+    })),
     paymentId: order.paymentId ?? '',
     createdAt: order.createdAt.toISOString(),
     shippedAt: order.shippedAt?.toISOString() ?? '',

@@ -1,12 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type DomainEvent, type OrderPlaced, newId } from '@ebb/contracts';
-import type { Principal } from '@ebb/http';
+import { type DomainEvent, type GoodsLine, type OrderPlaced, newId } from '@ebb/contracts';
+import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { Order, OrderLine, type OrderWithLines } from './order.entity';
 import { OrderErrorCode, orderError } from './order-errors';
 import { type OrderAction, type OrderState, orderMachine } from './order-state';
 import { type CreateOrderInput, type ListOrdersQuery, type ShipmentInput, orderTotal } from './order.schemas';
+import { toOrderResponse } from './order.view';
+import { type HoldStatus, holdsOf, insertHold, releaseHold, settleHold, unshippedLeft } from './refund-holds';
 
 export const DEFAULT_SELLER_ID = 'default-seller';
 
@@ -21,8 +23,16 @@ const stateOf = (order: Order): OrderState => ({
 
 /** Orders: placed over HTTP, moved by the machine, every change written with its event in one transaction. */
 @Injectable()
-export class OrdersService {
-  constructor(private readonly dataSource: DataSource) {}
+export class OrdersService implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  onModuleInit() {
+    // an order-changing request whose answer was lost is answered with the order as it stands
+    this.idempotency.answerEffects('order', async (id) => toOrderResponse(await this.find(id)));
+  }
 
   async create(input: CreateOrderInput, principal: Principal): Promise<OrderWithLines> {
     if (principal.role === 'customer' && input.customerId !== principal.sub) {
@@ -50,7 +60,7 @@ export class OrdersService {
       createdAt: now,
       updatedAt: now,
     };
-    const lines: OrderLine[] = input.items.map((item, index) => ({ orderId: order.id, lineNo: index + 1, ...item }));
+    const lines: OrderLine[] = input.items.map((item, index) => ({ orderId: order.id, lineNo: index + 1, ...item, shippedQuantity: 0 }));
     const placed: OrderPlaced = {
       orderId: order.id,
       customerId: order.customerId,
@@ -66,6 +76,7 @@ export class OrdersService {
       await manager.getRepository(OrderLine).insert(lines);
       await this.recordHistory(manager, order.id, 'place', orderMachine.initial);
       await addToOutbox(manager, { type: 'order.placed', payload: placed });
+      await recordIdempotentEffect(manager, `order:${order.id}`, toOrderResponse({ order, lines }));
     });
     return { order, lines };
   }
@@ -103,18 +114,40 @@ export class OrdersService {
     return orders.map((order) => ({ order, lines: lines.filter((line) => line.orderId === order.id) }));
   }
 
+  /**
+   * Ships what is left of the order: never goods held for a refund being paid (409
+   * `order_refund_in_progress` until it ends), never lines refunded before shipping. The shipment
+   * records its lines, and `order.shipped` carries them.
+   */
   async ship(id: string, shipment: ShipmentInput): Promise<OrderWithLines> {
     return this.dataSource.transaction(async (manager) => {
       const order = await this.lockOrFail(manager, id);
       if (!orderMachine.can(stateOf(order), 'ship')) {
         throw orderError(OrderErrorCode.NotShippable, 'Only an open order whose payment is captured can ship.', stateOf(order));
       }
+      const holds = await holdsOf(manager, id);
+      const held = holds.filter((hold) => hold.status === 'held');
+      if (held.length > 0) {
+        throw orderError(OrderErrorCode.RefundInProgress, 'Goods of this order are being refunded; it can ship once the refund has ended.', {
+          refundIds: held.map((hold) => hold.refundId),
+        });
+      }
+      const lines = await this.lines(manager, id);
+      const left = unshippedLeft(lines, holds);
+      if (left.length === 0) throw orderError(OrderErrorCode.NotShippable, 'Every line of this order was refunded before it shipped: nothing is left to ship.');
+      await manager.query(
+        `UPDATE order_lines l SET shipped_quantity = l.shipped_quantity + s.quantity
+           FROM unnest($2::text[], $3::int[]) AS s(sku, quantity) WHERE l.order_id = $1 AND l.sku = s.sku`,
+        [id, left.map((line) => line.sku), left.map((line) => line.quantity)],
+      );
       const shippedAt = new Date();
       await this.transition(manager, order, 'ship', { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt }, {
         type: 'order.shipped',
-        payload: { orderId: id, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shippedAt.toISOString() },
+        payload: { orderId: id, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shippedAt.toISOString(), items: left },
       });
-      return { order, lines: await this.lines(manager, id) };
+      const shipped = { order, lines: await this.lines(manager, id) };
+      await recordIdempotentEffect(manager, `order:${id}`, toOrderResponse(shipped));
+      return shipped;
     });
   }
 
@@ -129,8 +162,41 @@ export class OrdersService {
         type: 'order.delivered',
         payload: { orderId: id, deliveredAt: deliveredAt.toISOString() },
       });
-      return { order, lines: await this.lines(manager, id) };
+      const delivered = { order, lines: await this.lines(manager, id) };
+      await recordIdempotentEffect(manager, `order:${id}`, toOrderResponse(delivered));
+      return delivered;
     });
+  }
+
+  /**
+   * OrderQuery.HoldGoodsForRefund: under the order's row lock (the one a shipment takes), goods that
+   * have not shipped are held for the refund, so the order can no longer ship them; an order that
+   * shipped meanwhile holds nothing, and the refund waits for the goods. The same refund answers the
+   * same again; a refund already ended here (cancelled, rejected) is not held.
+   */
+  async holdGoods(orderId: string, refundId: string, items: GoodsLine[]): Promise<{ held: boolean; order: OrderWithLines }> {
+    return this.dataSource.transaction(async (manager) => {
+      const order = await this.lockOrFail(manager, orderId);
+      const existing = (await holdsOf(manager, orderId)).find((hold) => hold.refundId === refundId);
+      let held: boolean;
+      if (existing) held = existing.status !== 'released';
+      else if (order.fulfillmentStatus !== 'unfulfilled') held = false;
+      else {
+        await insertHold(manager, orderId, refundId, items, 'held');
+        held = true;
+      }
+      return { held, order: { order, lines: await this.lines(manager, orderId) } };
+    });
+  }
+
+  /**
+   * A refund's end as the goods see it: succeeded → held goods never ship (`refunded`); cancelled or
+   * rejected → they may ship again (`released`). A refund that ends before its hold arrives leaves a
+   * released mark, so a late hold for it holds nothing.
+   */
+  async endHold(manager: EntityManager, orderId: string, refundId: string, outcome: Exclude<HoldStatus, 'held'>): Promise<void> {
+    if (outcome === 'refunded') await settleHold(manager, refundId);
+    else await releaseHold(manager, orderId, refundId);
   }
 
   /**

@@ -2,14 +2,14 @@ import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common'
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { RefundIntercepting, type RefundSnapshot } from '@ebb/contracts';
-import { type IncomingMessage, MessageConsumer, addToOutbox } from '@ebb/messaging';
+import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
-import { writeBack } from '@ebb/persistence';
 import type { CarrierClient, InterceptionOutcome } from '../carrier/carrier.client';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { CARRIER } from './refund-tokens';
 import { RefundEntity } from './refund.entity';
-import { applyRefundAction } from './refund-lifecycle';
+import { shippedLines } from './after-approval';
+import { applyRefundAction, saveRefund } from './refund-lifecycle';
 
 const CARRIER_ACTOR = 'carrier';
 
@@ -47,15 +47,18 @@ export class InterceptionHandler implements OnModuleInit {
       order.fulfillmentStatus === 'shipped' && order.trackingNumber ? await this.carrier.intercept(order.carrier, order.trackingNumber) : 'too_late';
     const event =
       outcome === 'intercepted'
-        ? applyRefundAction(refund, 'start_refunding', CARRIER_ACTOR, {
+        ? await applyRefundAction(manager, refund, 'start_refunding', CARRIER_ACTOR, {
             note: `parcel ${order.trackingNumber} stopped by ${order.carrier}`,
-            change: (r) => (r.restock = true),
+            // the whole parcel comes back: every line that left goes back on hand once the money is back
+            change: (r) => {
+              r.restock = true;
+              r.returned = shippedLines(order);
+            },
           })
-        : applyRefundAction(refund, 'await_return', CARRIER_ACTOR, {
+        : await applyRefundAction(manager, refund, 'await_return', CARRIER_ACTOR, {
             note: order.fulfillmentStatus === 'shipped' ? `too late to stop parcel ${order.trackingNumber}: waiting for its return` : 'delivered: waiting for its return',
           });
-    await writeBack(manager, refund);
-    await addToOutbox(manager, event);
+    await saveRefund(manager, refund, [event]);
     this.logger?.info({ refundId: refund.id, outcome, messageId }, 'parcel interception answered');
   }
 }

@@ -2,12 +2,10 @@ import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common'
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
-import { type IncomingMessage, MessageConsumer, addToOutbox } from '@ebb/messaging';
+import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
-import { writeBack } from '@ebb/persistence';
-import { RefundEntity } from './refund.entity';
-import { adjustCommitted, lockLedger } from './refund-ledger';
-import { applyRefundAction } from './refund-lifecycle';
+import type { RefundEntity } from './refund.entity';
+import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 import { type RefundAction, refundStateMachine } from './refund-state';
 import { observeProviderLatency } from './refund.metrics';
 
@@ -32,49 +30,42 @@ export class PaymentResultsHandler implements OnModuleInit {
   }
 
   private async succeeded({ payload, messageId }: IncomingMessage<PaymentRefundSucceeded>, manager: EntityManager): Promise<void> {
-    const refund = await this.refundFor(manager, payload.refundId, 'succeed', messageId);
+    const refund = await this.refundFor(manager, payload.refundId, ['succeed', 'succeed_after_failure'], messageId);
     if (!refund) return;
-    // a failure reported first gave the amount back; the provider paid after all, so it counts again
-    if (refund.status === 'failed') {
-      await lockLedger(manager, refund.orderId);
-      await adjustCommitted(manager, refund.orderId, refund.amount);
-    }
-    const event = applyRefundAction(refund, 'succeed', PAYMENT_SERVICE, {
+    // a failure reported first gave the amount back; the provider paid after all, so the action counts it again
+    const action = refund.status === 'failed' ? 'succeed_after_failure' : 'succeed';
+    const event = await applyRefundAction(manager, refund, action, PAYMENT_SERVICE, {
       change: (r) => {
         r.providerRefundId = payload.providerRefundId;
         r.failureReason = null;
       },
     });
-    await writeBack(manager, refund);
-    await addToOutbox(manager, event);
+    await saveRefund(manager, refund, [event]);
     observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }
 
   private async failed({ payload, messageId }: IncomingMessage<PaymentRefundFailed>, manager: EntityManager): Promise<void> {
-    const refund = await this.refundFor(manager, payload.refundId, 'fail', messageId);
+    const refund = await this.refundFor(manager, payload.refundId, ['fail'], messageId);
     if (!refund) return;
-    const event = applyRefundAction(refund, 'fail', PAYMENT_SERVICE, {
+    // a failed refund no longer holds its amount (the action releases it): the order can refund it again
+    const event = await applyRefundAction(manager, refund, 'fail', PAYMENT_SERVICE, {
       note: payload.reason,
       change: (r) => {
         r.failureReason = payload.reason;
         if (payload.providerRefundId) r.providerRefundId = payload.providerRefundId;
       },
     });
-    // a failed refund no longer holds its amount: the order can refund it again
-    await lockLedger(manager, refund.orderId);
-    await adjustCommitted(manager, refund.orderId, -refund.amount);
-    await writeBack(manager, refund);
-    await addToOutbox(manager, event);
+    await saveRefund(manager, refund, [event]);
     observeProviderLatency(refund.createdAt, payload.providerCalledAt);
   }
 
-  /** The refund, locked, if the result still applies to it; undefined for a stale result. */
-  private async refundFor(manager: EntityManager, refundId: string, action: RefundAction, messageId: string): Promise<RefundEntity | undefined> {
-    const refund = await manager.findOne(RefundEntity, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
+  /** The refund, locked (its ledger first), if the result still applies to it; undefined for a stale result. */
+  private async refundFor(manager: EntityManager, refundId: string, actions: RefundAction[], messageId: string): Promise<RefundEntity | undefined> {
+    const refund = await lockRefund(manager, refundId);
     // refund.refunding is published only after the refund committed, so an unknown id is a bug: retried, then parked
     if (!refund) throw new Error(`payment result for unknown refund ${refundId}`);
-    if (!refundStateMachine.can(refund.status, action)) {
-      this.logger?.info({ refundId, status: refund.status, action, messageId }, 'stale payment result ignored');
+    if (!actions.some((action) => refundStateMachine.can(refund.status, action))) {
+      this.logger?.info({ refundId, status: refund.status, actions, messageId }, 'stale payment result ignored');
       return undefined;
     }
     return refund;

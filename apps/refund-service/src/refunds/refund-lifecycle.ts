@@ -1,12 +1,24 @@
+import type { EntityManager } from 'typeorm';
 import type { DomainEvent, RefundSnapshot } from '@ebb/contracts';
+import { recordIdempotentEffect } from '@ebb/http';
+import { addToOutbox } from '@ebb/messaging';
+import { writeBack } from '@ebb/persistence';
 import { IllegalTransitionError } from '@ebb/state-machine';
-import type { RefundEntity } from './refund.entity';
+import { RefundEntity, type RefundLine } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund.errors';
 import { refundProcessSeconds, refundsTotal } from './refund.metrics';
-import { type RefundAction, type RefundStatus, refundStateMachine } from './refund-state';
+import { adjustCommitted, lockLedger } from './refund-ledger';
+import { type RefundAction, type RefundStatus, ledgerEffectOf, refundStateMachine } from './refund-state';
+import { refundView } from './refund.view';
 
 /** Outcomes counted by `refunds_total`. */
 const COUNTED: readonly RefundStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];
+
+/** The goods that go back on hand if this refund succeeds: unshipped goods it covers, or what came back of a shipped order. */
+export function restockItemsOf(refund: Pick<RefundEntity, 'shipped' | 'restock' | 'goods' | 'returned'>): RefundLine[] {
+  if (!refund.shipped) return refund.goods;
+  return refund.restock ? (refund.returned ?? []) : [];
+}
 
 /** The payload every refund event carries: the refund as it stands after the transition. */
 export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnapshot {
@@ -26,31 +38,57 @@ export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnaps
     ...(refund.providerRefundId ? { providerRefundId: refund.providerRefundId } : {}),
     ...(note ? { note } : {}),
     ...(refund.restock ? { restock: true } : {}),
+    restockItems: restockItemsOf(refund),
   };
 }
 
 /**
- * The only way a refund's status changes: the machine decides the next status, and the history
- * entry and the `refund.<status>` event come with it. The caller saves the refund and writes the
- * event to the outbox in one transaction. An action the status does not allow is 409
- * `invalid_refund_transition` with `{from, action}`, and the refund is left untouched.
+ * The refund, locked for a change, with its order's ledger locked first: every writer takes the two
+ * in this order (ledger, then refund), so an operator's retry and a payment result on one order queue
+ * instead of deadlocking. Null when there is no such refund.
  */
-export function applyRefundAction(
+export async function lockRefund(manager: EntityManager, refundId: string): Promise<RefundEntity | null> {
+  const [found]: { order_id: string }[] = await manager.query(`SELECT order_id FROM refunds WHERE id = $1`, [refundId]);
+  if (!found) return null;
+  await lockLedger(manager, found.order_id);
+  return manager.findOne(RefundEntity, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
+}
+
+/** A new refund: inserted with its amount committed on the order's ledger (locked by the caller). */
+export async function openRefund(manager: EntityManager, refund: RefundEntity): Promise<DomainEvent<RefundSnapshot>> {
+  await adjustCommitted(manager, refund.orderId, refund.amount);
+  await manager.insert(RefundEntity, refund);
+  return { type: 'refund.requested', payload: refundSnapshot(refund, refund.note ?? undefined) };
+}
+
+export interface ActionOptions {
+  note?: string;
+  at?: Date;
+  change?: (refund: RefundEntity) => void;
+}
+
+/**
+ * The only way a refund's status changes: the machine decides the next status, the ledger moves as
+ * the action says (commit or release, on the ledger `lockRefund` locked), and the history entry and
+ * the `refund.<status>` event come with it. The caller saves the refund (`saveRefund`). An action
+ * the status does not allow is 409 `invalid_refund_transition` with `{from, action}`, and nothing changes.
+ */
+export async function applyRefundAction(
+  manager: EntityManager,
   refund: RefundEntity,
   action: RefundAction,
   actor: string,
-  options: { note?: string; at?: Date; change?: (refund: RefundEntity) => void } = {},
-): DomainEvent<RefundSnapshot> {
+  options: ActionOptions = {},
+): Promise<DomainEvent<RefundSnapshot>> {
   let next: RefundStatus;
   try {
     next = refundStateMachine.transition(refund.status, action);
   } catch (error) {
     if (!(error instanceof IllegalTransitionError)) throw error;
-    throw refundError(RefundErrorCode.InvalidRefundTransition, describe(refund.status, action), {
-      from: refund.status,
-      action,
-    });
+    throw refundError(RefundErrorCode.InvalidRefundTransition, describe(refund.status, action), { from: refund.status, action });
   }
+  const ledger = ledgerEffectOf(action);
+  if (ledger) await adjustCommitted(manager, refund.orderId, ledger === 'commit' ? refund.amount : -refund.amount);
   const at = options.at ?? new Date();
   options.change?.(refund);
   refund.status = next;
@@ -59,6 +97,22 @@ export function applyRefundAction(
   if (COUNTED.includes(next)) refundsTotal.inc({ outcome: next });
   if (refundStateMachine.isFinal(next)) refundProcessSeconds.observe({ outcome: next }, (at.getTime() - refund.createdAt.getTime()) / 1000);
   return { type: `refund.${next}`, payload: refundSnapshot(refund, options.note) };
+}
+
+/**
+ * Writes a changed refund back with its events, and, for a request that carries an Idempotency-Key,
+ * its answer in the same commit (`answer`: the refund as the API shows it, unless the request
+ * answers later, after a call it waits for).
+ */
+export async function saveRefund(
+  manager: EntityManager,
+  refund: RefundEntity,
+  events: DomainEvent<RefundSnapshot>[],
+  options: { inserted?: boolean; answer?: boolean } = {},
+): Promise<void> {
+  if (!options.inserted) await writeBack(manager, refund);
+  await addToOutbox(manager, events);
+  await recordIdempotentEffect(manager, `refund:${refund.id}`, options.answer === false ? undefined : refundView(refund));
 }
 
 /** What the refund cannot do, as the error message says it: "A succeeded refund cannot be approved." */
@@ -75,6 +129,7 @@ const CANNOT: Record<RefundAction, string> = {
   start_refunding: 'be refunded',
   retry: 'be retried',
   succeed: 'be marked succeeded',
+  succeed_after_failure: 'be marked succeeded',
   fail: 'be marked failed',
 };
 const describe = (status: RefundStatus, action: RefundAction) => `${/^[aeiou]/.test(status) ? 'An' : 'A'} ${status} refund cannot ${CANNOT[action]}.`;

@@ -5,12 +5,14 @@ import {
   type InspectionBody,
   type ListRefundsQuery,
   type RequestRefundBody,
+  type ReturnReceivedBody,
   noteOnlySchema,
   inspectionSchema,
   listRefundsSchema,
   refundIdParams,
   rejectSchema,
   requestRefundSchema,
+  returnReceivedSchema,
 } from './refund.schemas';
 
 /** /v1/refunds of api-v1: parses and authorises; RefundService decides. */
@@ -41,14 +43,14 @@ export class RefundController {
   @HttpCode(200)
   @Roles('support', 'admin')
   approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'approve', principal, body.note);
+    return this.refunds.act(params.id, 'approve', principal, { note: body.note });
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @Roles('support', 'admin')
   reject(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(rejectSchema) body: { reason: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'reject', principal, body.reason);
+    return this.refunds.act(params.id, 'reject', principal, { note: body.reason });
   }
 
   @Post(':id/cancel')
@@ -61,17 +63,17 @@ export class RefundController {
   @Post(':id/return-received')
   @HttpCode(200)
   @Roles('support', 'admin')
-  returnReceived(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'receive_return', principal, body.note);
+  returnReceived(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(returnReceivedSchema) body: ReturnReceivedBody, @CurrentPrincipal() principal: Principal) {
+    return this.refunds.act(params.id, 'receive_return', principal, { note: body.note, returned: body.items });
   }
 
   @Post(':id/inspection')
   @HttpCode(200)
   @Roles('support', 'admin')
   inspection(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(inspectionSchema) body: InspectionBody, @CurrentPrincipal() principal: Principal) {
-    if (body.result === 'passed') return this.refunds.act(params.id, 'pass_inspection', principal, body.note);
+    if (body.result === 'passed') return this.refunds.act(params.id, 'pass_inspection', principal, { note: body.note });
     // the customer who sent the goods back is always told why the refund was refused
-    return this.refunds.act(params.id, 'fail_inspection', principal, body.note ?? 'the returned goods did not pass inspection');
+    return this.refunds.act(params.id, 'fail_inspection', principal, { note: body.note ?? 'the returned goods did not pass inspection' });
   }
 
   @Post(':id/retry')

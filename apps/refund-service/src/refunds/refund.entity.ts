@@ -54,6 +54,18 @@ export class RefundEntity {
   @Column('boolean')
   shipped: boolean;
 
+  /**
+   * The goods the refund covers: the lines asked for, or for a refund of everything still refundable
+   * every line not refunded yet; none for a refund of money only. Held back from shipping while an
+   * unshipped refund is paid, and put back on hand when it succeeds.
+   */
+  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  goods: RefundLine[];
+
+  /** the goods that came back (the whole parcel when stopped in transit; what support received of a return) */
+  @Column('jsonb', { nullable: true })
+  returned: RefundLine[] | null;
+
   /** the shipped goods came back (intercepted, or returned and passed inspection): restock on success */
   @Column('boolean', { default: false })
   restock: boolean;

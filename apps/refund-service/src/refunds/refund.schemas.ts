@@ -27,36 +27,41 @@ const amountSchema = z
 const skuSchema = z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const noteSchema = z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters');
 
+/** Lines of an order: each sku once, a bounded quantity. */
+const linesSchema = z
+  .array(
+    z.strictObject({
+      sku: skuSchema,
+      // an order line holds at most 1,000,000 units (order-service's bound), so no product of it overflows
+      quantity: z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be at least 1').max(1_000_000, 'is too large'),
+    }),
+  )
+  .min(1, 'must list at least one line')
+  .max(500, 'must list at most 500 lines')
+  .superRefine((lines, ctx) => {
+    const seen = new Set<string>();
+    lines.forEach((line, index) => {
+      if (seen.has(line.sku)) ctx.addIssue({ code: 'custom', path: [index, 'sku'], message: 'appears twice; list each sku once' });
+      seen.add(line.sku);
+    });
+  });
+
 export const requestRefundSchema = z
   .strictObject({
     orderId: idSchema,
     amount: amountSchema.optional(),
-    items: z
-      .array(
-        z.strictObject({
-          sku: skuSchema,
-          // an order line holds at most 1,000,000 units (order-service's bound), so no product of it overflows
-          quantity: z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be at least 1').max(1_000_000, 'is too large'),
-        }),
-      )
-      .min(1, 'must list at least one line')
-      .max(500, 'must list at most 500 lines')
-      .optional(),
+    items: linesSchema.optional(),
     reason: z.enum(REFUND_REASONS),
     initiator: z.enum(INITIATORS).optional(),
     note: noteSchema.optional(),
-  })
-  .superRefine((body, ctx) => {
-    const seen = new Set<string>();
-    body.items?.forEach((line, index) => {
-      if (seen.has(line.sku)) ctx.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: 'appears twice; list each sku once' });
-      seen.add(line.sku);
-    });
   });
 export type RequestRefundBody = z.output<typeof requestRefundSchema>;
 
 /** A body with an optional note, or no body at all. */
 export const noteOnlySchema = z.strictObject({ note: noteSchema.optional() }).default({});
+/** The return arrived: what came back (each line's sku and quantity), when it is not simply the goods the refund covers. */
+export const returnReceivedSchema = z.strictObject({ note: noteSchema.optional(), items: linesSchema.optional() }).default({});
+export type ReturnReceivedBody = z.output<typeof returnReceivedSchema>;
 export const rejectSchema = z.strictObject({ reason: noteSchema });
 /** A returned parcel inspected: passed pays the refund (and restocks), failed rejects it. */
 export const inspectionSchema = z.strictObject({ result: z.enum(['passed', 'failed']), note: noteSchema.optional() });

@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
 import { type DomainEvent, type OrderMessage, type RefundSnapshot, formatMoney, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
-import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
+import { type FieldError, HttpErrorCode, IdempotencyStore, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
-import { addToOutbox } from '@ebb/messaging';
-import { writeBack } from '@ebb/persistence';
+import { type ClaimedCall, OutboundCalls } from '@ebb/outbound';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { assertWithinRefundWindow } from '../policies/refund-window';
@@ -13,32 +12,21 @@ import { RefundErrorCode, refundError } from './refund.errors';
 import { refundRequestSeconds } from './refund.metrics';
 import type { Initiator, ListRefundsQuery, RequestRefundBody } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
-import { adjustCommitted, lockLedger } from './refund-ledger';
-import { applyRefundAction, refundSnapshot } from './refund-lifecycle';
+import { lockLedger } from './refund-ledger';
+import { writeBack } from '@ebb/persistence';
+import { type OrderAtApproval, SYSTEM, afterApproval } from './after-approval';
+import { applyRefundAction, lockRefund, openRefund, saveRefund } from './refund-lifecycle';
 import { RELEASED_STATUSES, type RefundAction } from './refund-state';
 
 /** Who did it, as history entries name them. */
 export const actorOf = (principal: Principal) => `${principal.role}:${principal.sub}`;
-const SYSTEM = 'system';
-
 /** What support does to one refund (each an action of the refund's machine). */
 export type SupportAction = Extract<RefundAction, 'approve' | 'reject' | 'cancel' | 'receive_return' | 'pass_inspection' | 'fail_inspection'>;
 
-/** What the step after approval needs to know of the order, read when the refund is approved. */
-type OrderAtApproval = Pick<OrderMessage, 'fulfillmentStatus' | 'capturedAmount'>;
-
-/**
- * The step after approval: goods that never shipped are refunded at once; a parcel in transit is
- * stopped with the carrier when the refund takes the whole order back (stopping it brings every
- * line back); otherwise the goods must come back and pass inspection before any money moves.
- */
-export function afterApproval(refund: RefundEntity, order: OrderAtApproval, at?: Date): DomainEvent<RefundSnapshot> {
-  if (!refund.shipped) return applyRefundAction(refund, 'start_refunding', SYSTEM, { at });
-  if (order.fulfillmentStatus === 'shipped' && refund.amount >= order.capturedAmount) {
-    return applyRefundAction(refund, 'intercept', SYSTEM, { at, note: 'the parcel is in transit: asking the carrier to stop it' });
-  }
-  const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
-  return applyRefundAction(refund, 'await_return', SYSTEM, { at, note: why });
+/** A change to a refund and the call it waits for, if any (goods to hold before money moves). */
+interface Changed {
+  refund: RefundEntity;
+  hold?: ClaimedCall;
 }
 
 /** How much of a sku the order holds, and at what unit price (its first line's). */
@@ -55,18 +43,26 @@ function orderedSkus(order: OrderMessage): OrderedSkus {
 
 /** Requests refunds and moves them through their lifecycle; every change commits with its events. */
 @Injectable()
-export class RefundService {
+export class RefundService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly locks: LockService,
+    private readonly calls: OutboundCalls,
+    private readonly idempotency: IdempotencyStore,
     @Inject(OrderQueryClient) private readonly orders: OrderQueryClient,
     @Inject(REFUND_ENV) private readonly env: RefundEnv,
   ) {}
 
+  onModuleInit() {
+    // a refund request or action whose answer was lost is answered with the refund as it stands
+    this.idempotency.answerEffects('refund', async (id) => refundView(await this.find(id)));
+  }
+
   /**
    * POST /v1/refunds: read the order (gRPC, before any lock or transaction), then under the order's
    * lock and in one transaction check what is still refundable, commit the amount on the ledger and
-   * write the refund with its history and events.
+   * write the refund with its history and events. Goods that have not shipped are then held back
+   * from shipping (order-service) before the money moves; the answer waits for that call.
    */
   async request(body: RequestRefundBody, principal: Principal): Promise<RefundView> {
     const started = performance.now();
@@ -100,9 +96,10 @@ export class RefundService {
       await assertWithinRefundWindow(this.dataSource.manager, order, productIds);
     }
 
-    const refund = await this.underOrderLock(order.id, (lock, manager) =>
+    const created = await this.underOrderLock(order.id, (lock, manager) =>
       this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal) }),
     );
+    const refund = await this.afterCommit(created);
     refundRequestSeconds.observe((performance.now() - started) / 1000);
     return refundView(refund);
   }
@@ -119,12 +116,13 @@ export class RefundService {
       initiator: Initiator;
       actor: string;
     },
-  ): Promise<RefundEntity> {
+  ): Promise<Changed> {
     const { body, order, skus, items, linesValue } = input;
     const ledger = await lockLedger(manager, order.id, order.capturedAmount);
     await assertFencingToken(manager, lock.key, lock.token);
 
-    if (items) await this.checkQuantities(manager, order.id, skus, items);
+    const left = await this.goodsLeft(manager, order.id, skus);
+    if (items) this.checkQuantities(left, items);
     const refundable = ledger.capturedAmount - ledger.committedAmount;
     const amount = body.amount ?? linesValue ?? refundable;
     if (amount === 0) {
@@ -136,7 +134,8 @@ export class RefundService {
         refundable,
       });
     }
-    await adjustCommitted(manager, order.id, amount);
+    // the goods it covers: the lines asked for, or every line left when it refunds everything still refundable
+    const goods = items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []);
 
     const now = new Date();
     const refund = manager.create(RefundEntity, {
@@ -150,7 +149,10 @@ export class RefundService {
       reason: body.reason,
       initiator: input.initiator,
       items: items ?? null,
+      goods,
+      returned: null,
       shipped: order.fulfillmentStatus !== 'unfulfilled',
+      restock: false,
       note: body.note ?? null,
       providerRefundId: null,
       failureReason: null,
@@ -158,37 +160,62 @@ export class RefundService {
       createdAt: now,
       updatedAt: now,
     });
-    const events: DomainEvent[] = [{ type: 'refund.requested', payload: refundSnapshot(refund, body.note) }];
+    const events: DomainEvent<RefundSnapshot>[] = [await openRefund(manager, refund)];
+    let hold: ClaimedCall | undefined;
     const limit = majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency);
     if (amount <= limit) {
       const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
-      events.push(applyRefundAction(refund, 'approve', SYSTEM, { note: why, at: now }));
-      events.push(afterApproval(refund, order, now));
+      events.push(await applyRefundAction(manager, refund, 'approve', SYSTEM, { note: why, at: now }));
+      const next = await afterApproval(manager, refund, order, now);
+      events.push(...next.events);
+      hold = next.hold;
     } else {
-      events.push(applyRefundAction(refund, 'review', SYSTEM, { note: `above the automatic approval limit of ${formatMoney({ amount: limit, currency: order.currency })}`, at: now }));
+      const note = `above the automatic approval limit of ${formatMoney({ amount: limit, currency: order.currency })}`;
+      events.push(await applyRefundAction(manager, refund, 'review', SYSTEM, { note, at: now }));
     }
-    await manager.insert(RefundEntity, refund);
-    await addToOutbox(manager, events);
-    return refund;
+    await writeBack(manager, refund);
+    await saveRefund(manager, refund, events, { inserted: true, answer: !hold });
+    return { refund, hold };
   }
 
-  /** Each line may refund at most what was ordered less what active and succeeded refunds already hold. */
-  private async checkQuantities(manager: EntityManager, orderId: string, skus: OrderedSkus, items: RefundLine[]): Promise<void> {
+  /**
+   * How many units of each sku the order has left to refund: ordered, less the goods of its active
+   * and succeeded refunds (read under the ledger lock, so concurrent requests see each other's).
+   */
+  private async goodsLeft(manager: EntityManager, orderId: string, skus: OrderedSkus): Promise<Map<string, number>> {
     const rows: { sku: string; quantity: number }[] = await manager.query(
       `SELECT line->>'sku' AS sku, sum((line->>'quantity')::int)::int AS quantity
-         FROM refunds, jsonb_array_elements(refunds.items) AS line
-        WHERE refunds.order_id = $1 AND refunds.items IS NOT NULL AND refunds.status <> ALL($2::text[])
+         FROM refunds, jsonb_array_elements(refunds.goods) AS line
+        WHERE refunds.order_id = $1 AND refunds.status <> ALL($2::text[])
         GROUP BY 1`,
       [orderId, RELEASED_STATUSES],
     );
     const held = new Map(rows.map((row) => [row.sku, row.quantity]));
+    return new Map([...skus].map(([sku, { quantity }]) => [sku, quantity - (held.get(sku) ?? 0)]));
+  }
+
+  /** Each line may refund at most what was ordered less what active and succeeded refunds already hold. */
+  private checkQuantities(left: Map<string, number>, items: RefundLine[]): void {
     const over = items.flatMap((line) => {
-      const remaining = skus.get(line.sku)!.quantity - (held.get(line.sku) ?? 0);
+      const remaining = left.get(line.sku) ?? 0;
       return line.quantity > remaining ? [{ sku: line.sku, requested: line.quantity, remaining }] : [];
     });
     if (over.length > 0) {
       throw refundError(RefundErrorCode.QuantityExceedsOrdered, 'A line asks for more units than the order has left to refund.', over);
     }
+  }
+
+  /** After the commit: the call the change waits for (goods held back from shipping) is made now, and the refund read again. */
+  private async afterCommit({ refund, hold }: Changed): Promise<RefundEntity> {
+    if (!hold) return refund;
+    await this.calls.runClaimed(hold);
+    return this.find(refund.id);
+  }
+
+  private async find(id: string): Promise<RefundEntity> {
+    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id });
+    if (!refund) throw refundError(RefundErrorCode.RefundNotFound, `Refund ${id} was not found.`);
+    return refund;
   }
 
   private initiatorFor(given: Initiator | undefined, principal: Principal): Initiator {
@@ -221,47 +248,46 @@ export class RefundService {
   }
 
   /**
-   * One action of support (or the customer's cancel) on one refund: its history entry and events in
-   * one transaction. An approval reads the order first (gRPC, outside the transaction): goods that
-   * shipped since the request are intercepted or awaited, never refunded blind.
+   * One action of support (or the customer's cancel) on one refund: its history entry, ledger
+   * effect and events in one transaction. An approval reads the order first (gRPC, outside the
+   * transaction): goods that shipped since the request are intercepted or awaited, never refunded blind.
    */
-  async act(id: string, action: SupportAction, principal: Principal, note?: string): Promise<RefundView> {
-    let order: OrderAtApproval = { fulfillmentStatus: 'unfulfilled', capturedAmount: 0 };
+  async act(id: string, action: SupportAction, principal: Principal, options: { note?: string; returned?: RefundLine[] } = {}): Promise<RefundView> {
+    let order: OrderAtApproval = { fulfillmentStatus: 'unfulfilled', capturedAmount: 0, items: [] };
     if (action === 'approve') {
       const found = this.visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
       order = await this.orders.getOrder(found.orderId);
     }
-    const refund = await this.dataSource.transaction(async (manager) => {
-      const refund = this.visible(await manager.findOne(RefundEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }), id, principal);
+    const changed = await this.dataSource.transaction(async (manager): Promise<Changed> => {
+      const refund = this.visible(await lockRefund(manager, id), id, principal);
       const change = (r: RefundEntity) => {
         if (action === 'approve' && order.fulfillmentStatus !== 'unfulfilled') r.shipped = true;
+        // what support received: the lines named, else the goods the refund covers
+        if (action === 'receive_return') r.returned = options.returned ?? r.goods;
         // the returned goods passed: they go back on hand once the money is back
         if (action === 'pass_inspection') r.restock = true;
       };
-      const events = [applyRefundAction(refund, action, actorOf(principal), { note, change })];
-      if (RELEASED_STATUSES.includes(refund.status)) {
-        await lockLedger(manager, refund.orderId);
-        await adjustCommitted(manager, refund.orderId, -refund.amount);
+      const events = [await applyRefundAction(manager, refund, action, actorOf(principal), { note: options.note, change })];
+      let hold: ClaimedCall | undefined;
+      if (refund.status === 'approved') {
+        const next = await afterApproval(manager, refund, order);
+        events.push(...next.events);
+        hold = next.hold;
       }
-      if (refund.status === 'approved') events.push(afterApproval(refund, order));
-      await writeBack(manager, refund);
-      await addToOutbox(manager, events);
-      return refund;
+      await saveRefund(manager, refund, events, { answer: !hold });
+      return { refund, hold };
     });
-    return refundView(refund);
+    return refundView(await this.afterCommit(changed));
   }
 
   /** An operator sends a failed refund to the provider again: its amount is committed on the ledger again. */
   async retry(id: string, principal: Principal): Promise<RefundView> {
     const found = this.visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
     const refund = await this.underOrderLock(found.orderId, async (lock, manager) => {
-      await lockLedger(manager, found.orderId);
+      const refund = this.visible(await lockRefund(manager, id), id, principal);
       await assertFencingToken(manager, lock.key, lock.token);
-      const refund = this.visible(await manager.findOne(RefundEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }), id, principal);
-      const event = applyRefundAction(refund, 'retry', actorOf(principal), { change: (r) => (r.failureReason = null) });
-      await adjustCommitted(manager, refund.orderId, refund.amount);
-      await writeBack(manager, refund);
-      await addToOutbox(manager, event);
+      const event = await applyRefundAction(manager, refund, 'retry', actorOf(principal), { change: (r) => (r.failureReason = null) });
+      await saveRefund(manager, refund, [event]);
       return refund;
     });
     return refundView(refund);

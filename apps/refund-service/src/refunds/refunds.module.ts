@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '
 import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
+import { HoldGoodsHandler } from './hold-goods.handler';
 import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
 import { RefundController } from './refund.controller';
@@ -24,6 +25,7 @@ export class RefundsModule implements OnApplicationShutdown {
         RefundService,
         PaymentResultsHandler,
         InterceptionHandler,
+        HoldGoodsHandler,
       ],
     };
   }

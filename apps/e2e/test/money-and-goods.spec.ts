@@ -1,0 +1,71 @@
+import { waitFor } from '@ebb/testing';
+import { admin, paidOrder, platformForTests, refundReaches, support } from './client';
+
+describe('money and goods never both leave (all six services)', () => {
+  const world = platformForTests();
+  const orderOf = async (orderId: string) => (await world.client.request('order', 'GET', `/v1/orders/${orderId}`, { token: admin() })).body;
+  const stockOf = async (sku: string) => (await world.client.request('inventory', 'GET', `/v1/stock/${sku}`, { token: admin() })).body;
+  const ship = (orderId: string) =>
+    world.client.request('order', 'POST', `/v1/orders/${orderId}/shipments`, { token: support(), body: { carrier: 'dhl', trackingNumber: `T-${orderId}` } });
+
+  it('never ships an order whose full refund before shipping is being paid, and puts every unit back', async () => {
+    const order = await paidOrder(world.client, [
+      { quantity: 2, unitAmount: 1500 },
+      { quantity: 1, unitAmount: 900 },
+    ]);
+    const refund = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } });
+    expect(refund.status).toBe(201);
+    // the shop's warehouse tries to ship at once: refused while the refund is paid, and after (nothing is left to ship)
+    const whilePaid = await ship(order.orderId);
+    expect(whilePaid.status).toBe(409);
+    expect(['order_refund_in_progress', 'order_not_shippable']).toContain(whilePaid.body.error.code);
+    await refundReaches(world.client, refund.body.id, ['succeeded']);
+    await waitFor(async () => (await orderOf(order.orderId)).paymentStatus === 'refunded', { what: 'the order to be refunded' });
+    const after = await ship(order.orderId);
+    expect([after.status, after.body.error.code]).toEqual([409, 'order_not_shippable']);
+    expect((await orderOf(order.orderId)).fulfillmentStatus).toBe('unfulfilled');
+    await waitFor(async () => (await stockOf(order.lines[0].sku)).onHand === 100 && (await stockOf(order.lines[1].sku)).onHand === 100, {
+      what: 'every unit back on hand',
+    });
+  });
+
+  it('ships only the lines not refunded after a partial refund before shipping, and never restocks goods that left', async () => {
+    const order = await paidOrder(world.client, [
+      { quantity: 2, unitAmount: 1500 },
+      { quantity: 3, unitAmount: 700 },
+    ]);
+    const refund = await world.client.request('refund', 'POST', '/v1/refunds', {
+      token: order.token,
+      body: { orderId: order.orderId, items: [{ sku: order.lines[0].sku, quantity: 2 }], reason: 'damaged' },
+    });
+    expect(refund.status).toBe(201);
+    // a warehouse retries a refused shipment until the refund has ended
+    const shipped = await waitFor(
+      async () => {
+        const answer = await ship(order.orderId);
+        if (answer.status === 409) expect(answer.body.error.code).toBe('order_refund_in_progress');
+        return answer.status === 201 && answer.body;
+      },
+      { what: 'the shipment of what is left', timeoutMs: 30000 },
+    );
+    expect(shipped.shipment.items).toEqual([{ sku: order.lines[1].sku, quantity: 3 }]);
+    expect((await refundReaches(world.client, refund.body.id, ['succeeded'])).status).toBe('succeeded');
+    await waitFor(async () => (await stockOf(order.lines[0].sku)).onHand === 100, { what: 'the refunded line back on hand' });
+    // the shipped line left for good: a refund of it now is for goods on their way to the customer
+    expect(await stockOf(order.lines[1].sku)).toMatchObject({ onHand: 97, reserved: 0 });
+
+    // the parcel is refunded too once it is delivered and comes back: only then does it go back on hand
+    await world.client.request('order', 'POST', `/v1/orders/${order.orderId}/delivery`, { token: support() });
+    const returned = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'not_as_described' } });
+    expect(returned.status).toBe(201);
+    await refundReaches(world.client, returned.body.id, ['awaiting_return']);
+    expect(await stockOf(order.lines[1].sku)).toMatchObject({ onHand: 97 });
+    await world.client.request('refund', 'POST', `/v1/refunds/${returned.body.id}/return-received`, { token: support() });
+    await world.client.request('refund', 'POST', `/v1/refunds/${returned.body.id}/inspection`, { token: support(), body: { result: 'passed' } });
+    await refundReaches(world.client, returned.body.id, ['succeeded']);
+    await waitFor(async () => (await stockOf(order.lines[1].sku)).onHand === 100, { what: 'the returned parcel back on hand' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await stockOf(order.lines[0].sku)).toMatchObject({ onHand: 100 });
+    expect(await orderOf(order.orderId)).toMatchObject({ paymentStatus: 'refunded', refundedAmount: order.total });
+  });
+});

@@ -1,0 +1,50 @@
+import type { EntityManager } from 'typeorm';
+import type { DomainEvent, OrderMessage, RefundSnapshot } from '@ebb/contracts';
+import { type ClaimedCall, defineCall, exponentialBackoff, recordCall } from '@ebb/outbound';
+import type { RefundEntity, RefundLine } from './refund.entity';
+import { applyRefundAction } from './refund-lifecycle';
+
+export const SYSTEM = 'system';
+
+/** What the step after approval needs to know of the order, read when the refund is approved. */
+export type OrderAtApproval = Pick<OrderMessage, 'fulfillmentStatus' | 'capturedAmount' | 'items'>;
+
+/**
+ * order-service holds a refund's unshipped goods back from shipping before any money moves (a
+ * parcel must never leave while its refund is paid). Keyed by the refund id: asking twice holds once.
+ * Tried for about half an hour, then parked for an operator (the refund waits in `approved`).
+ */
+export const HoldGoods = defineCall<{ refundId: string; orderId: string }>('order.hold-goods', {
+  maxAttempts: 12,
+  backoffMs: exponentialBackoff(500, 5 * 60_000),
+  leaseMs: 15_000,
+});
+
+/** The units of each line that left with the shipment: what an intercepted parcel brings back. */
+export const shippedLines = (order: Pick<OrderMessage, 'items'>): RefundLine[] =>
+  order.items.filter((line) => line.shippedQuantity > 0).map((line) => ({ sku: line.sku, quantity: line.shippedQuantity }));
+
+/**
+ * The step after approval. Goods that never shipped are held back from shipping first (a call to
+ * order-service recorded here, claimed by this process: the refund waits in `approved` until the
+ * answer), a refund of money only is paid at once; a parcel in transit is stopped with the carrier
+ * when the refund takes the whole order back (stopping it brings every line back); otherwise the
+ * goods must come back and pass inspection before any money moves.
+ */
+export async function afterApproval(
+  manager: EntityManager,
+  refund: RefundEntity,
+  order: OrderAtApproval,
+  at?: Date,
+): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {
+  if (!refund.shipped) {
+    if (refund.goods.length === 0) return { events: [await applyRefundAction(manager, refund, 'start_refunding', SYSTEM, { at })] };
+    return { events: [], hold: await recordCall(manager, HoldGoods, refund.id, { refundId: refund.id, orderId: refund.orderId }, { claim: true }) };
+  }
+  if (order.fulfillmentStatus === 'shipped' && refund.amount >= order.capturedAmount) {
+    const note = 'the parcel is in transit: asking the carrier to stop it';
+    return { events: [await applyRefundAction(manager, refund, 'intercept', SYSTEM, { at, note })] };
+  }
+  const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
+  return { events: [await applyRefundAction(manager, refund, 'await_return', SYSTEM, { at, note: why })] };
+}
