@@ -11,7 +11,10 @@ import { PAYMENT_PROVIDERS, type PaymentProviders } from './providers/payment-pr
 import { StripeProvider } from './providers/stripe.provider';
 import { ProviderRefund } from './refunds/provider-refund.entity';
 import { ProviderRefundsService } from './refunds/provider-refunds.service';
-import { RefundDispatcher } from './refunds/refund-dispatcher';
+import { PendingRefundSync } from './refunds/pending-refund-sync';
+import { ProviderRefundCalls } from './refunds/provider-refund-call';
+import { ProviderRefundsController } from './refunds/provider-refunds.controller';
+import { ProviderRefundOperations } from './refunds/provider-refund-operations';
 import { RefundRefundingHandler } from './refunds/refund-refunding.handler';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
@@ -24,8 +27,12 @@ export class AppModule {
   static forRoot(env: PaymentEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: platformImports(env, { entities: paymentEntities, migrations: paymentMigrations }),
-      controllers: [PaymentsController, WebhooksController],
+      imports: platformImports(env, {
+        entities: paymentEntities,
+        migrations: paymentMigrations,
+        outbound: { pollMs: env.REFUND_DISPATCH_POLL_MS, concurrency: env.REFUND_DISPATCH_CONCURRENCY },
+      }),
+      controllers: [PaymentsController, WebhooksController, ProviderRefundsController],
       providers: [
         { provide: PAYMENT_ENV, useValue: env },
         {
@@ -41,7 +48,9 @@ export class AppModule {
         PaymentsService,
         WebhooksService,
         ProviderRefundsService,
-        RefundDispatcher,
+        ProviderRefundCalls,
+        ProviderRefundOperations,
+        PendingRefundSync,
         RefundRefundingHandler,
       ],
     };

@@ -10,12 +10,19 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
     STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_ebb_local'),
     /** a provider refund still pending this long is asked for its status */
     REFUND_SYNC_AFTER_MS: positiveInt.default(60000),
-    /** how often the refund dispatcher looks for work it was not woken for */
+    /** how often the outbound-call loop (provider refunds, payment cancellations) looks for work it was not woken for */
     REFUND_DISPATCH_POLL_MS: positiveInt.default(1000),
-    /** provider refund calls in flight at once per replica (a call takes ~0.5 s at Stripe; mind its rate limit) */
+    /** provider calls in flight at once per replica (a call takes ~0.5 s at Stripe; mind its rate limit) */
     REFUND_DISPATCH_CONCURRENCY: positiveInt.default(32),
-    /** a refund left `calling` this long (a crash mid-call) is sent again with the same idempotency key */
-    REFUND_CALL_RETRY_MS: positiveInt.default(30000),
+    /** a call's lease: one whose process died mid-call is sent again after this long, with the same idempotency key */
+    REFUND_CALL_RETRY_MS: positiveInt.default(90000),
+    /** attempts of one provider refund whose outcome stays unknown (timeouts, 5xx), the last a look-up; then parked as outcome_unknown */
+    PROVIDER_REFUND_MAX_ATTEMPTS: positiveInt.default(8),
+    /** the wait after the first unknown outcome, doubling after each, at most PROVIDER_REFUND_MAX_BACKOFF_MS */
+    PROVIDER_REFUND_BACKOFF_MS: positiveInt.default(2000),
+    PROVIDER_REFUND_MAX_BACKOFF_MS: positiveInt.default(10 * 60_000),
+    /** a repeat later than this after the first call looks the refund up first: Stripe forgets idempotency keys after 24 h */
+    PROVIDER_IDEMPOTENCY_HORIZON_MS: positiveInt.default(23 * 60 * 60_000),
     /** how long POST /v1/payments waits for OrderQuery.GetOrder */
     ORDER_GRPC_TIMEOUT_MS: positiveInt.default(5000),
   }),

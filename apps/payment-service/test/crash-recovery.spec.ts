@@ -130,11 +130,13 @@ describe('payment-service: a crash right after the provider refund call', () => 
       occurredAt: new Date().toISOString(),
     });
 
-    // killed between the provider's answer and recording it: the row is left `calling`
+    // killed between the provider's answer and recording it: the refund is left requested, its call claimed
     await running!.exited;
     expect(running!.output()).toContain('crash point reached: payment.after-provider-call');
     const left = (await db.query(`SELECT status, attempt, provider_refund_id FROM provider_refunds WHERE refund_id = $1`, [refundId])).rows[0];
-    expect(left).toMatchObject({ status: 'calling', attempt: 1 });
+    expect(left).toMatchObject({ status: 'requested', attempt: 1 });
+    const call = (await db.query(`SELECT status, attempts FROM outbound_calls WHERE kind = 'provider.refund' AND key = $1`, [`${refundId}:1`])).rows[0];
+    expect(call).toEqual({ status: 'calling', attempts: 1 });
     expect((await stripe.refunds.list({ payment_intent: payment.providerPaymentId })).data).toHaveLength(1);
 
     await boot();

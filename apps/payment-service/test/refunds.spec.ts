@@ -105,10 +105,10 @@ describe('payment-service: refunding through the provider', () => {
   it('settles a refund from its webhook even when the webhook beats the recording of the provider’s answer', async () => {
     const { order, payment } = await paidOrder('pm_card_visa', 2000);
     const refundId = `ref_${randomUUID()}`;
-    // as the dispatcher leaves it mid-call: claimed, sent, the provider's id not yet recorded
+    // as a call leaves it mid-way: sent, the provider's id not yet recorded
     await world.dataSource.query(
       `INSERT INTO provider_refunds (refund_id, payment_id, order_id, provider, amount, currency, attempt, status, claimed_at)
-       VALUES ($1, $2, $3, 'stripe', 800, 'USD', 1, 'calling', now())`,
+       VALUES ($1, $2, $3, 'stripe', 800, 'USD', 1, 'requested', now())`,
       [refundId, payment.id, order.id],
     );
     const providerRefund = await world.stripe.refunds.create(
@@ -184,12 +184,12 @@ describe('payment-service: provider refund calls in flight', () => {
   beforeAll(() => world.start({ REFUND_DISPATCH_CONCURRENCY: '20' }));
   afterAll(() => world.stop());
 
-  const statuses = async (refundIds: string[]) =>
-    Object.fromEntries(
-      (
-        await world.dataSource.query(`SELECT status, count(*)::int AS n FROM provider_refunds WHERE refund_id = ANY($1) GROUP BY status`, [refundIds])
-      ).map((row: { status: string; n: number }) => [row.status, row.n]),
-    );
+  const countBy = async (sql: string, refundIds: string[]) =>
+    Object.fromEntries((await world.dataSource.query(sql, [refundIds])).map((row: { status: string; n: number }) => [row.status, row.n]));
+  const statuses = (refundIds: string[]) => countBy(`SELECT status, count(*)::int AS n FROM provider_refunds WHERE refund_id = ANY($1) GROUP BY status`, refundIds);
+  /** the provider calls of these refunds, by the state of their outbound call */
+  const calls = (refundIds: string[]) =>
+    countBy(`SELECT status, count(*)::int AS n FROM outbound_calls WHERE kind = 'provider.refund' AND payload->>'refundId' = ANY($1) GROUP BY status`, refundIds);
 
   it('keeps up to REFUND_DISPATCH_CONCURRENCY calls under way, a slow answer holding one slot, and sends the rest as slots free up', async () => {
     const orders = await Promise.all(
@@ -201,13 +201,14 @@ describe('payment-service: provider refund calls in flight', () => {
         return order;
       }),
     );
-    // every provider call now takes 2 s: the refunds pile up in `calling`, as many as the window holds
+    // every provider call now takes 2 s: the calls pile up under way, as many as the window holds
     await world.faults({ latencyMs: 2000 });
     try {
       const refundIds = orders.map(() => `ref_${randomUUID()}`);
       await Promise.all(orders.map((order, i) => world.publishRefunding({ refundId: refundIds[i], orderId: order.id, amount: 2000 })));
-      await waitFor(async () => (await statuses(refundIds)).calling === 20, { what: '20 calls under way at once', timeoutMs: 10_000 });
-      expect(await statuses(refundIds)).toEqual({ calling: 20, requested: 5 });
+      await waitFor(async () => (await calls(refundIds)).calling === 20, { what: '20 calls under way at once', timeoutMs: 10_000 });
+      expect(await calls(refundIds)).toEqual({ calling: 20, due: 5 });
+      expect(await statuses(refundIds)).toEqual({ requested: 25 });
       await world.faults({ latencyMs: 0 });
       await waitFor(async () => (await statuses(refundIds)).succeeded === 25, { what: 'all 25 refunds to succeed', timeoutMs: 20_000 });
       // the outbox relay publishes after the commit: wait for the events, then make sure none comes twice

@@ -22,9 +22,9 @@ describe('sandbox fault injection and webhook delivery', () => {
 
   it('answers the active faults, with what a POST leaves out off, and resets them on DELETE', async () => {
     const set = await sandbox.call('POST', '/__sandbox/faults', { latencyMs: 10, duplicateWebhooks: true });
-    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, refundFailures: true } });
+    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, dropWebhooks: false, refundFailures: true } });
     const reset = await sandbox.call('DELETE', '/__sandbox/faults');
-    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, refundFailures: true });
+    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true });
   });
 
   it('refuses a fault setting out of range with a 400 validation_error and keeps the faults as they were', async () => {
@@ -33,6 +33,15 @@ describe('sandbox fault injection and webhook delivery', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'validation_error', details: expect.arrayContaining([expect.objectContaining({ field: 'errorRate' })]) });
     expect((await sandbox.call('GET', '/__sandbox/faults')).body).toMatchObject({ duplicateWebhooks: true, errorRate: 0 });
+  });
+
+  it('sends no webhook at all while dropWebhooks is on, as a provider whose notifications are lost', async () => {
+    await sandbox.call('POST', '/__sandbox/faults', { dropWebhooks: true });
+    const intent = await paidIntent(sandbox.stripe);
+    await sleep(500);
+    expect(sandbox.receiver.events.filter((event) => objectId(event) === intent.id)).toEqual([]);
+    const deliveries = (await sandbox.call('GET', `/__sandbox/webhooks?objectId=${intent.id}`)).body.items;
+    expect(deliveries.map((d: { status: string }) => d.status)).toEqual(['dropped']);
   });
 
   it('sends each webhook twice, with the same event id, when duplicateWebhooks is on', async () => {

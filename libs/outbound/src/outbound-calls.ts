@@ -85,10 +85,14 @@ export class OutboundCalls {
     parkedGauge();
   }
 
-  /** Registers what to do with calls of one kind (in `onModuleInit`). */
-  handle<P, R>(kind: CallKind<P>, handler: CallHandler<P, R>): this {
+  /**
+   * Registers what to do with calls of one kind (in `onModuleInit`); `tuning` overrides the kind's
+   * attempts, backoff and lease (a service's own settings).
+   */
+  handle<P, R>(kind: CallKind<P>, handler: CallHandler<P, R>, tuning: Partial<Pick<CallKind<P>, 'maxAttempts' | 'backoffMs' | 'leaseMs'>> = {}): this {
     if (this.handlers.has(kind.kind)) throw new Error(`outbound call kind ${kind.kind} registered twice`);
-    this.handlers.set(kind.kind, { kind: kind as CallKind<unknown>, handler: handler as CallHandler<unknown, unknown> });
+    const tuned = { ...kind, ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)) } as CallKind<unknown>;
+    this.handlers.set(kind.kind, { kind: tuned, handler: handler as CallHandler<unknown, unknown> });
     return this;
   }
 

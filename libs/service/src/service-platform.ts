@@ -14,8 +14,8 @@ export interface PlatformOptions {
   migrations: Function[];
   /** Redis locks (refund-service) */
   locking?: boolean;
-  /** calls to the outside world through the outbound-call loop (providers, the carrier, other services) */
-  outbound?: boolean;
+  /** calls to the outside world through the outbound-call loop (providers, the carrier, other services); true for its defaults */
+  outbound?: boolean | { pollMs?: number; concurrency?: number };
 }
 
 /** Every migration a service database needs, in order: the libraries' tables, then the service's own. */
@@ -58,6 +58,6 @@ export function platformImports(env: ServiceEnv, options: PlatformOptions): (Dyn
     }),
   ];
   if (options.locking) imports.push(LockingModule.forRoot({ urls: env.REDIS_URLS }));
-  if (options.outbound) imports.push(OutboundModule.forRoot({ pollMs: env.OUTBOUND_POLL_MS }));
+  if (options.outbound) imports.push(OutboundModule.forRoot({ pollMs: env.OUTBOUND_POLL_MS, ...(options.outbound === true ? {} : options.outbound) }));
   return imports;
 }

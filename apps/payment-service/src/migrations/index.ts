@@ -1,4 +1,5 @@
 import { Payments1764200000000 } from './payments-1764200000000';
+import { ProviderRefundCalls1764200000100 } from './provider-refund-calls-1764200000100';
 
 /** payment-service's own migrations, in order (the libraries' tables come first, see serviceMigrations). */
-export const paymentMigrations: Function[] = [Payments1764200000000];
+export const paymentMigrations: Function[] = [Payments1764200000000, ProviderRefundCalls1764200000100];

@@ -12,6 +12,8 @@ export enum PaymentErrorCode {
   ProviderUnavailable = 'provider_unavailable',
   ProviderRefused = 'provider_refused',
   OrderServiceUnavailable = 'order_service_unavailable',
+  ProviderRefundNotFound = 'provider_refund_not_found',
+  ProviderRefundNotUnknown = 'provider_refund_not_unknown',
 }
 
 // exhaustive: a new code without a status does not compile
@@ -23,7 +25,10 @@ export const paymentError = defineErrors<PaymentErrorCode>({
   [PaymentErrorCode.OrderNotPayable]: 422,
   [PaymentErrorCode.ProviderNotSupported]: 422,
   [PaymentErrorCode.InvalidSignature]: 400,
-  [PaymentErrorCode.ProviderUnavailable]: 502,
+  // the same request may pass once the provider answers again
+  [PaymentErrorCode.ProviderUnavailable]: { status: 502, temporary: true },
   [PaymentErrorCode.ProviderRefused]: 502,
-  [PaymentErrorCode.OrderServiceUnavailable]: 503,
+  [PaymentErrorCode.OrderServiceUnavailable]: { status: 503, temporary: true },
+  [PaymentErrorCode.ProviderRefundNotFound]: 404,
+  [PaymentErrorCode.ProviderRefundNotUnknown]: 409,
 });

@@ -55,12 +55,28 @@ export class ProviderRefusedError extends Error {
 /** The signature of a webhook did not verify. */
 export class InvalidSignatureError extends Error {}
 
+/** Ebb's own reference of a refund at the provider: the payment it refunds, and the refund id and attempt it carries. */
+export interface RefundReference {
+  providerPaymentId: string;
+  refundId: string;
+  attempt: number;
+}
+
 /** What payment-service needs of a payment provider. */
 export interface PaymentProvider {
   readonly name: ProviderName;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
+  /** The payment as the provider holds it now (the client secret a customer confirms with again). */
+  retrievePayment(providerPaymentId: string): Promise<CreatedPayment>;
+  /** Cancels a payment not paid yet; a payment already paid is a refusal (`ProviderRefusedError`). */
+  cancelPayment(providerPaymentId: string): Promise<void>;
   refund(input: RefundInput): Promise<ProviderRefundState>;
   retrieveRefund(providerRefundId: string): Promise<ProviderRefundState>;
+  /**
+   * Looks a refund up by Ebb's own reference, without its idempotency key (which the provider may have
+   * forgotten): the refund the provider made for that attempt, or null if it made none.
+   */
+  findRefund(reference: RefundReference): Promise<ProviderRefundState | null>;
   /** Verifies the signature over the exact bytes received; throws InvalidSignatureError. */
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderEvent;
 }

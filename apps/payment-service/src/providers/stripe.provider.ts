@@ -8,6 +8,7 @@ import {
   ProviderRefusedError,
   type ProviderRefundState,
   type RefundInput,
+  type RefundReference,
 } from './payment-provider';
 import { measured } from './provider-metrics';
 
@@ -62,6 +63,32 @@ export class StripeProvider implements PaymentProvider {
       throw this.refusal(error);
     });
     return { providerPaymentId: intent.id, clientSecret: intent.client_secret ?? undefined };
+  }
+
+  async retrievePayment(providerPaymentId: string): Promise<CreatedPayment> {
+    const intent = await measured(this.name, 'retrieve_payment', () => this.stripe.paymentIntents.retrieve(providerPaymentId)).catch((error) => {
+      throw this.refusal(error);
+    });
+    return { providerPaymentId: intent.id, clientSecret: intent.client_secret ?? undefined };
+  }
+
+  async cancelPayment(providerPaymentId: string): Promise<void> {
+    await measured(this.name, 'cancel_payment', () =>
+      this.stripe.paymentIntents.cancel(providerPaymentId, {}, { idempotencyKey: `cancel:${providerPaymentId}` }),
+    ).catch((error) => {
+      throw this.refusal(error);
+    });
+  }
+
+  async findRefund(reference: RefundReference): Promise<ProviderRefundState | null> {
+    // Stripe cannot search refunds by metadata: list the payment's refunds (few) and match ours
+    const found = await measured(this.name, 'find_refund', async () => {
+      for await (const refund of this.stripe.refunds.list({ payment_intent: reference.providerPaymentId, limit: 100 })) {
+        if (refund.metadata?.refundId === reference.refundId && refund.metadata?.attempt === String(reference.attempt)) return refund;
+      }
+      return null;
+    });
+    return found && refundState(found);
   }
 
   async refund(input: RefundInput): Promise<ProviderRefundState> {

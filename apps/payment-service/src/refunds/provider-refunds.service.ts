@@ -1,16 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RefundSnapshot } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
-import { CommitSignal, writeBack } from '@ebb/persistence';
+import { recordCall } from '@ebb/outbound';
+import { writeBack } from '@ebb/persistence';
 import { Payment } from '../payments/payment.entity';
 import type { ProviderRefundOutcome } from '../providers/payment-provider';
+import { ProviderRefundCall } from './provider-refund-kind';
 import { ProviderRefund } from './provider-refund.entity';
-import { providerRefundStates } from './provider-refund-state';
+import { ACTION_FOR_REPORT, type ProviderRefundAction, providerRefundMachine } from './provider-refund-state';
 
-/** What the provider (its answer, a webhook, or the status sync) says about one refund. */
+/** What the provider (its answer, a webhook, the status sync, a look-up or an operator) says about one refund. */
 export interface RefundReport {
   status: ProviderRefundOutcome;
   providerRefundId?: string;
@@ -21,17 +23,15 @@ export interface RefundReport {
 
 export type SettleOutcome = 'applied' | 'unchanged' | 'stale' | 'unmatched';
 
-/** The signal of a commit that recorded provider refunds to send: the dispatcher listens to it. */
-export const providerRefundCommits = (dataSource: DataSource): CommitSignal => CommitSignal.for(dataSource, 'provider-refunds');
-
 /** Records provider refunds and settles them; every method works inside the caller's transaction. */
 @Injectable()
 export class ProviderRefundsService {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   /**
-   * `refund.refunding`: records the provider refund to send (attempt 1), or, for a refund whose last
-   * attempt failed, the next attempt with a new idempotency key. Anything else already in hand is a no-op.
+   * `refund.refunding`: records the provider refund to send (attempt 1) and its outbound call, or, for
+   * a refund whose last attempt failed, the next attempt with a new idempotency key. Anything else
+   * already in hand is a no-op.
    */
   async request(manager: EntityManager, refund: RefundSnapshot): Promise<void> {
     const repository = manager.getRepository(ProviderRefund);
@@ -48,7 +48,8 @@ export class ProviderRefundsService {
     });
     const row =
       existing ??
-      Object.assign(new ProviderRefund(), { refundId: refund.refundId, orderId: refund.orderId, attempt: 0, createdAt: new Date() });
+      Object.assign(new ProviderRefund(), { refundId: refund.refundId, orderId: refund.orderId, attempt: 0, status: 'requested', createdAt: new Date() });
+    if (existing) this.move(existing, 'resend');
     Object.assign(row, {
       paymentId: payment?.id ?? null,
       provider: payment?.provider ?? 'stripe',
@@ -56,6 +57,7 @@ export class ProviderRefundsService {
       currency: refund.currency,
       attempt: existing ? existing.attempt + 1 : 1,
       providerRefundId: null,
+      failureReason: null,
       claimedAt: null,
       syncedAt: null,
       updatedAt: new Date(),
@@ -64,7 +66,8 @@ export class ProviderRefundsService {
     const store = (value: ProviderRefund) => (existing ? writeBack(manager, value) : repository.insert(value));
     if (!payment) {
       // nothing was captured here for this order: refuse at once rather than ask the provider
-      Object.assign(row, { status: 'failed', failureReason: 'no_captured_payment' });
+      this.move(row, 'fail');
+      row.failureReason = 'no_captured_payment';
       await store(row);
       await addToOutbox(manager, {
         type: 'payment.refund_failed',
@@ -72,9 +75,8 @@ export class ProviderRefundsService {
       });
       return;
     }
-    Object.assign(row, { status: 'requested', failureReason: null });
     await store(row);
-    providerRefundCommits(manager.connection).mark(manager);
+    await recordCall(manager, ProviderRefundCall, `${row.refundId}:${row.attempt}`, { refundId: row.refundId, attempt: row.attempt });
   }
 
   /** The refund a provider report is about: by our refund id (metadata), else by the provider's id. */
@@ -89,8 +91,8 @@ export class ProviderRefundsService {
   }
 
   /**
-   * Applies a provider report through the transition table: a report that would move the refund
-   * backwards (failed after succeeded, pending after settled) or concerns an older attempt changes nothing.
+   * Applies a provider report through the machine: a report that would move the refund backwards
+   * (failed after succeeded, pending after settled) or concerns an older attempt changes nothing.
    */
   async settle(manager: EntityManager, refundId: string, report: RefundReport): Promise<SettleOutcome> {
     const row = await this.findForReport(manager, { refundId });
@@ -102,16 +104,16 @@ export class ProviderRefundsService {
   async settleRow(manager: EntityManager, row: ProviderRefund, report: RefundReport): Promise<SettleOutcome> {
     if (report.attempt !== undefined && report.attempt !== row.attempt) return 'stale';
     if (report.providerRefundId && row.providerRefundId && report.providerRefundId !== row.providerRefundId) return 'stale';
-    const learntId = !row.providerRefundId && report.providerRefundId && row.status !== 'failed' && row.status !== 'requested';
+    const learntId = !row.providerRefundId && report.providerRefundId && row.status !== 'failed';
     if (learntId) row.providerRefundId = report.providerRefundId!;
-    if (!providerRefundStates.canMove(row.status, report.status)) {
+    const action = ACTION_FOR_REPORT[report.status];
+    if (!providerRefundMachine.can(row.status, action)) {
       if (!learntId) return row.status === report.status ? 'unchanged' : 'stale';
       row.updatedAt = new Date();
       await writeBack(manager, row);
       return 'unchanged';
     }
-    row.status = report.status;
-    row.updatedAt = new Date();
+    this.move(row, action);
     if (report.status === 'failed') row.failureReason = report.reason ?? 'failed';
     await writeBack(manager, row);
 
@@ -133,5 +135,21 @@ export class ProviderRefundsService {
       });
     }
     return 'applied';
+  }
+
+  /** Every attempt's outcome stayed unknown and no look-up settled it: parked for an operator (and alerted on). */
+  async loseTrack(manager: EntityManager, refundId: string, attempt: number, lastError: string): Promise<void> {
+    const row = await this.findForReport(manager, { refundId });
+    if (!row || row.attempt !== attempt || !providerRefundMachine.can(row.status, 'lose_track')) return;
+    this.move(row, 'lose_track');
+    row.failureReason = `outcome unknown: ${lastError}`.slice(0, 2000);
+    await writeBack(manager, row);
+    this.logger.error({ refundId, attempt, err: lastError }, 'provider refund outcome unknown; parked for an operator');
+  }
+
+  /** The one place a provider refund's status changes: the machine says whether the action is allowed. */
+  private move(row: ProviderRefund, action: ProviderRefundAction): void {
+    row.status = providerRefundMachine.transition(row.status, action);
+    row.updatedAt = new Date();
   }
 }

@@ -7,13 +7,15 @@ export const faultsSchema = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   duplicateWebhooks: z.boolean().optional(),
   reorderWebhooks: z.boolean().optional(),
+  /** webhooks are never sent (a provider whose notifications are lost): Ebb must learn the outcome by asking */
+  dropWebhooks: z.boolean().optional(),
   /** refunds of pm_card_refundFail payments fail; off proves an operator retry after the fault is cleared */
   refundFailures: z.boolean().optional(),
 });
 
 export type Faults = Required<z.output<typeof faultsSchema>>;
 
-const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, refundFailures: true };
+const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true };
 
 /** The faults injected now: a POST sets them (what it leaves out is off), a DELETE goes back to none. */
 @Injectable()

@@ -19,7 +19,7 @@ export interface WebhookDelivery {
   eventId: string;
   type: WebhookEventType;
   objectId: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: 'pending' | 'delivered' | 'failed' | 'dropped';
   attempts: number;
   responseStatus: number | null;
   lastError: string | null;
@@ -67,7 +67,7 @@ export class WebhookSender implements OnModuleDestroy {
       type,
     };
     const payload = JSON.stringify(event, null, 2);
-    const { duplicateWebhooks, reorderWebhooks } = this.faults.active;
+    const { duplicateWebhooks, reorderWebhooks, dropWebhooks } = this.faults.active;
     for (let copy = 0; copy < (duplicateWebhooks ? 2 : 1); copy++) {
       const delivery: WebhookDelivery = {
         id: this.deliveries.length + 1,
@@ -83,7 +83,8 @@ export class WebhookSender implements OnModuleDestroy {
         payload,
       };
       this.deliveries.push(delivery);
-      if (reorderWebhooks) this.hold(delivery);
+      if (dropWebhooks) delivery.status = 'dropped';
+      else if (reorderWebhooks) this.hold(delivery);
       else this.enqueue(delivery);
     }
     return event.id;
