@@ -68,4 +68,32 @@ describe('money and goods never both leave (all six services)', () => {
     expect(await stockOf(order.lines[0].sku)).toMatchObject({ onHand: 100 });
     expect(await orderOf(order.orderId)).toMatchObject({ paymentStatus: 'refunded', refundedAmount: order.total });
   });
+
+  it('makes one payment per order, and pays back by itself money captured a second time outside Ebb', async () => {
+    const order = await paidOrder(world.client, [{ quantity: 1, unitAmount: 2400 }]);
+    // a second payment for a paid order is refused, whoever asks
+    const again = await world.client.request('payment', 'POST', '/v1/payments', { token: order.token, body: { orderId: order.orderId } });
+    expect([again.status, again.body.error.code]).toEqual([409, 'order_not_payable']);
+    // someone charges the customer again at the provider, for the same order
+    const outside = await world.client.stripe().paymentIntents.create({ amount: 2400, currency: 'eur', metadata: { orderId: order.orderId } });
+    await world.client.stripe().paymentIntents.confirm(outside.id, { payment_method: 'pm_card_visa' });
+
+    const refunded = await waitFor(
+      async () => {
+        const current = await orderOf(order.orderId);
+        return current.duplicatePayments?.[0]?.status === 'refunded' && current;
+      },
+      { what: 'the duplicate to be paid back', timeoutMs: 30000 },
+    );
+    expect(refunded).toMatchObject({ capturedAmount: 2400, refundedAmount: 0, paymentStatus: 'captured' });
+    expect(refunded.duplicatePayments).toEqual([{ paymentId: expect.any(String), amount: 2400, currency: 'EUR', status: 'refunded', refundId: expect.any(String) }]);
+    const refund = (await world.client.request('refund', 'GET', `/v1/refunds/${refunded.duplicatePayments[0].refundId}`, { token: admin() })).body;
+    expect(refund).toMatchObject({ orderId: order.orderId, amount: 2400, reason: 'duplicate_payment', initiator: 'system', status: 'succeeded' });
+    expect((await world.client.stripe().refunds.list({ payment_intent: outside.id })).data.map((r) => r.amount)).toEqual([2400]);
+    expect((await world.client.stripe().refunds.list({ payment_intent: order.providerPaymentId })).data).toEqual([]);
+    // the order's own money is still all refundable
+    const own = await world.client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'requested_by_customer' } });
+    expect(own.status).toBe(201);
+    expect(own.body.amount).toBe(2400);
+  });
 });

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
 import { OrderQueryClient } from '@ebb/service';
 import { sleep, waitFor } from '@ebb/testing';
+import { OrderHandlers } from '../src/orders/order-events.handler';
 import { type OrderService, bootOrderService, orderBody, tokens } from './order-service.harness';
 
 describe('order-service consuming the events of payment, inventory and refund', () => {
@@ -112,6 +113,34 @@ describe('order-service consuming the events of payment, inventory and refund', 
     });
     expect(event.payload.reason).toContain('TEA-GREEN');
     expect(await read(order.id)).toMatchObject({ status: 'cancelled', paymentStatus: 'pending' });
+  });
+
+  it('records money the provider took for an order already cancelled, and asks for it to be paid back', async () => {
+    const order = await place('cus_dirk');
+    await svc.publish('inventory.reservation_failed', { orderId: order.id, reason: 'short' });
+    await waitFor(() => seenFor('order.cancelled', order.id).length === 1, { what: 'order.cancelled' });
+    await svc.publish('payment.succeeded', paymentSucceeded(order.id, order.totalAmount));
+    const [event] = await waitFor(() => seenFor('order.captured_after_cancel', order.id).length === 1 && seenFor('order.captured_after_cancel', order.id), {
+      what: 'order.captured_after_cancel',
+    });
+    expect(event.payload).toEqual({ orderId: order.id, customerId: 'cus_dirk', email: 'cus_dirk@example.com', paymentId: `pay_${order.id}`, amount: order.totalAmount, currency: 'USD' });
+    expect(await read(order.id)).toMatchObject({ status: 'cancelled', paymentStatus: 'captured', capturedAmount: order.totalAmount });
+  });
+
+  it('shows money captured twice on the order until the system has paid it back, apart from what the order refunded', async () => {
+    const order = await captured('cus_dana');
+    const duplicate = { paymentId: `pay_dup_${order.id}`, orderId: order.id, customerId: 'cus_dana', email: 'cus_dana@example.com', provider: 'stripe', providerPaymentId: 'pi_dup', amount: order.totalAmount, currency: 'USD', cause: 'second_capture' };
+    const noted = await svc.publish('payment.duplicate_captured', duplicate);
+    await waitFor(() => handled(OrderHandlers.noteDuplicatePayment, noted), { what: 'the duplicate to be noted' });
+    expect((await read(order.id)).duplicatePayments).toEqual([{ paymentId: duplicate.paymentId, amount: order.totalAmount, currency: 'USD', status: 'refund_pending' }]);
+    const refundId = `ref_dup_${order.id}`;
+    const messageId = await svc.publish('refund.succeeded', { ...refundSucceeded(order.id, refundId, order.totalAmount), paymentId: duplicate.paymentId });
+    await waitFor(() => handled('orders.apply-refund', messageId), { what: 'the refund of the duplicate' });
+    expect(await read(order.id)).toMatchObject({
+      refundedAmount: 0,
+      paymentStatus: 'captured',
+      duplicatePayments: [{ paymentId: duplicate.paymentId, amount: order.totalAmount, currency: 'USD', status: 'refunded', refundId }],
+    });
   });
 
   it('does not cancel an order already paid when a late reservation failure arrives', async () => {

@@ -7,6 +7,7 @@ import { PAYMENT_ENV } from './payment-env';
 import { Payment } from './payments/payment.entity';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { CancelOpenPaymentHandler } from './payments/cancel-open-payment.handler';
 import { PAYMENT_PROVIDERS, type PaymentProviders } from './providers/payment-provider';
 import { StripeProvider } from './providers/stripe.provider';
 import { ProviderRefund } from './refunds/provider-refund.entity';
@@ -46,6 +47,7 @@ export class AppModule {
           }),
         },
         PaymentsService,
+        CancelOpenPaymentHandler,
         WebhooksService,
         ProviderRefundsService,
         ProviderRefundCalls,

@@ -158,8 +158,13 @@ export class PaymentWorld {
     return fetch(`${this.app.url}${pathName}`, { ...init, headers });
   }
 
+  /** Publishes an event on the test's exchange, as another service would. */
+  async publish(type: string, payload: object, messageId = randomUUID()) {
+    await this.publisher!.publish(type, Buffer.from(JSON.stringify(payload)), { messageId, type, correlationId: randomUUID(), occurredAt: new Date().toISOString() });
+  }
+
   /** What refund-service would publish: the refund as it stands, moving to `refunding`. */
-  async publishRefunding(refund: { refundId: string; orderId: string; amount: number; currency?: string }, messageId = randomUUID()) {
+  async publishRefunding(refund: { refundId: string; orderId: string; amount: number; currency?: string; paymentId?: string }, messageId = randomUUID()) {
     const payload = {
       customerId: 'cus-1',
       email: 'ada@example.com',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { tokenFor, waitFor } from '@ebb/testing';
 import { PaymentWorld } from './payment-world';
@@ -52,7 +53,7 @@ describe('payment-service: taking payments', () => {
     // paid now: a second payment for the order is refused
     const again = await createPayment({ orderId: order.id });
     expect(again.status).toBe(409);
-    expect((await json(again)).error.code).toBe('order_already_paid');
+    expect((await json(again)).error).toMatchObject({ code: 'order_not_payable', details: { orderId: order.id, reason: 'paid' } });
   });
 
   it('refuses a webhook with a forged or missing signature and records nothing', async () => {
@@ -190,11 +191,11 @@ describe('payment-service: taking payments', () => {
       const cancelled = world.addOrder({ status: 'cancelled' });
       const refusedCancelled = await createPayment({ orderId: cancelled.id });
       expect(refusedCancelled.status).toBe(409);
-      expect((await json(refusedCancelled)).error.code).toBe('order_cancelled');
+      expect((await json(refusedCancelled)).error).toMatchObject({ code: 'order_not_payable', details: { reason: 'cancelled' } });
       const captured = world.addOrder({ status: 'open', paymentStatus: 'captured', capturedAmount: 2999 });
       const refusedCaptured = await createPayment({ orderId: captured.id });
       expect(refusedCaptured.status).toBe(409);
-      expect((await json(refusedCaptured)).error.code).toBe('order_already_paid');
+      expect((await json(refusedCaptured)).error).toMatchObject({ code: 'order_not_payable', details: { reason: 'paid' } });
       const rows = await world.dataSource.query(`SELECT id FROM payments WHERE order_id = ANY($1)`, [[cancelled.id, captured.id]]);
       expect(rows).toEqual([]);
     });
@@ -220,6 +221,96 @@ describe('payment-service: taking payments', () => {
       expect(await json(second)).toEqual(first);
       const rows = await world.dataSource.query(`SELECT id FROM payments WHERE order_id = $1`, [order.id]);
       expect(rows).toHaveLength(1);
+    });
+  });
+
+  describe('one payment in flight per order', () => {
+    const rowsOf = (orderId: string) => world.dataSource.query(`SELECT id, status, duplicate FROM payments WHERE order_id = $1 ORDER BY created_at`, [orderId]);
+
+    it('answers the payment in flight again (200) instead of making a second one, whoever asks and however often', async () => {
+      const order = world.addOrder();
+      const first = await createPayment({ orderId: order.id });
+      expect(first.status).toBe(201);
+      const payment = await json(first);
+      const again = await createPayment({ orderId: order.id }, support);
+      expect(again.status).toBe(200);
+      expect(await json(again)).toMatchObject({ id: payment.id, providerPaymentId: payment.providerPaymentId, status: 'pending', clientSecret: payment.clientSecret });
+      // a declined card leaves it confirmable again: still the one payment
+      await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_chargeDeclined' }).catch(() => undefined);
+      await waitFor(async () => (await getPayment(payment.id)).status === 'failed', { what: 'the decline' });
+      const afterDecline = await createPayment({ orderId: order.id });
+      expect(afterDecline.status).toBe(200);
+      expect((await json(afterDecline)).id).toBe(payment.id);
+      expect(await rowsOf(order.id)).toEqual([{ id: payment.id, status: 'failed', duplicate: false }]);
+    });
+
+    it('makes one payment of ten asked for at once', async () => {
+      const order = world.addOrder();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => createPayment({ orderId: order.id })));
+      const bodies = await Promise.all(answers.map(json));
+      expect(new Set(bodies.map((body) => body.id)).size).toBe(1);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+      expect(await rowsOf(order.id)).toHaveLength(1);
+      expect(new Set(bodies.map((body) => body.providerPaymentId)).size).toBe(1);
+    });
+
+    it('cancels a cancelled order’s open payment here and at the provider', async () => {
+      const order = world.addOrder();
+      const payment = await json(await createPayment({ orderId: order.id }));
+      await world.publish('order.cancelled', { orderId: order.id, reason: 'stock not reserved' });
+      await waitFor(async () => (await getPayment(payment.id)).status === 'canceled', { what: 'the payment to be cancelled' });
+      await waitFor(async () => (await world.stripe.paymentIntents.retrieve(payment.providerPaymentId)).status === 'canceled', { what: 'the intent to be cancelled' });
+      const history = await world.dataSource.query(`SELECT action, status, actor FROM payment_history WHERE payment_id = $1 ORDER BY id`, [payment.id]);
+      expect(history).toEqual([
+        { action: 'create', status: 'pending', actor: 'customer:cus-1' },
+        { action: 'cancel', status: 'canceled', actor: 'order-service' },
+      ]);
+    });
+
+    it('records money captured for a payment Ebb had cancelled, and hands it to the system to refund', async () => {
+      const order = world.addOrder();
+      const payment = await json(await createPayment({ orderId: order.id }));
+      await world.publish('order.cancelled', { orderId: order.id, reason: 'stock not reserved' });
+      await waitFor(async () => (await getPayment(payment.id)).status === 'canceled', { what: 'the payment to be cancelled' });
+      // the provider captured it before the cancellation reached it; its success webhook arrives late
+      const body = JSON.stringify({
+        id: `evt_late_${payment.id}`,
+        object: 'event',
+        type: 'payment_intent.succeeded',
+        data: { object: { id: payment.providerPaymentId, object: 'payment_intent', amount: 2999, amount_received: 2999, currency: 'usd', status: 'succeeded', metadata: { orderId: order.id, paymentId: payment.id } } },
+      });
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: world.webhookSecret });
+      const answer = await world.api('/v1/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signature, 'content-type': 'application/json' }, body });
+      expect(answer.status).toBe(200);
+      const event = await world.waitForEvent('payment.duplicate_captured', (p) => p.paymentId === payment.id);
+      expect(event.payload).toMatchObject({ orderId: order.id, amount: 2999, currency: 'USD', email: 'ada@example.com', cause: 'captured_after_cancel' });
+      expect(await getPayment(payment.id)).toMatchObject({ status: 'succeeded', capturedAmount: 2999, duplicate: true });
+      // it never counts as the order's capture
+      expect(world.eventsOf('payment.succeeded', (p) => p.paymentId === payment.id)).toEqual([]);
+    });
+
+    it('records a second capture made at the provider outside Ebb as a duplicate for the system to refund', async () => {
+      const order = world.addOrder();
+      const payment = await json(await createPayment({ orderId: order.id }));
+      await world.stripe.paymentIntents.confirm(payment.providerPaymentId, { payment_method: 'pm_card_visa' });
+      await world.waitForEvent('payment.succeeded', (p) => p.paymentId === payment.id);
+      // someone charges the customer again from the provider's dashboard, for the same order
+      const outside = await world.stripe.paymentIntents.create({ amount: 2999, currency: 'usd', metadata: { orderId: order.id } });
+      await world.stripe.paymentIntents.confirm(outside.id, { payment_method: 'pm_card_visa' });
+      const event = await world.waitForEvent('payment.duplicate_captured', (p) => p.providerPaymentId === outside.id);
+      expect(event.payload).toMatchObject({ orderId: order.id, amount: 2999, cause: 'second_capture', customerId: 'cus-1', email: 'ada@example.com' });
+      const rows = await rowsOf(order.id);
+      expect(rows).toEqual([
+        { id: payment.id, status: 'succeeded', duplicate: false },
+        { id: event.payload.paymentId, status: 'succeeded', duplicate: true },
+      ]);
+      // refund-service's refund of it goes to that payment, not the order's
+      const refundId = `ref_${randomUUID()}`;
+      await world.publishRefunding({ refundId, orderId: order.id, amount: 2999, paymentId: event.payload.paymentId });
+      const refunded = await world.waitForEvent('payment.refund_succeeded', (p) => p.refundId === refundId);
+      expect(refunded.payload.paymentId).toBe(event.payload.paymentId);
+      expect((await world.stripe.refunds.list({ payment_intent: outside.id })).data).toHaveLength(1);
+      expect((await world.stripe.refunds.list({ payment_intent: payment.providerPaymentId })).data).toHaveLength(0);
     });
   });
 

@@ -482,6 +482,36 @@ describe('refund-service', () => {
     expect(await retriedResults()).toBe(retriedBefore);
   });
 
+  it('pays back a duplicate capture by itself, once however often it is seen, from that payment and not the order', async () => {
+    const order = newOrder();
+    const duplicate = { paymentId: `pay_dup_${order.id}`, orderId: order.id, customerId: 'cus_alice', email: 'alice@example.com', provider: 'stripe', providerPaymentId: 'pi_dup', amount: 3000, currency: 'USD', cause: 'second_capture' };
+    await bed.publish('payment.duplicate_captured', duplicate);
+    await bed.publish('payment.duplicate_captured', duplicate);
+    const refunding = await waitFor(() => bed.events.find((event) => event.type === 'refund.refunding' && event.payload.paymentId === duplicate.paymentId), { what: 'the system refund' });
+    expect(refunding.payload).toMatchObject({ orderId: order.id, amount: 3000, reason: 'duplicate_payment', initiator: 'system', shipped: false, restockItems: [] });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const all = (await json(await call('GET', `/v1/refunds?orderId=${order.id}`, support))).items;
+    expect(all).toHaveLength(1);
+    expect(all[0].history.map((entry: { status: string }) => entry.status)).toEqual(['requested', 'approved', 'refunding']);
+    // its own ledger: the order's whole capture is still refundable
+    expect(await ledgerOf(order.id)).toBeUndefined();
+    expect((await requestRefund({ orderId: order.id, reason: 'requested_by_customer' })).status).toBe(201);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 5500 });
+  });
+
+  it('pays back money the provider took for an order already cancelled, once', async () => {
+    const order = newOrder({ status: 'cancelled', capturedAmount: 3000, totalAmount: 3000 });
+    const captured = { orderId: order.id, customerId: 'cus_alice', email: 'alice@example.com', paymentId: `pay_${order.id}`, amount: 3000, currency: 'USD' };
+    await bed.publish('order.captured_after_cancel', captured);
+    await bed.publish('order.captured_after_cancel', captured);
+    const refunding = await waitFor(() => bed.events.find((event) => event.type === 'refund.refunding' && event.payload.orderId === order.id), { what: 'the system refund' });
+    expect(refunding.payload).toMatchObject({ amount: 3000, initiator: 'system', reason: 'other' });
+    expect(refunding.payload.paymentId).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await json(await call('GET', `/v1/refunds?orderId=${order.id}`, support))).items).toHaveLength(1);
+    expect(await ledgerOf(order.id)).toEqual({ captured: 3000, committed: 3000 });
+  });
+
   it('answers 409 refund_in_progress while another holder keeps the order locked, and writes nothing', async () => {
     const order = newOrder();
     const response = await bed.app.app

@@ -61,6 +61,13 @@ export type OrderShipped = z.infer<typeof OrderShipped.schema>;
 export const OrderDelivered = defineEvent('order.delivered', z.object({ orderId: z.string(), deliveredAt: z.string() }));
 export type OrderDelivered = z.infer<typeof OrderDelivered.schema>;
 
+/** The provider took the money of an order already cancelled: it is refunded by the system, whole. */
+export const OrderCapturedAfterCancel = defineEvent(
+  'order.captured_after_cancel',
+  z.object({ orderId: z.string(), customerId: z.string(), email: z.string(), paymentId: z.string(), amount: minorUnitsSchema, currency: currencySchema }),
+);
+export type OrderCapturedAfterCancel = z.infer<typeof OrderCapturedAfterCancel.schema>;
+
 /** order-service applied a succeeded refund to the order. */
 export const OrderRefunded = defineEvent(
   'order.refunded',
@@ -86,6 +93,27 @@ export const PaymentSucceeded = defineEvent(
   }),
 );
 export type PaymentSucceeded = z.infer<typeof PaymentSucceeded.schema>;
+
+/**
+ * Money captured beyond the order's one payment (a second capture made at the provider outside Ebb, or
+ * a payment Ebb had cancelled that was paid anyway): refund-service refunds it whole, from that payment.
+ */
+export const PaymentDuplicateCaptured = defineEvent(
+  'payment.duplicate_captured',
+  z.object({
+    paymentId: z.string(),
+    orderId: z.string(),
+    customerId: z.string(),
+    email: z.string(),
+    provider: z.string(),
+    providerPaymentId: z.string(),
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+    /** why it is not the order's payment */
+    cause: z.enum(['second_capture', 'captured_after_cancel']),
+  }),
+);
+export type PaymentDuplicateCaptured = z.infer<typeof PaymentDuplicateCaptured.schema>;
 
 export const PaymentFailed = defineEvent(
   'payment.failed',
@@ -146,6 +174,8 @@ const refundSnapshot = z.object({
    * it was decided there
    */
   restockItems: z.array(refundLine).optional(),
+  /** the payment this refund pays back, when it is not the order's own (a duplicate capture) */
+  paymentId: z.string().optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiError, Roles } from '@ebb/http';
-import { DeadLetterStore } from './dead-letters';
+import { DeadLetterStore, InvalidCursorError } from './dead-letters';
 
 const MAX_PAGE = 500;
 
@@ -13,14 +13,19 @@ export class DeadLetterController {
   constructor(private readonly store: DeadLetterStore) {}
 
   @Get()
-  async list(@Query('limit') limit?: string, @Query('before') before?: string) {
+  async list(@Query('limit') limit?: string, @Query('before') before?: string, @Query('cursor') cursor?: string) {
     const size = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
       throw new ApiError(400, 'validation_error', 'limit must be an integer from 1 to 500', [
         { field: 'limit', message: `must be an integer from 1 to ${MAX_PAGE}` },
       ]);
     }
-    return { items: await this.store.list(size, before) };
+    try {
+      return await this.store.list(size, { cursor, before });
+    } catch (error) {
+      if (!(error instanceof InvalidCursorError)) throw error;
+      throw new ApiError(400, 'validation_error', 'The request query is invalid.', [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+    }
   }
 
   @Get(':id')

@@ -50,4 +50,22 @@ export class MessagingTables1764000000000 implements MigrationInterface {
   }
 }
 
-export const messagingMigrations = [MessagingTables1764000000000];
+/**
+ * Dead-letter paging by keyset on (parked_at, id), newest first; a replay claims its row
+ * (`replaying_at`) before it sends, so no transaction is open while the broker confirms.
+ */
+export class DeadLetterKeyset1764000000001 implements MigrationInterface {
+  name = 'DeadLetterKeyset1764000000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE dead_letters ADD COLUMN replaying_at timestamptz`);
+    await queryRunner.query(`CREATE INDEX dead_letters_page ON dead_letters (parked_at DESC, id DESC)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX dead_letters_page`);
+    await queryRunner.query(`ALTER TABLE dead_letters DROP COLUMN replaying_at`);
+  }
+}
+
+export const messagingMigrations = [MessagingTables1764000000000, DeadLetterKeyset1764000000001];

@@ -163,6 +163,36 @@ describe('a service on the messaging library', () => {
     expect(await countEffects(dataSource(), 'refund-2')).toBe(0);
   });
 
+  it('pages parked messages newest first by (parked_at, id): none skipped or repeated, even with ties and changes between pages', async () => {
+    await dataSource().query(`DELETE FROM dead_letters`);
+    // ids in random order against their times, and three parked in the same instant
+    const times = ['2026-01-01T00:00:05Z', '2026-01-01T00:00:04Z', '2026-01-01T00:00:04Z', '2026-01-01T00:00:04Z', '2026-01-01T00:00:02Z', '2026-01-01T00:00:01Z'];
+    const ids = ['dl_f', 'dl_a', 'dl_z', 'dl_m', 'dl_b', 'dl_y'];
+    for (const [index, id] of ids.entries()) {
+      await dataSource().query(
+        `INSERT INTO dead_letters (id, message_id, type, handler, queue, content, error, attempts, parked_at) VALUES ($1, $2, 'claim.requested', 'charge-card', 'q', '{}', 'boom', 4, $3)`,
+        [id, `m-${id}`, times[index]],
+      );
+    }
+    const page = async (query: string) => json(await api(`/v1/admin/dead-letters?limit=2${query}`, { headers: admin }));
+    const first = await page('');
+    expect(first.items.map((item: { id: string }) => item.id)).toEqual(['dl_f', 'dl_z']);
+    // meanwhile a new message is parked (newest) and one of the next page is discarded
+    await dataSource().query(
+      `INSERT INTO dead_letters (id, message_id, type, handler, queue, content, error, attempts, parked_at) VALUES ('dl_new', 'm-new', 'claim.requested', 'charge-card', 'q', '{}', 'boom', 4, now())`,
+    );
+    await api('/v1/admin/dead-letters/dl_b', { method: 'DELETE', headers: admin });
+    const second = await page(`&cursor=${first.nextCursor}`);
+    expect(second.items.map((item: { id: string }) => item.id)).toEqual(['dl_m', 'dl_a']);
+    const third = await page(`&cursor=${second.nextCursor}`);
+    expect(third).toEqual({ items: [expect.objectContaining({ id: 'dl_y' })], nextCursor: null });
+    // the older `before=<id>` keeps working on the same keyset
+    expect((await page('&before=dl_z')).items.map((item: { id: string }) => item.id)).toEqual(['dl_m', 'dl_a']);
+    const bad = await api('/v1/admin/dead-letters?cursor=garbage', { headers: admin });
+    expect([bad.status, (await json(bad)).error.code]).toEqual([400, 'validation_error']);
+    await dataSource().query(`DELETE FROM dead_letters`);
+  });
+
   it('refuses a page size out of range with a validation error', async () => {
     const response = await api('/v1/admin/dead-letters?limit=0', { headers: admin });
     expect(response.status).toBe(400);

@@ -69,7 +69,7 @@ describe('idempotent consumer', () => {
     const id = randomUUID();
     await bus.broker.publish('payment.failed', Buffer.from(JSON.stringify({ key: 'no-order-id' })), { ...meta(id), type: 'payment.failed' });
     const [parked] = await waitFor(async () => {
-      const list = await bus.deadLetters.list();
+      const list = (await bus.deadLetters.list()).items;
       return list.length === 1 && list;
     }, { what: 'the malformed message to be parked' });
     expect(parked).toMatchObject({ messageId: id, handler: 'record-payment-failure', attempts: 1 });
@@ -182,7 +182,7 @@ describe('retry then park', () => {
   it('retries a failing handler three times with growing delays, then parks it with its error', async () => {
     await bus.broker.publish('claim.requested', Buffer.from('{"key":"parked"}'), { ...meta(randomUUID()), type: 'claim.requested' });
     const [parked] = await waitFor(async () => {
-      const list = await bus.deadLetters.list();
+      const list = (await bus.deadLetters.list()).items;
       return list.length === 1 && list;
     }, { what: 'the message to be parked' });
     expect(attempts).toHaveLength(4);
@@ -195,11 +195,11 @@ describe('retry then park', () => {
   });
 
   it('handles a replayed message once after the fault is fixed', async () => {
-    const [parked] = await bus.deadLetters.list();
+    const [parked] = (await bus.deadLetters.list()).items;
     broken = false;
     await bus.deadLetters.replay(parked.id);
     await waitFor(async () => (await countEffects(bus.dataSource, 'parked')) === 1, { what: 'the replayed message' });
-    expect(await bus.deadLetters.list()).toEqual([]);
+    expect((await bus.deadLetters.list()).items).toEqual([]);
     expect(await bus.deadLetters.replay(parked.id)).toBeUndefined();
     await sleep(300);
     expect(await countEffects(bus.dataSource, 'parked')).toBe(1);
@@ -209,13 +209,13 @@ describe('retry then park', () => {
     const before = attempts.length;
     await bus.broker.publish('claim.requested', Buffer.from('not json'), { ...meta(randomUUID()), type: 'claim.requested' });
     const [parked] = await waitFor(async () => {
-      const list = await bus.deadLetters.list();
+      const list = (await bus.deadLetters.list()).items;
       return list.length === 1 && list;
     });
     expect(parked).toMatchObject({ attempts: 1, error: 'message content is not JSON' });
     expect(attempts.length).toBe(before);
     expect(await bus.deadLetters.discard(parked.id)).toBe(true);
-    expect(await bus.deadLetters.list()).toEqual([]);
+    expect((await bus.deadLetters.list()).items).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema, newId } from '@ebb/contracts';
-import { Roles, ZodBody } from '@ebb/http';
+import { Roles, ZodBody, recordIdempotentEffect } from '@ebb/http';
 import { InventoryErrorCode, inventoryError } from '../inventory.errors';
 import { Product, type ProductView, productView } from './product.entity';
 
@@ -24,20 +24,19 @@ export class ProductsController {
   @Roles('admin', 'service')
   async create(@ZodBody(createProductSchema) body: CreateProduct): Promise<ProductView> {
     const id = body.id ?? newId('prd');
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(
-      `INSERT INTO products (id, seller_id, title, description) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (id) DO NOTHING RETURNING id, seller_id, title, description, created_at`,
-      [id, body.sellerId, body.title, body.description],
-    );
-    if (!row) throw inventoryError(InventoryErrorCode.ProductExists, `A product with id ${id} already exists.`, { id });
-    return productView(
-      Object.assign(new Product(), {
-        id: row.id,
-        sellerId: row.seller_id,
-        title: row.title,
-        description: row.description,
-        createdAt: row.created_at,
-      }),
-    );
+    return this.dataSource.transaction(async (manager) => {
+      const [row]: Record<string, unknown>[] = await manager.query(
+        `INSERT INTO products (id, seller_id, title, description) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING RETURNING id, seller_id, title, description, created_at`,
+        [id, body.sellerId, body.title, body.description],
+      );
+      if (!row) throw inventoryError(InventoryErrorCode.ProductExists, `A product with id ${id} already exists.`, { id });
+      const view = productView(
+        Object.assign(new Product(), { id: row.id, sellerId: row.seller_id, title: row.title, description: row.description, createdAt: row.created_at }),
+      );
+      // the key is tied to the product in its own commit, with the answer
+      await recordIdempotentEffect(manager, `product:${view.id}`, view);
+      return view;
+    });
   }
 }

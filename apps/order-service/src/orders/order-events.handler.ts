@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import type { PaymentFailed, PaymentSucceeded, RefundSnapshot } from '@ebb/contracts';
+import { OrderCapturedAfterCancel, type PaymentDuplicateCaptured, type PaymentFailed, type PaymentSucceeded, type RefundSnapshot } from '@ebb/contracts';
 import { sumMinor } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
@@ -16,6 +16,7 @@ export const OrderHandlers = {
   applyRefund: 'orders.apply-refund',
   releaseHoldOfCancelled: 'orders.release-hold-of-cancelled-refund',
   releaseHoldOfRejected: 'orders.release-hold-of-rejected-refund',
+  noteDuplicatePayment: 'orders.note-duplicate-payment',
 } as const;
 
 /**
@@ -39,7 +40,8 @@ export class OrderEventsHandler implements OnModuleInit {
       )
       .handle<RefundSnapshot>(OrderHandlers.applyRefund, 'refund.succeeded', (message, manager) => this.applyRefund(message, manager))
       .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfCancelled, 'refund.cancelled', (message, manager) => this.releaseHold(message, manager))
-      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfRejected, 'refund.rejected', (message, manager) => this.releaseHold(message, manager));
+      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfRejected, 'refund.rejected', (message, manager) => this.releaseHold(message, manager))
+      .handle<PaymentDuplicateCaptured>(OrderHandlers.noteDuplicatePayment, 'payment.duplicate_captured', (message, manager) => this.noteDuplicate(message, manager));
   }
 
   private async lockOrThrow(manager: EntityManager, orderId: string, type: string) {
@@ -65,18 +67,14 @@ export class OrderEventsHandler implements OnModuleInit {
       this.logger.warn({ ...log, totalAmount: order.totalAmount }, 'captured amount differs from the order total');
     }
     const action = order.status === 'cancelled' ? 'capture_after_cancel' : 'capture';
-    if (action === 'capture_after_cancel') this.logger.error(log, 'payment captured for a cancelled order; it needs a refund');
-    await this.orders.transition(manager, order, action, { capturedAmount: payload.amount, paymentId: payload.paymentId }, {
-      type: 'order.captured',
-      payload: {
-        orderId: order.id,
-        customerId: order.customerId,
-        email: order.email,
-        paymentId: payload.paymentId,
-        amount: payload.amount,
-        currency: order.currency,
-      },
-    });
+    const captured = { orderId: order.id, customerId: order.customerId, email: order.email, paymentId: payload.paymentId, amount: payload.amount, currency: order.currency };
+    const events = [{ type: 'order.captured', payload: captured }];
+    if (action === 'capture_after_cancel') {
+      // the provider took the money of an order already cancelled: refund-service pays it back
+      this.logger.warn(log, 'payment captured for a cancelled order; the system refunds it');
+      events.push({ type: OrderCapturedAfterCancel.name, payload: captured });
+    }
+    await this.orders.transition(manager, order, action, { capturedAmount: payload.amount, paymentId: payload.paymentId }, events);
   }
 
   /** payment.failed → the order stays pending: the customer may pay again. */
@@ -98,6 +96,16 @@ export class OrderEventsHandler implements OnModuleInit {
     });
   }
 
+  /** payment.duplicate_captured → the order shows the money captured beyond its payment, until it is paid back. */
+  async noteDuplicate({ payload, type }: IncomingMessage<PaymentDuplicateCaptured>, manager: EntityManager) {
+    const order = await this.lockOrThrow(manager, payload.orderId, type);
+    await manager.query(
+      `INSERT INTO order_duplicate_payments (payment_id, order_id, amount, currency, status) VALUES ($1, $2, $3, $4, 'refund_pending')
+       ON CONFLICT (payment_id) DO NOTHING`,
+      [payload.paymentId, order.id, String(payload.amount), payload.currency],
+    );
+  }
+
   /** refund.cancelled / refund.rejected → goods held for it may ship again (a hold still on its way will hold nothing). */
   async releaseHold({ payload, type }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
     const order = await this.lockOrThrow(manager, payload.orderId, type);
@@ -110,6 +118,14 @@ export class OrderEventsHandler implements OnModuleInit {
    */
   async applyRefund({ payload, type, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
     const order = await this.lockOrThrow(manager, payload.orderId, type);
+    // a duplicate capture paid back: shown on the order, never part of what the order itself refunded
+    if (payload.paymentId) {
+      await manager.query(
+        `UPDATE order_duplicate_payments SET status = 'refunded', refund_id = $2, refunded_at = now() WHERE payment_id = $1 AND status <> 'refunded'`,
+        [payload.paymentId, payload.refundId],
+      );
+      return;
+    }
     // goods held for it never ship
     await this.orders.endHold(manager, order.id, payload.refundId, 'refunded');
     const inserted: unknown[] = await manager.query(

@@ -40,10 +40,20 @@ export class OrderLine {
   @Column('int', { name: 'shipped_quantity', default: 0 }) shippedQuantity: number;
 }
 
-/** An order with its lines, as every reader needs it. */
+/** Money captured for the order beyond its one payment, and whether the system has paid it back. */
+export interface DuplicatePayment {
+  paymentId: string;
+  amount: number;
+  currency: string;
+  status: 'refund_pending' | 'refunded';
+  refundId: string | null;
+}
+
+/** An order with its lines, as every reader needs it (and its duplicate payments, where read). */
 export interface OrderWithLines {
   order: Order;
   lines: OrderLine[];
+  duplicates?: DuplicatePayment[];
 }
 
 export const orderEntities = [Order, OrderLine];

@@ -37,6 +37,10 @@ export function toOrderResponse(view: OrderWithLines) {
     }),
     ...(order.promisedShipBy && { promisedShipBy: order.promisedShipBy.toISOString() }),
     ...(order.paymentId && { paymentId: order.paymentId }),
+    // money captured beyond the order's payment, paid back by the system
+    ...(view.duplicates?.length && {
+      duplicatePayments: view.duplicates.map((d) => ({ paymentId: d.paymentId, amount: d.amount, currency: d.currency, status: d.status, ...(d.refundId ? { refundId: d.refundId } : {}) })),
+    }),
     createdAt: order.createdAt.toISOString(),
   };
 }

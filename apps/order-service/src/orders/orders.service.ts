@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { type DomainEvent, type GoodsLine, type OrderPlaced, newId } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
-import { Order, OrderLine, type OrderWithLines } from './order.entity';
+import { type DuplicatePayment, Order, OrderLine, type OrderWithLines } from './order.entity';
 import { OrderErrorCode, orderError } from './order-errors';
 import { type OrderAction, type OrderState, orderMachine } from './order-state';
 import { type CreateOrderInput, type ListOrdersQuery, type ShipmentInput, orderTotal } from './order.schemas';
@@ -231,7 +231,17 @@ export class OrdersService implements OnModuleInit {
 
   async load(manager: EntityManager, id: string): Promise<OrderWithLines | null> {
     const order = await manager.getRepository(Order).findOneBy({ id });
-    return order && { order, lines: await this.lines(manager, id) };
+    if (!order) return null;
+    const [lines, duplicates] = await Promise.all([this.lines(manager, id), this.duplicates(manager, id)]);
+    return { order, lines, duplicates };
+  }
+
+  private async duplicates(manager: EntityManager, orderId: string): Promise<DuplicatePayment[]> {
+    const rows: { payment_id: string; amount: string; currency: string; status: DuplicatePayment['status']; refund_id: string | null }[] = await manager.query(
+      `SELECT payment_id, amount, currency, status, refund_id FROM order_duplicate_payments WHERE order_id = $1 ORDER BY captured_at, payment_id`,
+      [orderId],
+    );
+    return rows.map((row) => ({ paymentId: row.payment_id, amount: Number(row.amount), currency: row.currency, status: row.status, refundId: row.refund_id }));
   }
 
   private lines(manager: EntityManager, orderId: string): Promise<OrderLine[]> {

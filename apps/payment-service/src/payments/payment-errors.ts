@@ -4,8 +4,7 @@ import { defineErrors } from '@ebb/http';
 export enum PaymentErrorCode {
   OrderNotFound = 'order_not_found',
   PaymentNotFound = 'payment_not_found',
-  OrderAlreadyPaid = 'order_already_paid',
-  OrderCancelled = 'order_cancelled',
+  /** paid, cancelled, or nothing to pay (`details.reason`) */
   OrderNotPayable = 'order_not_payable',
   ProviderNotSupported = 'provider_not_supported',
   InvalidSignature = 'invalid_signature',
@@ -20,9 +19,7 @@ export enum PaymentErrorCode {
 export const paymentError = defineErrors<PaymentErrorCode>({
   [PaymentErrorCode.OrderNotFound]: 404,
   [PaymentErrorCode.PaymentNotFound]: 404,
-  [PaymentErrorCode.OrderAlreadyPaid]: 409,
-  [PaymentErrorCode.OrderCancelled]: 409,
-  [PaymentErrorCode.OrderNotPayable]: 422,
+  [PaymentErrorCode.OrderNotPayable]: 409,
   [PaymentErrorCode.ProviderNotSupported]: 422,
   [PaymentErrorCode.InvalidSignature]: 400,
   // the same request may pass once the provider answers again

@@ -37,7 +37,15 @@ export class Payment {
   @Column('text', { name: 'failure_reason', nullable: true })
   failureReason: string | null;
 
-  @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
+  /** money captured beyond the order's one payment (a second capture, or one Ebb had cancelled): refunded by the system */
+  @Column('boolean', { default: false })
+  duplicate: boolean;
+
+  /** the customer's e-mail, read with the order: a duplicate's refund mails go there */
+  @Column('text', { nullable: true })
+  email: string | null;
+
+  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()', update: false })
   createdAt: Date;
 
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' })
@@ -57,6 +65,8 @@ export function paymentView(payment: Payment) {
     capturedAmount: payment.capturedAmount,
     refundedAmount: payment.refundedAmount,
     ...(payment.failureReason ? { failureReason: payment.failureReason } : {}),
+    // captured beyond the order's one payment: the system refunds it
+    ...(payment.duplicate ? { duplicate: true } : {}),
     createdAt: payment.createdAt.toISOString(),
   };
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
 import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
@@ -19,8 +20,15 @@ export class PaymentsController {
 
   @Post()
   @HttpCode(201)
-  create(@CurrentPrincipal() caller: Principal, @ZodBody(createPaymentBody) body: z.infer<typeof createPaymentBody>) {
-    return this.payments.create(caller, body.orderId, body.provider);
+  async create(
+    @CurrentPrincipal() caller: Principal,
+    @ZodBody(createPaymentBody) body: z.infer<typeof createPaymentBody>,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const { created, payment } = await this.payments.create(caller, body.orderId, body.provider);
+    // the order's payment already in flight is answered, not made again
+    if (!created) response.status(200);
+    return payment;
   }
 
   @Get(':id')

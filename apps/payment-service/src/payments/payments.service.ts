@@ -1,27 +1,47 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
 import type { Logger } from 'pino';
-import { newId } from '@ebb/contracts';
-import type { Principal } from '@ebb/http';
+import { type OrderMessage, newId } from '@ebb/contracts';
+import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { OrderNotFoundError, OrderQueryClient } from '../orders/order-query.client';
-import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
+import { PAYMENT_PROVIDERS, type PaymentProvider, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
 import { PaymentErrorCode, paymentError } from './payment-errors';
 import { Payment, paymentView } from './payment.entity';
+import { applyPaymentAction, recordPaymentHistory } from './payment-lifecycle';
+import { OPEN_PAYMENT_STATUSES } from './payment-state';
 
 const notFound = (orderId: string) => paymentError(PaymentErrorCode.OrderNotFound, `No order ${orderId}.`);
+const notPayable = (orderId: string, reason: 'paid' | 'cancelled' | 'nothing_to_pay', message: string) =>
+  paymentError(PaymentErrorCode.OrderNotPayable, message, { orderId, reason });
+const UNIQUE_VIOLATION = '23505';
 
-/** Starts payments: reads the order from order-service, saves the payment, then asks the provider. */
+/** A payment as POST /v1/payments answers it, with the client secret the customer confirms with. */
+export type StartedPayment = ReturnType<typeof paymentView> & { clientSecret?: string };
+
+/**
+ * Starts payments. An order has one payment in flight: asking again answers that one (the customer
+ * confirms the same intent, even after a declined card), a paid or cancelled order is not payable.
+ * The payment row is saved first (one live payment per order, guarded by a unique index), then the
+ * provider is asked, with the payment id as its idempotency key: asking again makes no second intent.
+ */
 @Injectable()
-export class PaymentsService {
+export class PaymentsService implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly orders: OrderQueryClient,
+    private readonly idempotency: IdempotencyStore,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async create(caller: Principal, orderId: string, providerName: ProviderName) {
+  onModuleInit() {
+    // a payment request whose answer was lost is answered with the payment as it stands
+    this.idempotency.answerEffects('payment', async (id) => this.answer(await this.dataSource.getRepository(Payment).findOneByOrFail({ id })));
+  }
+
+  /** POST /v1/payments: `created` says whether this request made the payment (201) or answers the one in flight (200). */
+  async create(caller: Principal, orderId: string, providerName: ProviderName): Promise<{ created: boolean; payment: StartedPayment }> {
     const provider = this.providers[providerName];
     if (!provider) throw paymentError(PaymentErrorCode.ProviderNotSupported, `Payments through ${providerName} are not supported yet.`);
 
@@ -32,20 +52,40 @@ export class PaymentsService {
     });
     // a customer learns nothing about other customers' orders, not even that they exist
     if (caller.role === 'customer' && order.customerId !== caller.sub) throw notFound(orderId);
-    if (order.status === 'cancelled') throw paymentError(PaymentErrorCode.OrderCancelled, `Order ${orderId} is cancelled.`);
-    if (order.paymentStatus !== 'pending' || order.capturedAmount > 0) {
-      throw paymentError(PaymentErrorCode.OrderAlreadyPaid, `Order ${orderId} is already paid.`);
-    }
-    if (!(order.totalAmount > 0)) throw paymentError(PaymentErrorCode.OrderNotPayable, `Order ${orderId} has nothing to pay.`);
-    const paid = await this.dataSource.getRepository(Payment).existsBy({ orderId, status: 'succeeded' });
-    if (paid) throw paymentError(PaymentErrorCode.OrderAlreadyPaid, `Order ${orderId} is already paid.`);
+    if (order.status === 'cancelled') throw notPayable(orderId, 'cancelled', `Order ${orderId} is cancelled.`);
+    if (order.paymentStatus !== 'pending' || order.capturedAmount > 0) throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
+    if (!(order.totalAmount > 0)) throw notPayable(orderId, 'nothing_to_pay', `Order ${orderId} has nothing to pay.`);
 
-    // save first, then call: a crash after the provider call still leaves a row its webhook can find
-    const payment = await this.dataSource.getRepository(Payment).save(
-      Object.assign(new Payment(), {
+    const live = await this.livePayment(orderId);
+    if (live?.status === 'succeeded') throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
+    if (live) return { created: false, payment: await this.answer(live, provider) };
+
+    let payment: Payment;
+    try {
+      payment = await this.insert(order, provider);
+    } catch (error) {
+      // another request started the order's payment a moment ago: answer that one
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      const started = await this.livePayment(orderId);
+      if (!started || started.status === 'succeeded') throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
+      return { created: false, payment: await this.answer(started, provider) };
+    }
+    return { created: true, payment: await this.answer(payment, provider) };
+  }
+
+  /** The order's one live payment (pending, failed but confirmable again, or succeeded), if any. */
+  private livePayment(orderId: string): Promise<Payment | null> {
+    return this.dataSource.getRepository(Payment).findOne({ where: { orderId, duplicate: false, status: In([...OPEN_PAYMENT_STATUSES, 'succeeded']) } });
+  }
+
+  // save first, then call: a crash after the provider call still leaves a row its webhook can find
+  private async insert(order: OrderMessage, provider: PaymentProvider): Promise<Payment> {
+    return this.dataSource.transaction(async (manager) => {
+      const payment = Object.assign(new Payment(), {
         id: newId('pay'),
-        orderId,
+        orderId: order.id,
         customerId: order.customerId,
+        email: order.email,
         provider: provider.name,
         providerPaymentId: null,
         status: 'pending',
@@ -54,38 +94,52 @@ export class PaymentsService {
         capturedAmount: 0,
         refundedAmount: 0,
         failureReason: null,
-      }),
-    );
+        duplicate: false,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+      await manager.getRepository(Payment).insert(payment);
+      await recordPaymentHistory(manager, payment, 'create', `customer:${order.customerId}`);
+      await recordIdempotentEffect(manager, `payment:${payment.id}`);
+      return payment;
+    });
+  }
 
-    let created;
+  /**
+   * The payment with its client secret: the provider's intent is made (idempotently, keyed by the
+   * payment id) if this payment has none yet, or read back; no transaction is open meanwhile.
+   */
+  private async answer(payment: Payment, provider = this.providers[payment.provider as ProviderName]): Promise<StartedPayment> {
+    if (!provider || payment.status === 'succeeded' || payment.status === 'canceled') return paymentView(payment);
+    let clientSecret: string | undefined;
     try {
-      created = await provider.createPayment({ paymentId: payment.id, orderId, amount: payment.amount, currency: payment.currency });
+      if (payment.providerPaymentId) {
+        clientSecret = (await provider.retrievePayment(payment.providerPaymentId)).clientSecret;
+      } else {
+        const created = await provider.createPayment({ paymentId: payment.id, orderId: payment.orderId, amount: payment.amount, currency: payment.currency });
+        clientSecret = created.clientSecret;
+        payment.providerPaymentId = created.providerPaymentId;
+        // a webhook may have recorded the id already; both write the same value
+        await this.dataSource.query(`UPDATE payments SET provider_payment_id = $2, updated_at = now() WHERE id = $1`, [payment.id, created.providerPaymentId]);
+      }
     } catch (error) {
-      const refused = error instanceof ProviderRefusedError;
-      this.logger.error({ err: error, paymentId: payment.id }, 'the provider did not create the payment');
-      // the provider may still have created it (a lost answer): a later webhook can move failed → succeeded
-      await this.dataSource
-        .getRepository(Payment)
-        .update({ id: payment.id, status: 'pending' }, { status: 'failed', failureReason: refused ? `provider_refused: ${error.message}` : 'provider_unavailable', updatedAt: new Date() });
-      throw refused
-        ? paymentError(PaymentErrorCode.ProviderRefused, `The provider refused the payment: ${error.message}`)
-        : paymentError(PaymentErrorCode.ProviderUnavailable, 'The payment provider did not answer; try again shortly.');
+      if (!(error instanceof ProviderRefusedError)) {
+        // the provider may have made it (a lost answer): the payment stays pending, and asking again uses the same key
+        this.logger.error({ err: error, paymentId: payment.id }, 'the provider did not answer for the payment');
+        throw paymentError(PaymentErrorCode.ProviderUnavailable, 'The payment provider did not answer; try again shortly.');
+      }
+      this.logger.error({ err: error, paymentId: payment.id }, 'the provider refused the payment');
+      if (payment.status === 'pending') {
+        await this.dataSource.transaction(async (manager) => {
+          const locked = await manager.getRepository(Payment).findOne({ where: { id: payment.id }, lock: { mode: 'pessimistic_write' } });
+          if (locked?.status === 'pending') {
+            await applyPaymentAction(manager, locked, 'fail', provider.name, { change: (p) => (p.failureReason = `provider_refused: ${error.message}`) });
+          }
+        });
+      }
+      throw paymentError(PaymentErrorCode.ProviderRefused, `The provider refused the payment: ${error.message}`);
     }
-    // a webhook may have recorded the id already; both write the same value
-    await this.dataSource.query(`UPDATE payments SET provider_payment_id = $2, updated_at = now() WHERE id = $1`, [
-      payment.id,
-      created.providerPaymentId,
-    ]);
-    return {
-      id: payment.id,
-      orderId,
-      provider: payment.provider,
-      providerPaymentId: created.providerPaymentId,
-      ...(created.clientSecret ? { clientSecret: created.clientSecret } : {}),
-      status: 'pending' as const,
-      amount: payment.amount,
-      currency: payment.currency,
-    };
+    return { ...paymentView(payment), ...(clientSecret ? { clientSecret } : {}) };
   }
 
   async get(caller: Principal, id: string) {

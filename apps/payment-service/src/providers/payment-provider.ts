@@ -34,7 +34,7 @@ export interface ProviderRefundState {
 
 /** A verified webhook, in the provider-neutral shape payment-service acts on. */
 export type ProviderEvent = { eventId: string; type: string; payload: unknown } & (
-  | { kind: 'payment_succeeded'; providerPaymentId: string; paymentId?: string; amountReceived: number }
+  | { kind: 'payment_succeeded'; providerPaymentId: string; paymentId?: string; orderId?: string; amountReceived: number; currency: string }
   | { kind: 'payment_failed'; providerPaymentId: string; paymentId?: string; reason: string }
   | { kind: 'refund_updated'; providerRefundId: string; refundId?: string; attempt?: number; status: ProviderRefundOutcome; reason?: string }
   // logged, never trusted (checkout.session.completed, redirects, anything else)

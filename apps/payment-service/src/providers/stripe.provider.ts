@@ -125,7 +125,15 @@ export class StripeProvider implements PaymentProvider {
     switch (event.type) {
       case 'payment_intent.succeeded': {
         const intent = event.data.object;
-        return { ...base, kind: 'payment_succeeded', providerPaymentId: intent.id, paymentId: intent.metadata?.paymentId, amountReceived: intent.amount_received };
+        return {
+          ...base,
+          kind: 'payment_succeeded',
+          providerPaymentId: intent.id,
+          paymentId: intent.metadata?.paymentId,
+          orderId: intent.metadata?.orderId,
+          amountReceived: intent.amount_received,
+          currency: intent.currency.toUpperCase(),
+        };
       }
       case 'payment_intent.payment_failed': {
         const intent = event.data.object;

@@ -42,8 +42,9 @@ export class ProviderRefundsService {
       this.logger.info({ refundId: refund.refundId, status: existing.status }, 'refund already in hand; nothing to do');
       return;
     }
+    // the order's own payment, or the duplicate this refund pays back
     const payment = await manager.getRepository(Payment).findOne({
-      where: { orderId: refund.orderId, status: 'succeeded' },
+      where: refund.paymentId ? { id: refund.paymentId, orderId: refund.orderId, status: 'succeeded' } : { orderId: refund.orderId, status: 'succeeded', duplicate: false },
       order: { createdAt: 'ASC' },
     });
     const row =

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
+import { PaymentDuplicateCaptured as PaymentDuplicateCapturedEvent, type PaymentDuplicateCaptured, newId } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
 import { PaymentErrorCode, paymentError } from '../payments/payment-errors';
 import { Payment } from '../payments/payment.entity';
-import { paymentStates } from '../payments/payment-state';
+import { paymentMachine } from '../payments/payment-state';
+import { applyPaymentAction, recordPaymentHistory } from '../payments/payment-lifecycle';
 import {
   InvalidSignatureError,
   PAYMENT_PROVIDERS,
@@ -85,37 +87,104 @@ export class WebhooksService {
     // metadata names our payment, but the intent must be the one we created for it
     if (payment?.providerPaymentId && payment.providerPaymentId !== event.providerPaymentId) payment = null;
     payment ??= await repository.findOne({ where: { providerPaymentId: event.providerPaymentId, provider }, lock });
-    if (!payment) return 'unmatched';
+    if (!payment) return event.kind === 'payment_succeeded' ? this.captureOutsideEbb(manager, provider, event) : 'unmatched';
 
-    const to = event.kind === 'payment_succeeded' ? 'succeeded' : 'failed';
-    // a late payment_failed after success (or a repeat) must not move the payment backwards
-    if (!paymentStates.canMove(payment.status, to)) return payment.status === to ? 'unchanged' : 'stale';
-    payment.status = to;
-    payment.providerPaymentId = event.providerPaymentId;
-    payment.updatedAt = new Date();
-    if (event.kind === 'payment_succeeded') {
-      payment.capturedAmount = event.amountReceived;
-      payment.failureReason = null;
-      await repository.save(payment);
-      await addToOutbox(manager, {
-        type: 'payment.succeeded',
-        payload: {
-          paymentId: payment.id,
-          orderId: payment.orderId,
-          provider,
-          providerPaymentId: event.providerPaymentId,
-          amount: payment.capturedAmount,
-          currency: payment.currency,
+    if (event.kind === 'payment_failed') {
+      // a late payment_failed after success (or a repeat) must not move the payment backwards
+      if (!paymentMachine.can(payment.status, 'fail')) return payment.status === 'failed' ? 'unchanged' : 'stale';
+      await applyPaymentAction(manager, payment, 'fail', provider, {
+        note: event.reason,
+        change: (p) => {
+          p.failureReason = event.reason;
+          p.providerPaymentId = event.providerPaymentId;
         },
       });
-    } else {
-      payment.failureReason = event.reason;
-      await repository.save(payment);
-      await addToOutbox(manager, {
-        type: 'payment.failed',
-        payload: { paymentId: payment.id, orderId: payment.orderId, provider, reason: event.reason },
-      });
+      await addToOutbox(manager, { type: 'payment.failed', payload: { paymentId: payment.id, orderId: payment.orderId, provider, reason: event.reason } });
+      return 'applied';
     }
+
+    if (payment.status === 'succeeded') return 'unchanged';
+    const captured = (p: Payment) => {
+      p.providerPaymentId = event.providerPaymentId;
+      p.capturedAmount = event.amountReceived;
+      p.failureReason = null;
+    };
+    if (payment.status === 'canceled') {
+      // paid after Ebb cancelled it (the order was cancelled): the money is recorded, and goes back
+      await applyPaymentAction(manager, payment, 'capture_unwanted', provider, { note: 'paid after it was cancelled', change: (p) => (captured(p), (p.duplicate = true)) });
+      await this.announceDuplicate(manager, payment, 'captured_after_cancel');
+      return 'applied';
+    }
+    const other = await repository.findOne({ where: { orderId: payment.orderId, status: 'succeeded', duplicate: false } });
+    if (other) {
+      // the order was paid by another payment already (from before one payment per order was the rule)
+      await applyPaymentAction(manager, payment, 'succeed', provider, { note: `second capture; the order was paid by ${other.id}`, change: (p) => (captured(p), (p.duplicate = true)) });
+      await this.announceDuplicate(manager, payment, 'second_capture');
+      return 'applied';
+    }
+    await applyPaymentAction(manager, payment, 'succeed', provider, { change: captured });
+    await addToOutbox(manager, {
+      type: 'payment.succeeded',
+      payload: {
+        paymentId: payment.id,
+        orderId: payment.orderId,
+        provider,
+        providerPaymentId: event.providerPaymentId,
+        amount: payment.capturedAmount,
+        currency: payment.currency,
+      },
+    });
     return 'applied';
+  }
+
+  /**
+   * A payment the provider took for one of our orders that Ebb never made (an intent created at the
+   * provider, outside Ebb): recorded as a duplicate of the order's payment, and refunded by the system.
+   * An order we hold no payment for at all is not ours to judge: logged as unmatched.
+   */
+  private async captureOutsideEbb(manager: EntityManager, provider: string, event: Extract<ProviderEvent, { kind: 'payment_succeeded' }>): Promise<Outcome> {
+    if (!event.orderId) return 'unmatched';
+    const sibling = await manager.getRepository(Payment).findOne({ where: { orderId: event.orderId }, order: { createdAt: 'ASC' } });
+    if (!sibling) return 'unmatched';
+    const payment = Object.assign(new Payment(), {
+      id: newId('pay'),
+      orderId: event.orderId,
+      customerId: sibling.customerId,
+      email: sibling.email,
+      provider,
+      providerPaymentId: event.providerPaymentId,
+      status: 'succeeded',
+      amount: event.amountReceived,
+      currency: event.currency,
+      capturedAmount: event.amountReceived,
+      refundedAmount: 0,
+      failureReason: null,
+      duplicate: true,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await manager.getRepository(Payment).insert(payment);
+    await recordPaymentHistory(manager, payment, 'create', provider, 'captured at the provider outside Ebb');
+    await this.announceDuplicate(manager, payment, 'second_capture');
+    this.logger.warn({ orderId: event.orderId, paymentId: payment.id, providerPaymentId: event.providerPaymentId }, 'a second capture for an order; refunding it');
+    return 'applied';
+  }
+
+  private async announceDuplicate(manager: EntityManager, payment: Payment, cause: PaymentDuplicateCaptured['cause']): Promise<void> {
+    await addToOutbox(manager, {
+      type: PaymentDuplicateCapturedEvent.name,
+      payload: {
+        paymentId: payment.id,
+        orderId: payment.orderId,
+        customerId: payment.customerId,
+        email: payment.email ?? '',
+        provider: payment.provider,
+        providerPaymentId: payment.providerPaymentId ?? '',
+        // TypeORM's insert writes the database's text of a bigint back onto the entity
+        amount: Number(payment.capturedAmount),
+        currency: payment.currency,
+        cause,
+      } satisfies PaymentDuplicateCaptured,
+    });
   }
 }

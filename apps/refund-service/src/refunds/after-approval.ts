@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, OrderMessage, RefundSnapshot } from '@ebb/contracts';
+import { type DomainEvent, type OrderMessage, type RefundSnapshot, formatMoney } from '@ebb/contracts';
 import { type ClaimedCall, defineCall, exponentialBackoff, recordCall } from '@ebb/outbound';
 import type { RefundEntity, RefundLine } from './refund.entity';
-import { applyRefundAction } from './refund-lifecycle';
+import { applyRefundAction, openRefund } from './refund-lifecycle';
 
 export const SYSTEM = 'system';
 
@@ -47,4 +47,29 @@ export async function afterApproval(
   }
   const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
   return { events: [await applyRefundAction(manager, refund, 'await_return', SYSTEM, { at, note: why })] };
+}
+
+/**
+ * A new refund's first steps, in its creating transaction (its ledger locked): it is opened (its
+ * amount committed), approved by the system within the automatic limit (`limit`, minor units of its
+ * currency) and taken to its next step, or sent to review above it: one refund above the limit
+ * always needs a person.
+ */
+export async function openAndDecide(
+  manager: EntityManager,
+  refund: RefundEntity,
+  order: OrderAtApproval,
+  limit: number,
+): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {
+  const at = refund.createdAt;
+  const events = [await openRefund(manager, refund)];
+  if (refund.amount > limit) {
+    const note = `above the automatic approval limit of ${formatMoney({ amount: limit, currency: refund.currency })}`;
+    events.push(await applyRefundAction(manager, refund, 'review', SYSTEM, { note, at }));
+    return { events };
+  }
+  const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
+  events.push(await applyRefundAction(manager, refund, 'approve', SYSTEM, { note: why, at }));
+  const next = await afterApproval(manager, refund, order, at);
+  return { events: [...events, ...next.events], hold: next.hold };
 }

@@ -4,7 +4,7 @@ import { recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { writeBack } from '@ebb/persistence';
 import { IllegalTransitionError } from '@ebb/state-machine';
-import { RefundEntity, type RefundLine } from './refund.entity';
+import { RefundEntity, type RefundLine, ledgerKeyOf } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund.errors';
 import { refundProcessSeconds, refundsTotal } from './refund.metrics';
 import { adjustCommitted, lockLedger } from './refund-ledger';
@@ -39,6 +39,7 @@ export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnaps
     ...(note ? { note } : {}),
     ...(refund.restock ? { restock: true } : {}),
     restockItems: restockItemsOf(refund),
+    ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
   };
 }
 
@@ -48,15 +49,15 @@ export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnaps
  * instead of deadlocking. Null when there is no such refund.
  */
 export async function lockRefund(manager: EntityManager, refundId: string): Promise<RefundEntity | null> {
-  const [found]: { order_id: string }[] = await manager.query(`SELECT order_id FROM refunds WHERE id = $1`, [refundId]);
+  const [found]: { order_id: string; payment_id: string | null }[] = await manager.query(`SELECT order_id, payment_id FROM refunds WHERE id = $1`, [refundId]);
   if (!found) return null;
-  await lockLedger(manager, found.order_id);
+  await lockLedger(manager, ledgerKeyOf({ orderId: found.order_id, paymentId: found.payment_id }));
   return manager.findOne(RefundEntity, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
 }
 
 /** A new refund: inserted with its amount committed on the order's ledger (locked by the caller). */
 export async function openRefund(manager: EntityManager, refund: RefundEntity): Promise<DomainEvent<RefundSnapshot>> {
-  await adjustCommitted(manager, refund.orderId, refund.amount);
+  await adjustCommitted(manager, ledgerKeyOf(refund), refund.amount);
   await manager.insert(RefundEntity, refund);
   return { type: 'refund.requested', payload: refundSnapshot(refund, refund.note ?? undefined) };
 }
@@ -88,7 +89,7 @@ export async function applyRefundAction(
     throw refundError(RefundErrorCode.InvalidRefundTransition, describe(refund.status, action), { from: refund.status, action });
   }
   const ledger = ledgerEffectOf(action);
-  if (ledger) await adjustCommitted(manager, refund.orderId, ledger === 'commit' ? refund.amount : -refund.amount);
+  if (ledger) await adjustCommitted(manager, ledgerKeyOf(refund), ledger === 'commit' ? refund.amount : -refund.amount);
   const at = options.at ?? new Date();
   options.change?.(refund);
   refund.status = next;

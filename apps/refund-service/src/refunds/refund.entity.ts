@@ -19,6 +19,9 @@ export interface RefundLine {
  * A refund request. It keeps what its events need from the order (customer, e-mail, currency,
  * whether it had shipped), so a transition never has to ask order-service again.
  */
+/** The refund ledger a refund counts on: the order's, or a duplicate payment's own. */
+export const ledgerKeyOf = (refund: Pick<RefundEntity, 'orderId' | 'paymentId'>) => (refund.paymentId ? `payment:${refund.paymentId}` : refund.orderId);
+
 @Entity('refunds')
 export class RefundEntity {
   @PrimaryColumn('text')
@@ -72,6 +75,14 @@ export class RefundEntity {
 
   @Column('text', { nullable: true })
   note: string | null;
+
+  /** the payment it pays back when that is not the order's own (a duplicate capture); null for the order's */
+  @Column('text', { name: 'payment_id', nullable: true })
+  paymentId: string | null;
+
+  /** what made the system start it (`duplicate:<paymentId>`): one refund per cause */
+  @Column('text', { nullable: true })
+  cause: string | null;
 
   @Column('text', { name: 'provider_refund_id', nullable: true })
   providerRefundId: string | null;

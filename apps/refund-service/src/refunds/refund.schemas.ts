@@ -13,6 +13,8 @@ export const REFUND_REASONS = [
   'dispute',
   'goodwill',
   'other',
+  // money captured twice: the system pays the second capture back
+  'duplicate_payment',
 ] as const;
 
 export const INITIATORS = ['customer', 'system', 'support'] as const;

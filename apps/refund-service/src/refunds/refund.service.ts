@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
-import { type DomainEvent, type OrderMessage, type RefundSnapshot, formatMoney, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
+import { type OrderMessage, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, IdempotencyStore, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
 import { type ClaimedCall, OutboundCalls } from '@ebb/outbound';
@@ -14,8 +14,8 @@ import type { Initiator, ListRefundsQuery, RequestRefundBody } from './refund.sc
 import { type RefundView, refundView } from './refund.view';
 import { lockLedger } from './refund-ledger';
 import { writeBack } from '@ebb/persistence';
-import { type OrderAtApproval, SYSTEM, afterApproval } from './after-approval';
-import { applyRefundAction, lockRefund, openRefund, saveRefund } from './refund-lifecycle';
+import { type OrderAtApproval, afterApproval, openAndDecide } from './after-approval';
+import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 import { RELEASED_STATUSES, type RefundAction } from './refund-state';
 
 /** Who did it, as history entries name them. */
@@ -154,25 +154,15 @@ export class RefundService implements OnModuleInit {
       shipped: order.fulfillmentStatus !== 'unfulfilled',
       restock: false,
       note: body.note ?? null,
+      paymentId: null,
+      cause: null,
       providerRefundId: null,
       failureReason: null,
       history: [{ status: 'requested', at: now.toISOString(), actor: input.actor, ...(body.note ? { note: body.note } : {}) }],
       createdAt: now,
       updatedAt: now,
     });
-    const events: DomainEvent<RefundSnapshot>[] = [await openRefund(manager, refund)];
-    let hold: ClaimedCall | undefined;
-    const limit = majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency);
-    if (amount <= limit) {
-      const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
-      events.push(await applyRefundAction(manager, refund, 'approve', SYSTEM, { note: why, at: now }));
-      const next = await afterApproval(manager, refund, order, now);
-      events.push(...next.events);
-      hold = next.hold;
-    } else {
-      const note = `above the automatic approval limit of ${formatMoney({ amount: limit, currency: order.currency })}`;
-      events.push(await applyRefundAction(manager, refund, 'review', SYSTEM, { note, at: now }));
-    }
+    const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency));
     await writeBack(manager, refund);
     await saveRefund(manager, refund, events, { inserted: true, answer: !hold });
     return { refund, hold };

@@ -13,6 +13,8 @@ export interface RefundView {
   items?: RefundLine[];
   providerRefundId?: string;
   failureReason?: string;
+  /** the payment it pays back, when that is not the order's own (a duplicate capture) */
+  paymentId?: string;
   history: RefundHistoryEntry[];
   createdAt: string;
   updatedAt: string;
@@ -30,6 +32,7 @@ export function refundView(refund: RefundEntity): RefundView {
     ...(refund.items ? { items: refund.items } : {}),
     ...(refund.providerRefundId ? { providerRefundId: refund.providerRefundId } : {}),
     ...(refund.failureReason ? { failureReason: refund.failureReason } : {}),
+    ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
     history: refund.history,
     createdAt: refund.createdAt.toISOString(),
     updatedAt: refund.updatedAt.toISOString(),

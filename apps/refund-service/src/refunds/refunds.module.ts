@@ -3,6 +3,7 @@ import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { HoldGoodsHandler } from './hold-goods.handler';
+import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
 import { RefundController } from './refund.controller';
@@ -26,6 +27,7 @@ export class RefundsModule implements OnApplicationShutdown {
         PaymentResultsHandler,
         InterceptionHandler,
         HoldGoodsHandler,
+        SystemRefundsHandler,
       ],
     };
   }

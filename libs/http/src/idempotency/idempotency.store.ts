@@ -24,7 +24,9 @@ export const IDEMPOTENCY_OPTIONS = Symbol('ebb:idempotency-options');
 const DEFAULTS: Required<IdempotencyOptions> = {
   waitMs: 10_000,
   pollMs: 50,
-  staleAfterMs: 5 * 60_000,
+  // a request takes seconds: a claim a minute old with no effect was left by a process that died (and one
+  // still alive cannot commit through a claim taken over: its effect's transaction checks the claim token)
+  staleAfterMs: 60_000,
   effectStaleAfterMs: 30_000,
   purgeEveryMs: 60 * 60_000,
   retentionHours: 24,
