@@ -1,7 +1,9 @@
 // The benchmark's view of Ebb: the public HTTP API of api-v1.md, as a storefront, a customer, support
 // and an admin use it. Nothing here writes another service's tables.
 import { randomUUID } from 'node:crypto';
-import { ApiClient, SANDBOX_SECRET_KEY, apiToken, checkout } from '@ebb/api-client';
+import { ApiClient, type ProviderRefund, apiToken, checkout, listProviderRefunds } from '@ebb/api-client';
+
+export type { ProviderRefund } from '@ebb/api-client';
 
 /** The API at `ORDER_URL` and so on, else the default ports of `npm start`. */
 export const api = new ApiClient();
@@ -61,27 +63,8 @@ export async function paidOrder(catalog: Catalog, index: number, unitAmount: num
   return { id: paid.orderId, customerId, token, totalAmount: paid.totalAmount, providerPaymentId: paid.providerPaymentId };
 }
 
-/** The sandbox's provider refunds created since `since` (Stripe's list, paged with starting_after). */
-export async function providerRefundsSince(since: Date): Promise<ProviderRefund[]> {
-  const all: ProviderRefund[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const query = new URLSearchParams({ limit: '100', 'created[gte]': String(Math.floor(since.getTime() / 1000) - 1) });
-    if (after) query.set('starting_after', after);
-    const page = await api.call<{ data: ProviderRefund[]; has_more: boolean }>('sandbox', 'GET', `/v1/refunds?${query}`, { token: SANDBOX_SECRET_KEY });
-    all.push(...page.data);
-    if (!page.has_more || page.data.length === 0) return all;
-    after = page.data[page.data.length - 1].id;
-  }
-}
-
-export interface ProviderRefund {
-  id: string;
-  amount: number;
-  status: string;
-  payment_intent: string;
-  metadata: Record<string, string>;
-}
+/** The sandbox's provider refunds created since `since`. */
+export const providerRefundsSince = (since: Date): Promise<ProviderRefund[]> => listProviderRefunds(api, since);
 
 export interface RefundView {
   id: string;

@@ -22,9 +22,9 @@ describe('sandbox fault injection and webhook delivery', () => {
 
   it('answers the active faults, with what a POST leaves out off, and resets them on DELETE', async () => {
     const set = await sandbox.call('POST', '/__sandbox/faults', { latencyMs: 10, duplicateWebhooks: true });
-    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, dropWebhooks: false, refundFailures: true } });
+    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0 } });
     const reset = await sandbox.call('DELETE', '/__sandbox/faults');
-    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true });
+    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0 });
   });
 
   it('refuses a fault setting out of range with a 400 validation_error and keeps the faults as they were', async () => {
@@ -89,6 +89,24 @@ describe('sandbox fault injection and webhook delivery', () => {
     const started = Date.now();
     await sandbox.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('slows the carrier alone by carrierLatencyMs: Stripe calls answer at once, an interception waits', async () => {
+    await sandbox.call('POST', '/__sandbox/faults', { carrierLatencyMs: 400 });
+    const stripeStarted = Date.now();
+    await sandbox.stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+    expect(Date.now() - stripeStarted).toBeLessThan(300);
+
+    const carrierStarted = Date.now();
+    const intercepted = await sandbox.call('POST', '/carrier/v1/interceptions', { carrier: 'dhl', trackingNumber: 'JD-SLOW' });
+    expect(Date.now() - carrierStarted).toBeGreaterThanOrEqual(390);
+    expect(intercepted).toEqual({ status: 200, body: { status: 'intercepted' } });
+  });
+
+  it('refuses a carrierLatencyMs out of range with a 400 validation_error', async () => {
+    const refused = await sandbox.call('POST', '/__sandbox/faults', { carrierLatencyMs: -1 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'carrierLatencyMs' })]));
   });
 
   it('retries a webhook with backoff while the receiver answers non-2xx, until it is accepted', async () => {

@@ -17,6 +17,8 @@ export interface RequestOptions {
   /** Sent form-encoded, as the provider's Stripe-style endpoints take it. */
   form?: Record<string, string>;
   headers?: Record<string, string>;
+  /** Aborts the call after this long (a hung connection then fails like a refused one); default none. */
+  timeoutMs?: number;
 }
 
 /** A refused call: the HTTP status and the API's error code (`error.code`, Stripe's `error.type`, else `http_<status>`). */
@@ -37,7 +39,7 @@ export class ApiClient {
 
   /** Sends one request and returns the answer whatever its status. */
   async request<T = any>(service: Service, method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
-    const { token, body, raw, form, headers } = options;
+    const { token, body, raw, form, headers, timeoutMs } = options;
     const contentType = form ? 'application/x-www-form-urlencoded' : body !== undefined || raw !== undefined ? 'application/json' : undefined;
     const response = await fetch(`${this.baseUrl(service)}${path}`, {
       method,
@@ -47,6 +49,7 @@ export class ApiClient {
         ...headers,
       },
       body: form ? new URLSearchParams(form).toString() : (raw ?? (body === undefined ? undefined : JSON.stringify(body))),
+      signal: timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     return { status: response.status, body: parseBody(text) as T };

@@ -2,3 +2,4 @@ export * from './services';
 export * from './api-client';
 export * from './poll';
 export * from './checkout';
+export * from './ledger';

@@ -17,7 +17,7 @@ export class CarrierController {
   @Post('interceptions')
   @HttpCode(200)
   async intercept(@ZodBody(interceptionSchema) body: z.infer<typeof interceptionSchema>) {
-    const { fail } = await this.faults.disturb();
+    const { fail } = await this.faults.disturbCarrier();
     if (fail) throw sandboxError(SandboxErrorCode.InjectedFault, 'The carrier failed to answer (injected by the sandbox).');
     return { status: body.trackingNumber.toUpperCase().endsWith('-LATE') ? 'too_late' : 'intercepted' };
   }

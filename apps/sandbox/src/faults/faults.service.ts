@@ -11,11 +11,23 @@ export const faultsSchema = z.strictObject({
   dropWebhooks: z.boolean().optional(),
   /** refunds of pm_card_refundFail payments fail; off proves an operator retry after the fault is cleared */
   refundFailures: z.boolean().optional(),
+  /** a slow carrier: interceptions alone wait this long, on top of latencyMs; Stripe calls do not */
+  carrierLatencyMs: z.number().int().min(0).max(60000).optional(),
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type Faults = Required<z.output<typeof faultsSchema>>;
 
-const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true };
+const NO_FAULTS: Faults = {
+  latencyMs: 0,
+  errorRate: 0,
+  duplicateWebhooks: false,
+  reorderWebhooks: false,
+  dropWebhooks: false,
+  refundFailures: true,
+  carrierLatencyMs: 0,
+};
 
 /** The faults injected now: a POST sets them (what it leaves out is off), a DELETE goes back to none. */
 @Injectable()
@@ -39,7 +51,14 @@ export class FaultsService {
   /** Waits the injected latency, then says whether this call should fail with an injected 500. */
   async disturb(): Promise<{ fail: boolean }> {
     const { latencyMs, errorRate } = this.faults;
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (latencyMs > 0) await sleep(latencyMs);
     return { fail: errorRate > 0 && Math.random() < errorRate };
+  }
+
+  /** A carrier call: the carrier's own latency, then what every call goes through. */
+  async disturbCarrier(): Promise<{ fail: boolean }> {
+    const { carrierLatencyMs } = this.faults;
+    if (carrierLatencyMs > 0) await sleep(carrierLatencyMs);
+    return this.disturb();
   }
 }
