@@ -227,6 +227,7 @@ describe('notification-service', () => {
     const pending = refund({ status: 'pending_review' });
     const succeeded = refund();
     smtp.refuseAll = true;
+    let failedId = '';
     try {
       await publish('refund.pending_review', pending);
       await publish('refund.succeeded', succeeded);
@@ -235,6 +236,7 @@ describe('notification-service', () => {
         return found[0]?.status === 'failed' && found;
       }, { what: 'the pending-review mail to fail' });
       expect(failed.attempts).toBe(3);
+      failedId = failed.id;
       expect(failed.last_error).toContain('mailbox busy');
       await waitFor(async () => {
         const [mail] = await rows(`refund_id = $1 AND channel = 'email'`, [succeeded.refundId]);
@@ -250,6 +252,15 @@ describe('notification-service', () => {
     expect(smtp.to(pending.email)).toHaveLength(0);
     const listed = await json(await api(`/v1/notifications?refundId=${pending.refundId}`, { headers: support }));
     expect(listed.items).toMatchObject([{ status: 'failed', template: 'refund_pending_review' }]);
+    // never left failed silently: counted for the alert, and an operator sends it again
+    expect(await (await api('/metrics')).text()).toMatch(/^notifications_failed\{[^}]*channel="email"[^}]*\} 1$/m);
+    const retry = await api(`/v1/admin/notifications/${failedId}/retry`, { method: 'POST', headers: { Authorization: `Bearer ${tokenFor('admin', 'ops-1')}` } });
+    expect(retry.status).toBe(200);
+    await waitFor(async () => (await rows(`refund_id = $1`, [pending.refundId]))[0]?.status === 'sent', { what: 'the retried mail to be sent' });
+    expect(smtp.to(pending.email)).toHaveLength(1);
+    const again = await api(`/v1/admin/notifications/${failedId}/retry`, { method: 'POST', headers: { Authorization: `Bearer ${tokenFor('admin', 'ops-1')}` } });
+    expect([again.status, (await json(again)).error.code]).toEqual([409, 'notification_not_failed']);
+    expect((await api(`/v1/admin/notifications/${failedId}/retry`, { method: 'POST', headers: support })).status).toBe(403);
   });
 
   it('e-mails a payment receipt when an order is captured', async () => {

@@ -651,6 +651,26 @@ describe('refund-service', () => {
     }
   });
 
+  it('never lets the feed miss a change that commits after a later one: it waits for the transaction still open', async () => {
+    const order = newOrder();
+    const slow = await json(await requestRefund({ orderId: order.id, amount: 4100, reason: 'goodwill' }, support)); // pending_review
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // a change made in a transaction that stays open (stamped now, committed later)
+    const late = db().createQueryRunner();
+    await late.connect();
+    await late.startTransaction();
+    await late.query(`UPDATE refunds SET note = 'changed slowly' WHERE id = $1`, [slow.id]);
+    const quick = await json(await requestRefund({ orderId: order.id, amount: 300, reason: 'goodwill' }, support));
+    const feed = async (after: string) =>
+      (await json(await call('GET', `/v1/refunds?orderId=${order.id}&updatedAfter=${after}`, support))).items.map((item: { id: string }) => item.id);
+    // the quick change committed, but an older one may still come: the feed does not move past it yet
+    expect(await feed(since)).toEqual([]);
+    await late.commitTransaction();
+    await late.release();
+    expect(await feed(since)).toEqual([slow.id, quick.id]);
+  });
+
   it('stores refund windows per product and per seller for admins', async () => {
     const put = await call('PUT', '/v1/refund-policies/products/prod_policy', admin, { windowDays: 14 });
     expect(put.status).toBe(200);

@@ -109,9 +109,10 @@ export async function saveRefund(
   manager: EntityManager,
   refund: RefundEntity,
   events: DomainEvent<RefundSnapshot>[],
-  options: { inserted?: boolean; answer?: boolean } = {},
+  options: { answer?: boolean } = {},
 ): Promise<void> {
-  if (!options.inserted) await writeBack(manager, refund);
+  // updated_at is the database's clock at the write (the change feed relies on it): read back for the answer
+  await writeBack(manager, refund, { refresh: ['updatedAt'] });
   await addToOutbox(manager, events);
   await recordIdempotentEffect(manager, `refund:${refund.id}`, options.answer === false ? undefined : refundView(refund));
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource, type EntityManager, type FindOptionsOrder, type FindOptionsWhere, MoreThan } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { type OrderMessage, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, IdempotencyStore, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError, assertFencingToken } from '@ebb/locking';
@@ -13,7 +13,6 @@ import { refundRequestSeconds } from './refund.metrics';
 import type { Initiator, ListRefundsQuery, RequestRefundBody } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
 import { lockLedger } from './refund-ledger';
-import { writeBack } from '@ebb/persistence';
 import { type OrderAtApproval, afterApproval, openAndDecide } from './after-approval';
 import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 import { RELEASED_STATUSES, type RefundAction } from './refund-state';
@@ -163,8 +162,7 @@ export class RefundService implements OnModuleInit {
       updatedAt: now,
     });
     const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency));
-    await writeBack(manager, refund);
-    await saveRefund(manager, refund, events, { inserted: true, answer: !hold });
+    await saveRefund(manager, refund, events, { answer: !hold });
     return { refund, hold };
   }
 
@@ -225,15 +223,29 @@ export class RefundService implements OnModuleInit {
     return refundView(this.visible(refund, id, principal));
   }
 
-  /** Oldest first; with `updatedAfter`, the refunds changed after that instant, oldest change first. */
+  /**
+   * Oldest first; with `updatedAfter`, the refunds changed after that instant, oldest change first —
+   * but only changes older than the oldest transaction still open on the database: one of those may
+   * yet commit a change stamped earlier than what the feed would otherwise answer, and a client
+   * whose cursor had moved past it would never see it. Such a change is answered once it commits.
+   */
   async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundView[] }> {
-    const where: FindOptionsWhere<RefundEntity> = {};
-    if (filter.orderId) where.orderId = filter.orderId;
-    if (filter.status) where.status = filter.status;
-    if (filter.updatedAfter) where.updatedAt = MoreThan(new Date(filter.updatedAfter));
-    if (principal.role === 'customer') where.customerId = principal.sub;
-    const order: FindOptionsOrder<RefundEntity> = filter.updatedAfter ? { updatedAt: 'ASC', id: 'ASC' } : { createdAt: 'ASC', id: 'ASC' };
-    const refunds = await this.dataSource.getRepository(RefundEntity).find({ where, order, take: filter.limit });
+    const query = this.dataSource.getRepository(RefundEntity).createQueryBuilder('r');
+    if (filter.orderId) query.andWhere('r.order_id = :orderId', { orderId: filter.orderId });
+    if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
+    if (principal.role === 'customer') query.andWhere('r.customer_id = :customerId', { customerId: principal.sub });
+    if (filter.updatedAfter) {
+      query
+        .andWhere('r.updated_at > :updatedAfter', { updatedAfter: new Date(filter.updatedAfter) })
+        .andWhere(
+          `r.updated_at < (SELECT date_trunc('milliseconds', min(xact_start)) FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL)`,
+        )
+        .orderBy('r.updated_at', 'ASC')
+        .addOrderBy('r.id', 'ASC');
+    } else {
+      query.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC');
+    }
+    const refunds = await query.limit(filter.limit).getMany();
     return { items: refunds.map(refundView) };
   }
 

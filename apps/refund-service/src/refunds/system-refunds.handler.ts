@@ -2,7 +2,6 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, majorToMinor, newId } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
-import { writeBack } from '@ebb/persistence';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { SYSTEM, openAndDecide } from './after-approval';
 import { RefundEntity, ledgerKeyOf } from './refund.entity';
@@ -101,7 +100,6 @@ export class SystemRefundsHandler implements OnModuleInit {
     const order = { fulfillmentStatus: 'unfulfilled', capturedAmount: cause.amount, items: [] };
     const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, cause.currency));
     if (hold) throw new Error('a system refund holds no goods');
-    await writeBack(manager, refund);
-    await saveRefund(manager, refund, events, { inserted: true });
+    await saveRefund(manager, refund, events);
   }
 }

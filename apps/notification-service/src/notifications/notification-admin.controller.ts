@@ -1,0 +1,47 @@
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { idSchema } from '@ebb/contracts';
+import { Roles, ZodParams } from '@ebb/http';
+import { gauge } from '@ebb/observability';
+import { NotificationErrorCode, notificationError } from './notification-errors';
+import { NotificationSender } from './notification-sender';
+
+const idParams = z.strictObject({ id: idSchema });
+
+/** Notifications that failed every attempt: NotificationsFailed alerts on them until an operator sends them again. */
+export const notificationsFailedGauge = (dataSource: DataSource) =>
+  gauge('notifications_failed', 'Notifications that failed every attempt and wait for an operator (POST /v1/admin/notifications/:id/retry)', ['channel'], async function collect() {
+    this.reset();
+    if (!dataSource.isInitialized) return;
+    const rows: { channel: string; n: number }[] = await dataSource.query(`SELECT channel, count(*)::int AS n FROM notifications WHERE status = 'failed' GROUP BY channel`);
+    for (const row of rows) this.set({ channel: row.channel }, row.n);
+  });
+
+/** An operator sends a failed notification again, with a fresh set of attempts, once its cause is fixed. */
+@Roles('admin')
+@Controller('v1/admin/notifications')
+export class NotificationAdminController {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly sender: NotificationSender,
+  ) {
+    notificationsFailedGauge(dataSource);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  async retry(@ZodParams(idParams) { id }: { id: string }) {
+    const [rows]: [{ id: string; status: string }[], number] = await this.dataSource.query(
+      `UPDATE notifications SET status = 'queued', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id, status`,
+      [id],
+    );
+    if (rows.length === 0) {
+      const [found]: { status: string }[] = await this.dataSource.query(`SELECT status FROM notifications WHERE id = $1`, [id]);
+      if (!found) throw notificationError(NotificationErrorCode.NotFound, `No notification ${id}.`);
+      throw notificationError(NotificationErrorCode.NotFailed, `Notification ${id} is ${found.status}; only a failed one is sent again.`, { status: found.status });
+    }
+    void this.sender.wake();
+    return { id, status: 'queued' };
+  }
+}
