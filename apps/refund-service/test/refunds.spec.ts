@@ -514,13 +514,17 @@ describe('refund-service', () => {
 
   it('answers 409 refund_in_progress while another holder keeps the order locked, and writes nothing', async () => {
     const order = newOrder();
+    const key = { 'idempotency-key': `busy-${order.id}` };
     const response = await bed.app.app
       .get(LockService)
-      .withLock(`order:${order.id}`, () => requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }), { maxWaitMs: 0 });
+      .withLock(`order:${order.id}`, () => requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }, alice, key), { maxWaitMs: 0 });
     expect(response.status).toBe(409);
     expect((await json(response)).error.code).toBe('refund_in_progress');
     expect(await ledgerOf(order.id)).toBeUndefined();
-    expect((await requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' })).status).toBe(201);
+    // a busy lock is "not now", never the answer of the key: the shop's retry under the same key runs
+    const retried = await requestRefund({ orderId: order.id, amount: 100, reason: 'damaged' }, alice, key);
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
   });
 
   it('parks a payment result for a refund it does not know, for an operator to see', async () => {

@@ -25,7 +25,8 @@ export const refundError = defineErrors<RefundErrorCode>({
   [RefundErrorCode.QuantityExceedsOrdered]: 422,
   [RefundErrorCode.RefundWindowExpired]: 422,
   [RefundErrorCode.InvalidRefundTransition]: 409,
-  [RefundErrorCode.RefundInProgress]: 409,
-  [RefundErrorCode.OrderServiceUnavailable]: 503,
-  [RefundErrorCode.LockUnavailable]: 503,
+  // temporary: a retry under the same Idempotency-Key runs again rather than receiving this answer forever
+  [RefundErrorCode.RefundInProgress]: { status: 409, temporary: true },
+  [RefundErrorCode.OrderServiceUnavailable]: { status: 503, temporary: true },
+  [RefundErrorCode.LockUnavailable]: { status: 503, temporary: true },
 });
