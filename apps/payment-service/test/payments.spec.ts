@@ -83,6 +83,39 @@ describe('payment-service: taking payments', () => {
     expect(world.eventsOf('payment.succeeded', (p) => p.paymentId === payment.id)).toEqual([]);
   });
 
+  it('refuses a correctly signed webhook whose body is not a Stripe event, and records nothing', async () => {
+    const order = world.addOrder();
+    const payment = await json(await createPayment({ orderId: order.id }));
+    const before = await webhookCount();
+    const intent = { id: payment.providerPaymentId, object: 'payment_intent', amount_received: 2999, currency: 'usd', metadata: { paymentId: payment.id } };
+    const bodies = [
+      'null',
+      '[]',
+      '"evt"',
+      JSON.stringify({ type: 'payment_intent.succeeded', data: { object: intent } }),
+      JSON.stringify({ id: 'evt_no_data', type: 'payment_intent.succeeded' }),
+      JSON.stringify({ id: 'evt_no_object', type: 'refund.updated', data: {} }),
+      JSON.stringify({ id: 'evt_bad_amount', type: 'payment_intent.succeeded', data: { object: { ...intent, amount_received: '2999' } } }),
+      JSON.stringify({ id: 'evt_bad_currency', type: 'payment_intent.succeeded', data: { object: { ...intent, currency: 7 } } }),
+      JSON.stringify({ id: 'evt_bad_refund', type: 'refund.failed', data: { object: { id: 're_1', metadata: { refundId: 7 } } } }),
+    ];
+    for (const body of bodies) {
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: world.webhookSecret });
+      const response = await world.api('/v1/webhooks/stripe', { method: 'POST', headers: { 'stripe-signature': signature, 'content-type': 'application/json' }, body });
+      expect({ body, status: response.status }).toEqual({ body, status: 400 });
+      expect((await json(response)).error.code).toBe('invalid_webhook_event');
+    }
+    // a signed body that is not JSON at all never reaches the provider: the JSON parser refuses it
+    const notJson = await world.api('/v1/webhooks/stripe', {
+      method: 'POST',
+      headers: { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: '{"id":', secret: world.webhookSecret }), 'content-type': 'application/json' },
+      body: '{"id":',
+    });
+    expect(notJson.status).toBe(400);
+    expect(await webhookCount()).toBe(before);
+    expect(await getPayment(payment.id)).toMatchObject({ status: 'pending', capturedAmount: 0 });
+  });
+
   it('applies a webhook the provider delivers twice only once', async () => {
     const order = world.addOrder({ totalAmount: 5000 });
     const payment = await json(await createPayment({ orderId: order.id }));

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import pino from 'pino';
 import request from 'supertest';
@@ -111,6 +112,44 @@ describe('http platform', () => {
         415,
         'unsupported_media_type',
       );
+    });
+    it('answers a body that is not encoded as its Content-Encoding says with 400, and reads one that is', async () => {
+      const body = JSON.stringify({ name: 'zipped', amount: 1 });
+      for (const encoding of ['gzip', 'deflate', 'br']) {
+        await refusesWithoutEffect(
+          () =>
+            api().post('/v1/widgets').set('Authorization', customer).set('Content-Type', 'application/json').set('Content-Encoding', encoding).send(body),
+          400,
+          'bad_request',
+        );
+      }
+      // supertest would serialise a Buffer as JSON under this Content-Type: send the bytes with fetch
+      const zipped = await fetch(`${server.url}/v1/widgets`, {
+        method: 'POST',
+        headers: { Authorization: customer, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+        body: gzipSync(body),
+      });
+      expect({ status: zipped.status, name: ((await zipped.json()) as { name?: string }).name }).toEqual({ status: 201, name: 'zipped' });
+    });
+
+    it('refuses a body nested deeper than the limit with 400 validation_error, under an Idempotency-Key too', async () => {
+      const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+      for (const nested of [deep(100_000), `{"name":"w","amount":1,"extra":${deep(40)}}`]) {
+        const response = await refusesWithoutEffect(
+          () =>
+            api().post('/v1/widgets').set('Authorization', customer).set('Idempotency-Key', `deep-${nested.length}`).set('Content-Type', 'application/json').send(nested),
+          400,
+          'validation_error',
+        );
+        expect(response.body.error.details).toEqual([{ field: 'body', message: 'is nested deeper than 32 levels' }]);
+      }
+      // a body as deep as the limit allows is read and validated as usual (the widget ignores extra fields)
+      const allowed = await api()
+        .post('/v1/widgets')
+        .set('Authorization', customer)
+        .set('Content-Type', 'application/json')
+        .send(`{"name":"w","amount":1,"extra":${deep(31)}}`);
+      expect(allowed.status).toBe(201);
     });
   });
 

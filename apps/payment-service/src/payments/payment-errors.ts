@@ -8,6 +8,8 @@ export enum PaymentErrorCode {
   OrderNotPayable = 'order_not_payable',
   ProviderNotSupported = 'provider_not_supported',
   InvalidSignature = 'invalid_signature',
+  /** signed, but not an event the provider sends */
+  InvalidWebhookEvent = 'invalid_webhook_event',
   ProviderUnavailable = 'provider_unavailable',
   ProviderRefused = 'provider_refused',
   OrderServiceUnavailable = 'order_service_unavailable',
@@ -22,6 +24,7 @@ export const paymentError = defineErrors<PaymentErrorCode>({
   [PaymentErrorCode.OrderNotPayable]: 409,
   [PaymentErrorCode.ProviderNotSupported]: 422,
   [PaymentErrorCode.InvalidSignature]: 400,
+  [PaymentErrorCode.InvalidWebhookEvent]: 400,
   // the same request may pass once the provider answers again
   [PaymentErrorCode.ProviderUnavailable]: { status: 502, temporary: true },
   [PaymentErrorCode.ProviderRefused]: 502,

@@ -55,6 +55,9 @@ export class ProviderRefusedError extends Error {
 /** The signature of a webhook did not verify. */
 export class InvalidSignatureError extends Error {}
 
+/** A correctly signed webhook whose body is not an event this provider sends: refused, nothing recorded. */
+export class MalformedEventError extends Error {}
+
 /** Ebb's own reference of a refund at the provider: the payment it refunds, and the refund id and attempt it carries. */
 export interface RefundReference {
   providerPaymentId: string;
@@ -77,7 +80,7 @@ export interface PaymentProvider {
    * forgotten): the refund the provider made for that attempt, or null if it made none.
    */
   findRefund(reference: RefundReference): Promise<ProviderRefundState | null>;
-  /** Verifies the signature over the exact bytes received; throws InvalidSignatureError. */
+  /** Verifies the signature over the exact bytes received (InvalidSignatureError), then the event's shape (MalformedEventError). */
   verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): ProviderEvent;
 }
 

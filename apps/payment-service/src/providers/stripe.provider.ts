@@ -1,8 +1,10 @@
 import Stripe from 'stripe';
+import { z } from 'zod';
 import {
   type CreatePaymentInput,
   type CreatedPayment,
   InvalidSignatureError,
+  MalformedEventError,
   type PaymentProvider,
   type ProviderEvent,
   ProviderRefusedError,
@@ -24,6 +26,42 @@ function refundState(refund: Stripe.Refund): ProviderRefundState {
   const reason = refund.failure_reason ?? (refund.status === 'canceled' ? 'canceled' : undefined);
   const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
   return { providerRefundId: refund.id, status, ...(status === 'failed' ? { reason: reason ?? 'failed' } : {}) };
+}
+
+// what Ebb reads of an event, checked after the signature: a signed body need not be a well-formed event
+const metadata = z.record(z.string(), z.string()).nullish();
+const eventShape = z.object({ id: z.string().min(1).max(255), type: z.string().min(1).max(255), data: z.object({ object: z.looseObject({}) }) });
+const intentShape = z.looseObject({
+  id: z.string().min(1).max(255),
+  amount_received: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  currency: z.string().length(3),
+  metadata,
+});
+const refundShape = z.looseObject({
+  id: z.string().min(1).max(255),
+  status: z.string().nullish(),
+  failure_reason: z.string().nullish(),
+  metadata,
+});
+const SHAPE_BY_TYPE: Record<string, z.ZodType> = {
+  'payment_intent.succeeded': intentShape,
+  'payment_intent.payment_failed': intentShape.partial({ amount_received: true, currency: true }),
+  'refund.created': refundShape,
+  'refund.updated': refundShape,
+  'refund.failed': refundShape,
+  'charge.refund.updated': refundShape,
+};
+
+function wellFormed(event: unknown): Stripe.Event {
+  const base = eventShape.safeParse(event);
+  const object = base.success ? SHAPE_BY_TYPE[base.data.type]?.safeParse(base.data.data.object) : undefined;
+  const failure = !base.success ? base.error : object && !object.success ? object.error : undefined;
+  if (failure) {
+    const issue = failure.issues[0];
+    const where = base.success ? ['data', 'object', ...(issue?.path ?? [])] : (issue?.path ?? []);
+    throw new MalformedEventError(`${where.join('.') || 'the body'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return event as Stripe.Event;
 }
 
 /** The Stripe adapter, on the official SDK (pointed at the sandbox in development and tests). */
@@ -119,8 +157,11 @@ export class StripeProvider implements PaymentProvider {
     try {
       event = this.stripe.webhooks.constructEvent(rawBody, signature, this.options.webhookSecret);
     } catch (error) {
-      throw new InvalidSignatureError((error as Error).message);
+      if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw new InvalidSignatureError(error.message);
+      // the SDK parses the body only once the signature verified: what fails after that is the body's
+      throw new MalformedEventError(error instanceof SyntaxError ? 'the body is not JSON' : (error as Error).message);
     }
+    event = wellFormed(event);
     const base = { eventId: event.id, type: event.type, payload: event };
     switch (event.type) {
       case 'payment_intent.succeeded': {

@@ -10,6 +10,7 @@ import { paymentMachine } from '../payments/payment-state';
 import { applyPaymentAction, recordPaymentHistory } from '../payments/payment-lifecycle';
 import {
   InvalidSignatureError,
+  MalformedEventError,
   PAYMENT_PROVIDERS,
   type PaymentProvider,
   type PaymentProviders,
@@ -42,6 +43,10 @@ export class WebhooksService {
       // verified on the exact bytes received: a re-serialised body would not match the signature
       event = provider.verifyWebhook(rawBody ?? Buffer.alloc(0), headers);
     } catch (error) {
+      if (error instanceof MalformedEventError) {
+        this.logger.warn({ provider: providerName, err: error.message }, 'webhook refused: not an event');
+        throw paymentError(PaymentErrorCode.InvalidWebhookEvent, `The webhook body is not a ${providerName} event: ${error.message}`);
+      }
       if (!(error instanceof InvalidSignatureError)) throw error;
       this.logger.warn({ provider: providerName, err: error.message }, 'webhook refused: bad signature');
       throw paymentError(PaymentErrorCode.InvalidSignature, 'The webhook signature does not verify.');

@@ -1,10 +1,28 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { bodyParserError } from '../errors/error-body';
+import { HttpErrorCode, httpError } from '../errors/error-codes';
 
 export interface HttpAppOptions {
   /** the largest JSON body accepted (bytes, or `'1mb'`-like); larger → 413 `payload_too_large` */
   bodyLimit?: string | number;
+  /** the deepest nesting of arrays and objects accepted; deeper → 400 `validation_error` */
+  maxDepth?: number;
+}
+
+/** No body Ebb accepts nests deeper than a handful of levels; a deeper one is refused before anything recurses over it. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether a parsed JSON value nests arrays and objects deeper than `max`; iterative, so any depth is safe to ask. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** A request as parsed here: `rawBody` keeps the exact bytes, for webhook signatures. */
@@ -22,6 +40,7 @@ export function configureHttpApp<T extends INestApplication>(app: T, options: Ht
   instance.set('trust proxy', false);
   instance.disable('x-powered-by');
 
+  const maxDepth = options.maxDepth ?? MAX_BODY_DEPTH;
   const parse = express.json({
     limit: options.bodyLimit ?? '1mb',
     // any JSON value is parsed, so `"x"` or `[]` reach validation and get a validation_error
@@ -33,7 +52,14 @@ export function configureHttpApp<T extends INestApplication>(app: T, options: Ht
   });
   // named like Nest's own parser, so Nest does not add a second one if bodyParser was left on
   app.use(function jsonParser(req: Request, res: Response, next: NextFunction) {
-    parse(req, res, (error?: unknown) => (error ? next(bodyParserError(error) ?? error) : next()));
+    parse(req, res, (error?: unknown) => {
+      if (error) return next(bodyParserError(error) ?? error);
+      if (nestedDeeperThan(req.body, maxDepth)) {
+        const message = `is nested deeper than ${maxDepth} levels`;
+        return next(httpError(HttpErrorCode.ValidationError, 'The request body is invalid.', [{ field: 'body', message }]));
+      }
+      next();
+    });
   });
   app.enableShutdownHooks();
   return app;

@@ -44,9 +44,17 @@ const BODY_PARSER_ERRORS: Record<string, { code: HttpErrorCode; message: string 
 
 /** An error raised while reading the body, as the caller's mistake it is; undefined for anything else. */
 export function bodyParserError(error: unknown): ApiError | undefined {
-  const type = (error as { type?: unknown } | null)?.type;
+  const { type, status, code } = (error ?? {}) as { type?: unknown; status?: unknown; code?: unknown };
   const known = typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
-  return known && new ApiError(HTTP_ERROR_STATUS[known.code], known.code, known.message);
+  if (known) return new ApiError(HTTP_ERROR_STATUS[known.code], known.code, known.message);
+  // a stream error while reading (a body that is not gzip/deflate/br as its Content-Encoding says):
+  // body-parser marks it 400 but gives it no type
+  if (status === 400 && error instanceof Error) {
+    const undecodable = typeof code === 'string' && code.startsWith('Z_');
+    const message = undecodable ? 'The request body is not encoded as its Content-Encoding says.' : 'The request body could not be read.';
+    return new ApiError(400, HttpErrorCode.BadRequest, message);
+  }
+  return undefined;
 }
 
 function body(code: string, message: string, details?: unknown): ErrorBody {
