@@ -65,8 +65,8 @@ export class AlertWatch {
     const data = await get<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>(`${this.url}/api/v1/query_range?${query}`);
     const runs: FiringRun[] = [];
     for (const series of data.result) {
-      const { alertname, ...labels } = series.metric;
-      delete labels.alertstate;
+      // the series' own name and state are not the alert's labels: the live view has neither
+      const { alertname, __name__: _name, alertstate: _state, ...labels } = series.metric;
       let run: FiringRun | undefined;
       for (const [t] of series.values) {
         const ms = t * 1000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { ApiClient, checkout } from '@ebb/api-client';
-import { TestPlatform, tokenFor, waitFor } from '@ebb/testing';
+import { type PlatformApp, TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 
 /** The public API of the platform under test (api-v1.md), on the ports that platform picked. */
 export class Client extends ApiClient {
@@ -16,10 +16,10 @@ export class Client extends ApiClient {
 }
 
 /** All six apps for the tests of one describe block: started before them, stopped after them. */
-export function platformForTests(): { readonly platform: TestPlatform; readonly client: Client } {
+export function platformForTests(env: Partial<Record<PlatformApp, Record<string, string>>> = {}): { readonly platform: TestPlatform; readonly client: Client } {
   const world = {} as { platform: TestPlatform; client: Client };
   beforeAll(async () => {
-    world.platform = await TestPlatform.start();
+    world.platform = await TestPlatform.start(undefined, env);
     world.client = new Client(world.platform);
   }, 120000);
   afterAll(async () => {
