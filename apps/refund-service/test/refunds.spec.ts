@@ -279,28 +279,57 @@ describe('refund-service', () => {
       expect(eventsOf(refund.id).find((event) => event.type === 'refund.succeeded')!.payload).toMatchObject({ restock: true, shipped: true });
     });
 
-    it('makes a cancel wait for the carrier’s answer: a parcel already stopped is refunded, not cancelled', async () => {
+    it('asks the carrier with no row locked, and refuses a cancel as temporary until it answered: a parcel already stopped is refunded, not cancelled', async () => {
       const faults = (body: object) => fetch(`${bed.sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      await faults({ latencyMs: 1500 });
+      await faults({ carrierLatencyMs: 1500 });
       try {
         const order = inTransit(`TRK-${orderCount}-SLOW`);
         const refund = await json(await requestRefund({ orderId: order.id, reason: 'requested_by_customer' }));
         expect(refund.status).toBe('intercepting');
-        // the carrier is being asked (the refund's row is locked meanwhile): the customer changes their mind
+        // the carrier is being asked: a call in flight, and nothing holds the refund's row meanwhile
         await waitFor(
-          () =>
-            db()
-              .query(`SELECT 1 FROM refunds WHERE id = $1 FOR UPDATE NOWAIT`, [refund.id])
-              .then(() => false, (error: { driverError?: { code?: string } }) => error.driverError?.code === '55P03'),
-          { what: 'the interception to hold the refund', intervalMs: 20 },
+          async () => (await db().query(`SELECT 1 FROM outbound_calls WHERE kind = 'carrier.intercept-parcel' AND key = $1 AND status = 'calling'`, [refund.id])).length === 1,
+          { what: 'the carrier call to be in flight', intervalMs: 20 },
         );
-        const cancel = await call('POST', `/v1/refunds/${refund.id}/cancel`, alice);
+        expect(await db().query(`SELECT status FROM refunds WHERE id = $1 FOR UPDATE NOWAIT`, [refund.id])).toEqual([{ status: 'intercepting' }]);
+        // the customer changes their mind: not now (the parcel may be stopped already), and not stored as the key's answer
+        const cancel = await call('POST', `/v1/refunds/${refund.id}/cancel`, alice, undefined, { 'idempotency-key': `cancel-${refund.id}` });
         expect(cancel.status).toBe(409);
-        expect((await json(cancel)).error.details).toEqual({ from: 'refunding', action: 'cancel' });
+        expect((await json(cancel)).error.code).toBe('refund_in_progress');
+        await waitForEvent(refund.id, 'refund.refunding');
+        const again = await call('POST', `/v1/refunds/${refund.id}/cancel`, alice, undefined, { 'idempotency-key': `cancel-${refund.id}` });
+        expect(again.status).toBe(409);
+        expect((await json(again)).error.details).toEqual({ from: 'refunding', action: 'cancel' });
         expect((await getRefund(refund.id)).status).toBe('refunding');
       } finally {
-        await faults({ latencyMs: 0 });
+        await faults({ carrierLatencyMs: 0 });
       }
+    });
+
+    it('asks a carrier that fails again with backoff, and moves the refund on once it answers', async () => {
+      const faults = (body: object) => fetch(`${bed.sandboxUrl}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const order = inTransit(`TRK-${orderCount}-DOWN`);
+      await faults({ errorRate: 1 });
+      let refund: { id: string; status: string };
+      try {
+        refund = await json(await requestRefund({ orderId: order.id, reason: 'requested_by_customer' }));
+        expect(refund.status).toBe('intercepting');
+        const callOf = async () =>
+          (await db().query(`SELECT status, attempts, last_error FROM outbound_calls WHERE kind = 'carrier.intercept-parcel' AND key = $1`, [refund.id]))[0];
+        const retrying = await waitFor(
+          async () => {
+            const row = await callOf();
+            return row?.attempts >= 2 && row.status === 'due' && row;
+          },
+          { what: 'a second failed attempt, and a third scheduled' },
+        );
+        expect(retrying.last_error).toMatch(/carrier dhl answered 500/);
+        expect((await getRefund(refund.id)).status).toBe('intercepting');
+      } finally {
+        await faults({ errorRate: 0 });
+      }
+      await waitForEvent(refund.id, 'refund.refunding');
+      expect((await getRefund(refund.id)).history.at(-1)).toMatchObject({ status: 'refunding', actor: 'carrier' });
     });
 
     it('waits for a parcel too late to stop, and pays only once support received it and it passed inspection', async () => {

@@ -2,6 +2,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { Channel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { counter } from '@ebb/observability';
+import { refuseInside } from '@ebb/persistence';
 import type { MessageMeta } from '@ebb/contracts';
 import { DEFAULT_PUBLISH_TIMEOUT_MS, Headers } from './messaging-options';
 
@@ -116,6 +117,8 @@ export class AmqpBroker {
 
   /** Publishes to the exchange and waits for the broker's confirm. */
   async publish(routingKey: string, content: Buffer, meta: MessageMeta): Promise<void> {
+    // events leave through the outbox, after the commit: never from inside a transaction
+    refuseInside(() => `publish ${routingKey}`);
     await this.publisher.publish(this.options.exchange, routingKey, content, messageProperties(meta));
     this.publishedTotal.inc({ routing_key: routingKey });
   }

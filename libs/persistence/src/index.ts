@@ -3,3 +3,4 @@ export * from './money.transformer';
 export * from './persistence.module';
 export * from './commit-signal';
 export * from './write-back';
+export * from './transaction-guard';

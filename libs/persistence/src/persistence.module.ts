@@ -2,6 +2,7 @@ import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@n
 import { HealthRegistry } from '@ebb/observability';
 import { DataSource } from 'typeorm';
 import { type DatabaseOptions, openDatabase } from './database';
+import { installTransactionNetworkGuard, transactionGuardWanted } from './transaction-guard';
 
 /**
  * The service's TypeORM data source: the database is created if missing and migrated before the
@@ -13,6 +14,7 @@ export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   static forRoot(options: DatabaseOptions): DynamicModule {
+    if (transactionGuardWanted()) installTransactionNetworkGuard();
     return {
       module: PersistenceModule,
       providers: [

@@ -20,6 +20,15 @@ export const HoldGoods = defineCall<{ refundId: string; orderId: string }>('orde
   leaseMs: 15_000,
 });
 
+/**
+ * The carrier is asked to stop a parcel in transit, keyed by the refund id. Tried for about an hour
+ * (a carrier that answers nothing), then parked for an operator: the refund waits in `intercepting`.
+ */
+export const InterceptParcel = defineCall<{ refundId: string }>('carrier.intercept-parcel', {
+  maxAttempts: 14,
+  backoffMs: exponentialBackoff(1000, 10 * 60_000),
+});
+
 /** The units of each line that left with the shipment: what an intercepted parcel brings back. */
 export const shippedLines = (order: Pick<OrderMessage, 'items'>): RefundLine[] =>
   order.items.filter((line) => line.shippedQuantity > 0).map((line) => ({ sku: line.sku, quantity: line.shippedQuantity }));
@@ -28,7 +37,8 @@ export const shippedLines = (order: Pick<OrderMessage, 'items'>): RefundLine[] =
  * The step after approval. Goods that never shipped are held back from shipping first (a call to
  * order-service recorded here, claimed by this process: the refund waits in `approved` until the
  * answer), a refund of money only is paid at once; a parcel in transit is stopped with the carrier
- * when the refund takes the whole order back (stopping it brings every line back); otherwise the
+ * when the refund takes the whole order back (stopping it brings every line back: a call recorded
+ * here, InterceptionHandler); otherwise the
  * goods must come back and pass inspection before any money moves.
  */
 export async function afterApproval(
@@ -43,7 +53,10 @@ export async function afterApproval(
   }
   if (order.fulfillmentStatus === 'shipped' && refund.amount >= order.capturedAmount) {
     const note = 'the parcel is in transit: asking the carrier to stop it';
-    return { events: [await applyRefundAction(manager, refund, 'intercept', SYSTEM, { at, note })] };
+    const event = await applyRefundAction(manager, refund, 'intercept', SYSTEM, { at, note });
+    // made by this process's loop as soon as this commits (not claimed: the answer to the caller says `intercepting`)
+    await recordCall(manager, InterceptParcel, refund.id, { refundId: refund.id });
+    return { events: [event] };
   }
   const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
   return { events: [await applyRefundAction(manager, refund, 'await_return', SYSTEM, { at, note: why })] };

@@ -262,6 +262,10 @@ export class RefundService implements OnModuleInit {
     }
     const changed = await this.dataSource.transaction(async (manager): Promise<Changed> => {
       const refund = this.visible(await lockRefund(manager, id), id, principal);
+      if (action === 'cancel' && refund.status === 'intercepting') {
+        // the carrier's answer decides: a parcel already stopped is refunded, one too late can be cancelled then
+        throw refundError(RefundErrorCode.RefundInProgress, 'The carrier is being asked to stop the parcel; try again once it has answered.');
+      }
       const change = (r: RefundEntity) => {
         if (action === 'approve' && order.fulfillmentStatus !== 'unfulfilled') r.shipped = true;
         // what support received: the lines named, else the goods the refund covers
