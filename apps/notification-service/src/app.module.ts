@@ -18,7 +18,7 @@ export class AppModule {
   static forRoot(env: NotificationEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [...platformImports(env, notificationDatabase), NotificationEnvModule.forRoot(env), NotificationsModule],
+      imports: [...platformImports(env, { ...notificationDatabase, outbound: { pollMs: env.NOTIFY_POLL_MS, concurrency: env.NOTIFY_BATCH_SIZE } }), NotificationEnvModule.forRoot(env), NotificationsModule],
     };
   }
 }

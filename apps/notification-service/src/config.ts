@@ -24,8 +24,9 @@ export const notificationEnvSchema = z.intersection(
     MERCHANT_WEBHOOK_URL: httpUrl.optional(),
     /** HMAC-SHA256 key of `Ebb-Signature`; development falls back to a documented one, production must set it */
     MERCHANT_WEBHOOK_SECRET: z.string().min(1).optional(),
-    /** the sender's polling fallback when no commit wakes it */
+    /** the sender's polling fallback when no commit wakes it (the outbound-call loop's poll) */
     NOTIFY_POLL_MS: positiveInt.default(1000),
+    /** notifications in flight at once per replica */
     NOTIFY_BATCH_SIZE: positiveInt.default(20),
     /** attempts before a mail is marked failed (refund.succeeded mails keep going at the slow rate) */
     NOTIFY_MAX_ATTEMPTS: positiveInt.default(5),
@@ -34,7 +35,7 @@ export const notificationEnvSchema = z.intersection(
     NOTIFY_MAX_BACKOFF_MS: positiveInt.default(300_000),
     /** the rate at which mails that must never be lost keep retrying after NOTIFY_MAX_ATTEMPTS */
     NOTIFY_SLOW_RETRY_MS: positiveInt.default(600_000),
-    /** a row left in `sending` longer than this (a crash mid-send) goes back to `queued` */
+    /** a send's lease: one whose process died mid-send is sent again after this long */
     NOTIFY_SENDING_TIMEOUT_MS: positiveInt.default(120_000),
     /** the longest one SMTP or webhook call may take */
     NOTIFY_SEND_TIMEOUT_MS: positiveInt.default(30_000),

@@ -8,7 +8,7 @@ import { AmqpBroker } from '@ebb/messaging';
 import { deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { type NotificationEnv, notificationEnvSchema } from '../src/config';
-import { NotificationSender } from '../src/notifications/notification-sender';
+import { OutboundCalls } from '@ebb/outbound';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../src/notifications/webhook-signature';
 import { SmtpSink } from './smtp-sink';
 
@@ -112,8 +112,8 @@ describe('notification-service', () => {
   }
 
   it('records a queued row for a succeeded refund without sending anything while the sender is stopped', async () => {
-    const sender = testApp.app.get(NotificationSender);
-    await sender.beforeApplicationShutdown();
+    const sender = testApp.app.get(OutboundCalls);
+    await sender.stop();
     const succeeded = refund();
     try {
       await publish('refund.succeeded', succeeded);
@@ -126,7 +126,7 @@ describe('notification-service', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(smtp.to(succeeded.email)).toHaveLength(0);
     } finally {
-      sender.onApplicationBootstrap();
+      sender.start();
     }
     await waitFor(() => smtp.to(succeeded.email).length === 1, { what: 'the mail once the sender runs' });
   });
@@ -311,15 +311,20 @@ describe('notification-service', () => {
     expect(smtp.to(refunding.email)[0].subject).toMatch(/^Refunded: /);
   });
 
-  it('sends again a mail a crashed sender left in sending', async () => {
+  it('sends again a mail a crashed sender left half sent, once its lease ran out', async () => {
     const cancelled = refund({ status: 'cancelled' });
     const dataSource = testApp.app.get(DataSource);
+    // the first attempt claimed the call, then its process died: the lease ran out an hour ago
     await dataSource.query(
-      `INSERT INTO notifications (id, channel, template, recipient, subject, body, status, attempts, order_id, refund_id, customer_id, dedupe_key, claimed_at)
-       VALUES ('ntf_stuck', 'email', 'refund_cancelled', $1, 'Cancelled', 'text', 'sending', 1, $2, $3, $4, 'stuck', now() - interval '1 hour')`,
+      `INSERT INTO notifications (id, channel, template, recipient, subject, body, status, attempts, order_id, refund_id, customer_id, dedupe_key)
+       VALUES ('ntf_stuck', 'email', 'refund_cancelled', $1, 'Cancelled', 'text', 'queued', 0, $2, $3, $4, 'stuck')`,
       [cancelled.email, cancelled.orderId, cancelled.refundId, cancelled.customerId],
     );
-    await testApp.app.get(NotificationSender).wake();
+    await dataSource.query(
+      `INSERT INTO outbound_calls (kind, key, payload, status, attempts, next_attempt_at, lease_until, first_called_at)
+       VALUES ('notification.send', 'ntf_stuck', '{"notificationId": "ntf_stuck"}', 'calling', 1, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour')`,
+    );
+    testApp.app.get(OutboundCalls).wake();
     await waitFor(() => smtp.to(cancelled.email).length === 1, { what: 'the stuck mail to be sent' });
     const [row] = await waitFor(async () => {
       const found = await rows(`id = 'ntf_stuck'`, []);

@@ -93,3 +93,21 @@ export async function recordCall<P>(
   outboundCommits(manager).mark(manager);
   return claim ? { id: String(rows[0].id), kind: kind.kind } : undefined;
 }
+
+/**
+ * Sends a parked call again with a fresh set of attempts (its first call time, and so a provider's
+ * idempotency horizon, stay), in the caller's transaction; the row as it is now, or undefined when no
+ * such call is parked. Pick it by id, or by kind and key.
+ */
+export async function retryParkedCall(
+  manager: EntityManager,
+  which: { id: string } | { kinds: readonly string[]; key: string },
+): Promise<Record<string, unknown> | undefined> {
+  const [rows]: [Record<string, unknown>[], number] = await manager.query(
+    `UPDATE outbound_calls SET status = 'due', attempts = 0, next_attempt_at = now(), updated_at = now()
+      WHERE status = 'parked' AND ${'id' in which ? 'id = $1' : 'kind = ANY($1::text[]) AND key = $2'} RETURNING *`,
+    'id' in which ? [which.id] : [which.kinds, which.key],
+  );
+  if (rows.length > 0) outboundCommits(manager).mark(manager);
+  return rows[0];
+}

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ApiError, Roles, ZodParams, ZodQuery } from '@ebb/http';
+import { retryParkedCall } from './outbound-call';
 import { OutboundCalls } from './outbound-calls';
 
 const listQuery = z.strictObject({
@@ -66,11 +67,8 @@ export class OutboundCallsController {
   @Post(':id/retry')
   @HttpCode(200)
   async retry(@ZodParams(idParams) { id }: { id: string }) {
-    const [rows]: [CallRow[], number] = await this.dataSource.query(
-      `UPDATE outbound_calls SET status = 'due', attempts = 0, next_attempt_at = now(), updated_at = now() WHERE id = $1 AND status = 'parked' RETURNING *`,
-      [id],
-    );
-    if (rows.length === 0) {
+    const retried = (await this.dataSource.transaction((manager) => retryParkedCall(manager, { id }))) as CallRow | undefined;
+    if (!retried) {
       const [found]: CallRow[] = await this.dataSource.query(`SELECT * FROM outbound_calls WHERE id = $1`, [id]);
       if (!found) throw new ApiError(404, 'outbound_call_not_found', `No outbound call ${id}.`);
       throw new ApiError(409, 'outbound_call_not_parked', `Outbound call ${id} is ${found.status}; only a parked call can be sent again.`, {
@@ -78,6 +76,6 @@ export class OutboundCallsController {
       });
     }
     this.calls.wake();
-    return view(rows[0]);
+    return view(retried);
   }
 }

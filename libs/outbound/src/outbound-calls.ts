@@ -16,6 +16,8 @@ export interface CallHandler<P, R> {
   onRefused?(manager: EntityManager, call: OutboundCall<P>, error: CallRefusedError): Promise<void>;
   /** every attempt failed with an unknown outcome: the call is parked for a person (and alerted on) */
   onParked?(manager: EntityManager, call: OutboundCall<P>, error: Error): Promise<void>;
+  /** an attempt failed with an unknown outcome and another is scheduled (`delayMs` from now) */
+  onRetry?(manager: EntityManager, call: OutboundCall<P>, error: Error, delayMs: number): Promise<void>;
 }
 
 interface CallRow {
@@ -223,10 +225,12 @@ export class OutboundCalls {
         outcomes.inc({ kind: call.kind, outcome: 'parked' });
         this.logger?.error({ ...log, err: failure.message }, 'outbound call parked after its last attempt');
       } else {
+        const delayMs = kind.backoffMs(call.attempt);
+        await handler.onRetry?.(manager, call, failure, delayMs);
         await manager.query(
           `UPDATE outbound_calls SET status = 'due', last_error = $2, lease_until = NULL, updated_at = now(),
                   next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`,
-          [call.id, failure.message.slice(0, 2000), kind.backoffMs(call.attempt)],
+          [call.id, failure.message.slice(0, 2000), delayMs],
         );
         outcomes.inc({ kind: call.kind, outcome: 'retry' });
         this.logger?.warn({ ...log, err: failure.message }, 'outbound call failed; will try again');

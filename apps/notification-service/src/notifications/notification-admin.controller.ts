@@ -3,9 +3,11 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
 import { Roles, ZodParams } from '@ebb/http';
-import { gauge } from '@ebb/observability';
+import { LOGGER, gauge } from '@ebb/observability';
+import { retryParkedCall } from '@ebb/outbound';
+import type { Logger } from 'pino';
 import { NotificationErrorCode, notificationError } from './notification-errors';
-import { NotificationSender } from './notification-sender';
+import { NOTIFICATION_CALLS } from './notification-sender';
 
 const idParams = z.strictObject({ id: idSchema });
 
@@ -24,7 +26,7 @@ export const notificationsFailedGauge = (dataSource: DataSource) =>
 export class NotificationAdminController {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
-    private readonly sender: NotificationSender,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     notificationsFailedGauge(dataSource);
   }
@@ -32,16 +34,16 @@ export class NotificationAdminController {
   @Post(':id/retry')
   @HttpCode(200)
   async retry(@ZodParams(idParams) { id }: { id: string }) {
-    const [rows]: [{ id: string; status: string }[], number] = await this.dataSource.query(
-      `UPDATE notifications SET status = 'queued', attempts = 0, next_attempt_at = now() WHERE id = $1 AND status = 'failed' RETURNING id, status`,
-      [id],
-    );
-    if (rows.length === 0) {
-      const [found]: { status: string }[] = await this.dataSource.query(`SELECT status FROM notifications WHERE id = $1`, [id]);
+    const retried = await this.dataSource.transaction(async (manager) => {
+      const [found]: { status: string }[] = await manager.query(`SELECT status FROM notifications WHERE id = $1 FOR UPDATE`, [id]);
       if (!found) throw notificationError(NotificationErrorCode.NotFound, `No notification ${id}.`);
-      throw notificationError(NotificationErrorCode.NotFailed, `Notification ${id} is ${found.status}; only a failed one is sent again.`, { status: found.status });
-    }
-    void this.sender.wake();
+      if (found.status !== 'failed') {
+        throw notificationError(NotificationErrorCode.NotFailed, `Notification ${id} is ${found.status}; only a failed one is sent again.`, { status: found.status });
+      }
+      await manager.query(`UPDATE notifications SET status = 'queued', attempts = 0, next_attempt_at = now() WHERE id = $1`, [id]);
+      return retryParkedCall(manager, { kinds: NOTIFICATION_CALLS, key: id });
+    });
+    if (!retried) this.logger.warn({ notificationId: id }, 'a failed notification had no parked call to send again');
     return { id, status: 'queued' };
   }
 }

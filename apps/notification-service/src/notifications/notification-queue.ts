@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '@ebb/contracts';
+import { recordCall } from '@ebb/outbound';
 import type { NotificationChannel } from './notification.entity';
-import { notificationCommits } from './notification-signal';
+import { SendNotification, SendNotificationUntilDelivered } from './notification-sender';
 
 /** A notification to send, as a handler decides it. */
 export interface QueuedNotification {
@@ -24,20 +25,21 @@ export function dedupeKey(n: Pick<QueuedNotification, 'channel' | 'template' | '
 }
 
 /**
- * Records notifications in the caller's transaction; one whose step was already recorded (the same
- * event published twice under different message ids) is skipped. Sending happens after commit.
- * Returns how many rows were new.
+ * Records notifications in the caller's transaction, each with the outbound call that sends it after
+ * the commit; one whose step was already recorded (the same event published twice under different
+ * message ids) is skipped. Returns how many rows were new.
  */
 export async function queueNotifications(manager: EntityManager, notifications: QueuedNotification[]): Promise<number> {
   let inserted = 0;
   for (const n of notifications) {
+    const id = newId('ntf');
     const rows: unknown[] = await manager.query(
       `INSERT INTO notifications
          (id, channel, template, recipient, subject, body, keep_retrying, order_id, refund_id, customer_id, dedupe_key)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`,
       [
-        newId('ntf'),
+        id,
         n.channel,
         n.template,
         n.recipient,
@@ -50,8 +52,9 @@ export async function queueNotifications(manager: EntityManager, notifications: 
         dedupeKey(n),
       ],
     );
-    inserted += rows.length;
+    if (rows.length === 0) continue;
+    inserted++;
+    await recordCall(manager, n.keepRetrying ? SendNotificationUntilDelivered : SendNotification, id, { notificationId: id });
   }
-  if (inserted > 0) notificationCommits(manager.connection).mark(manager);
   return inserted;
 }
