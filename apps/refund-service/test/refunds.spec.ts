@@ -141,7 +141,7 @@ describe('refund-service', () => {
     await bed.publish('payment.refund_succeeded', { ...paymentResult(refund), providerRefundId: 're_123' }, messageId);
     await bed.publish('payment.refund_failed', { ...paymentResult(refund), reason: 'late and stale' });
     const stored = await waitFor(async () => {
-      const [row] = await db().query(`SELECT count(*)::int AS n FROM inbox WHERE handler = 'refund-failed'`);
+      const [row] = await db().query(`SELECT count(*)::int AS n FROM inbox WHERE handler = 'refunds.settle-failed-refund'`);
       return row.n >= 1 && getRefund(refund.id);
     });
     expect(stored).toMatchObject({ status: 'succeeded', providerRefundId: 're_123' });
@@ -563,7 +563,7 @@ describe('refund-service', () => {
       const { items } = await json(await call('GET', '/v1/admin/dead-letters', admin));
       return items.find((item: { content: string }) => item.content.includes(refundId));
     }, { what: 'the unknown refund result to be parked' });
-    expect(parked).toMatchObject({ handler: 'refund-succeeded', type: 'payment.refund_succeeded', attempts: 4 });
+    expect(parked).toMatchObject({ handler: 'refunds.settle-succeeded-refund', type: 'payment.refund_succeeded', attempts: 4 });
     expect(parked.error).toContain(refundId);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { currencySchema, minorUnitsSchema } from './money';
-import { defineEvent } from './events';
+import { type EventType, defineEvent } from './events';
+import { REFUND_INITIATORS, REFUND_REASONS, REFUND_STATUSES, type RefundStatus } from './refund-vocabulary';
 
 // The payloads services exchange on the bus, checked when written to the outbox and when consumed.
 // Amounts are integer minor units in the order's currency. Add fields freely; never remove or retype one.
@@ -149,11 +150,11 @@ const refundSnapshot = z.object({
   orderId: z.string(),
   customerId: z.string(),
   email: z.string(),
-  status: z.string(),
+  status: z.enum(REFUND_STATUSES),
   amount: minorUnitsSchema,
   currency: currencySchema,
-  reason: z.string(),
-  initiator: z.string(),
+  reason: z.enum(REFUND_REASONS),
+  initiator: z.enum(REFUND_INITIATORS),
   items: z.array(refundLine).optional(),
   /**
    * the order had shipped when the refund was requested or approved: its goods must be intercepted or
@@ -184,7 +185,7 @@ export const RefundPendingReview = defineEvent('refund.pending_review', refundSn
 export const RefundApproved = defineEvent('refund.approved', refundSnapshot);
 export const RefundRejected = defineEvent('refund.rejected', refundSnapshot);
 export const RefundCancelled = defineEvent('refund.cancelled', refundSnapshot);
-/** An approved refund of a parcel in transit: refund-service asks the carrier to stop it. */
+/** An approved refund of a parcel in transit: refund-service asks the carrier to stop it (an outbound call), the customer is told. */
 export const RefundIntercepting = defineEvent('refund.intercepting', refundSnapshot);
 /** An approved refund of shipped goods that must come back first (delivered, or too late to intercept). */
 export const RefundAwaitingReturn = defineEvent('refund.awaiting_return', refundSnapshot);
@@ -194,6 +195,21 @@ export const RefundInspecting = defineEvent('refund.inspecting', refundSnapshot)
 export const RefundRefunding = defineEvent('refund.refunding', refundSnapshot);
 export const RefundSucceeded = defineEvent('refund.succeeded', refundSnapshot);
 export const RefundFailed = defineEvent('refund.failed', refundSnapshot);
+
+/** The event a refund publishes when it reaches each status. */
+export const REFUND_EVENTS = {
+  requested: RefundRequested,
+  pending_review: RefundPendingReview,
+  approved: RefundApproved,
+  intercepting: RefundIntercepting,
+  awaiting_return: RefundAwaitingReturn,
+  inspecting: RefundInspecting,
+  refunding: RefundRefunding,
+  succeeded: RefundSucceeded,
+  failed: RefundFailed,
+  rejected: RefundRejected,
+  cancelled: RefundCancelled,
+} as const satisfies Record<RefundStatus, EventType<typeof refundSnapshot>>;
 
 export const InventoryReserved = defineEvent('inventory.reserved', z.object({ orderId: z.string() }));
 export const InventoryReservationFailed = defineEvent(

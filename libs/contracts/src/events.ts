@@ -15,34 +15,42 @@ export interface DomainEvent<T = Record<string, unknown>> {
   payload: T;
 }
 
-/** Names of the events that services exchange. */
-export const EventNames = {
-  OrderPlaced: 'order.placed',
-  OrderPaid: 'order.paid',
-  OrderCancelled: 'order.cancelled',
-  OrderShipped: 'order.shipped',
-  PaymentSucceeded: 'payment.succeeded',
-  PaymentFailed: 'payment.failed',
-  PaymentRefundSucceeded: 'payment.refund_succeeded',
-  PaymentRefundFailed: 'payment.refund_failed',
-  RefundRequested: 'refund.requested',
-  RefundApproved: 'refund.approved',
-  RefundRejected: 'refund.rejected',
-  RefundSucceeded: 'refund.succeeded',
-  RefundFailed: 'refund.failed',
-  RefundCancelled: 'refund.cancelled',
-} as const;
-export type EventName = (typeof EventNames)[keyof typeof EventNames];
-
 export const routingKeySchema = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_*#-]+)+$/, 'must look like <aggregate>.<event>');
 
-/** A payload schema per event name, checked when it is written to the outbox and when it is consumed. */
-export const eventPayloadSchemas: Partial<Record<string, z.ZodType>> = {};
+/**
+ * An event type: its routing key and its payload's schema in one value. Write one with
+ * `addToOutbox(manager, RefundSucceeded, payload)` (or `RefundSucceeded.of(payload)` in a list), handle
+ * it with `consumer.on(RefundSucceeded, name, handler)`: the payload is typed and checked both ways.
+ */
+export interface EventType<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly schema: S;
+  /** one event of this type */
+  of(payload: z.output<S>): DomainEvent<z.output<S>>;
+}
 
-/** Registers a payload schema; a service's contracts call this once at import. */
-export function defineEvent<S extends z.ZodType>(name: string, schema: S): { name: string; schema: S } {
-  eventPayloadSchemas[name] = schema;
-  return { name, schema };
+/** The payload type of an event type. */
+export type PayloadOf<E> = E extends EventType<infer S> ? z.output<S> : never;
+
+const registry = new Map<string, EventType>();
+
+/** Declares an event type (in @ebb/contracts, once): the outbox refuses any type not declared. */
+export function defineEvent<S extends z.ZodType>(name: string, schema: S): EventType<S> {
+  routingKeySchema.parse(name);
+  if (registry.has(name)) throw new Error(`event type ${name} is defined twice`);
+  const type: EventType<S> = { name, schema, of: (payload) => ({ type: name, payload }) };
+  registry.set(name, type as unknown as EventType);
+  return type;
+}
+
+/** The declared event type of a routing key, if any. */
+export function eventTypeOf(name: string): EventType | undefined {
+  return registry.get(name);
+}
+
+/** Every declared event type, by routing key (the catalog in docs/events.md is made from them). */
+export function eventTypes(): EventType[] {
+  return [...registry.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

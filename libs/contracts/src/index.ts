@@ -1,5 +1,6 @@
 export * from './money';
 export * from './ids';
 export * from './events';
+export * from './refund-vocabulary';
 export * from './domain-events';
 export * from './order-query';

@@ -2,7 +2,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { eventPayloadSchemas } from '@ebb/contracts';
+import { type EventType, type PayloadOf, eventTypeOf } from '@ebb/contracts';
 import { FAST_BUCKETS, counter, gauge, histogram, runWithCorrelation } from '@ebb/observability';
 import { type AmqpBroker, assertEventExchange, corkBurst } from './broker';
 import { DeadLetterStore } from './dead-letters';
@@ -30,9 +30,12 @@ export type MessageHandler<T = unknown> = (message: IncomingMessage<T>, manager:
 
 interface Registration {
   name: string;
-  pattern: string;
+  patterns: readonly string[];
   handle: MessageHandler<any>;
 }
+
+/** `<service>.<verb>-<what>`: the inbox key of a handler, e.g. `orders.apply-refund`. */
+export const HANDLER_NAME = /^[a-z]+\.[a-z]+(-[a-z]+)+$/;
 
 interface Delivery {
   channel: Channel;
@@ -121,11 +124,27 @@ export class MessageConsumer {
     return this;
   }
 
-  /** Registers a handler; `name` keys the inbox, so keep it stable across releases. */
-  handle<T = unknown>(name: string, pattern: string, handle: MessageHandler<T>): this {
+  /**
+   * Handles events of one type (or each of several): `consumer.on(RefundSucceeded, 'orders.apply-refund',
+   * ({ payload }, manager) => …)`, the payload typed and checked by the type's schema. `name` keys the
+   * inbox, so keep it stable across releases: `<service>.<verb>-<what>` (HANDLER_NAME).
+   */
+  on<E extends EventType>(types: E | readonly E[], name: string, handle: MessageHandler<PayloadOf<E>>): this {
+    if (!HANDLER_NAME.test(name)) throw new Error(`handler name ${name} is not <service>.<verb>-<what> (lowercase, dashes)`);
+    const list: readonly EventType[] = Array.isArray(types) ? types : [types];
+    return this.handle(name, list.map((type) => type.name), handle as MessageHandler<unknown>);
+  }
+
+  /** Registers a handler for topic patterns (`claim.*`); apps use `on` with event types. */
+  handle<T = unknown>(name: string, patterns: string | readonly string[], handle: MessageHandler<T>): this {
     if (this.handlers.some((handler) => handler.name === name)) throw new Error(`handler ${name} registered twice`);
-    this.handlers.push({ name, pattern, handle });
+    this.handlers.push({ name, patterns: typeof patterns === 'string' ? [patterns] : patterns, handle });
     return this;
+  }
+
+  /** The handlers and the event types they take, for the catalog (docs/events.md). */
+  registrations(): { name: string; patterns: readonly string[] }[] {
+    return this.handlers.map(({ name, patterns }) => ({ name, patterns }));
   }
 
   private retryDelays(): number[] {
@@ -137,7 +156,7 @@ export class MessageConsumer {
   async start(): Promise<void> {
     if (this.handlers.length === 0) return;
     this.accepting = true;
-    const patterns = [...new Set(this.handlers.map((handler) => handler.pattern))];
+    const patterns = [...new Set(this.handlers.flatMap((handler) => handler.patterns))];
     const delays = [...new Set(this.retryDelays())];
     this.channel = this.broker.createChannel('consumer', async (channel) => {
       await assertEventExchange(channel, this.options.exchange);
@@ -209,7 +228,7 @@ export class MessageConsumer {
     const attempt = Number(headers[Headers.attempt] ?? 0) || 0;
     const type = raw.properties.type ?? raw.fields.routingKey;
     const messageId = raw.properties.messageId;
-    const handlers: Registration[] = this.handlers.filter((handler) => topicMatches(handler.pattern, type));
+    const handlers: Registration[] = this.handlers.filter((handler) => handler.patterns.some((pattern) => topicMatches(pattern, type)));
     try {
       if (!messageId) throw new PoisonMessageError('message has no messageId');
       let payload: unknown;
@@ -218,7 +237,7 @@ export class MessageConsumer {
       } catch {
         throw new PoisonMessageError('message content is not JSON');
       }
-      const schema = eventPayloadSchemas[type];
+      const schema = eventTypeOf(type)?.schema;
       const parsed = schema?.safeParse(payload);
       if (parsed && !parsed.success) throw new PoisonMessageError(`payload does not match ${type}: ${parsed.error.message}`);
       const message: IncomingMessage = {

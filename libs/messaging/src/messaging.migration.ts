@@ -69,3 +69,28 @@ export class DeadLetterKeyset1764000000001 implements MigrationInterface {
 }
 
 export const messagingMigrations = [MessagingTables1764000000000, DeadLetterKeyset1764000000001];
+
+/**
+ * A migration that gives inbox handlers their new names (`renames`: old → new): the messages the old
+ * name handled are copied under the new one, so a redelivery after the release is still a duplicate.
+ * The old rows stay: an older replica (a canary's stable half) still looks under the old name.
+ * `name` is the migration's, ending in its 13-digit timestamp.
+ */
+export function inboxRenames(name: string, renames: Record<string, string>): new () => MigrationInterface {
+  return class implements MigrationInterface {
+    name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      for (const [from, to] of Object.entries(renames)) {
+        await queryRunner.query(
+          `INSERT INTO inbox (message_id, handler, handled_at) SELECT message_id, $2, handled_at FROM inbox WHERE handler = $1 ON CONFLICT DO NOTHING`,
+          [from, to],
+        );
+      }
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      for (const to of Object.values(renames)) await queryRunner.query(`DELETE FROM inbox WHERE handler = $1`, [to]);
+    }
+  };
+}

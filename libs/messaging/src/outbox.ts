@@ -1,16 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { type DomainEvent, eventPayloadSchemas, routingKeySchema } from '@ebb/contracts';
+import { type DomainEvent, type EventType, type PayloadOf, eventTypeOf } from '@ebb/contracts';
 import { correlationId, currentCorrelation } from '@ebb/observability';
 import { outboxCommits } from './outbox-signal';
 
+/** An event written to the outbox whose type no `defineEvent` declared: a typo, or a contract not written yet. */
+export class UnregisteredEventError extends Error {
+  override readonly name = 'UnregisteredEventError';
+}
+
 /**
  * Writes events to the outbox inside the caller's transaction, so they are published if and only
- * if the state change commits. The correlation id (and the message that caused this work, if any)
- * come from the current context. Returns the new message ids.
+ * if the state change commits: `addToOutbox(manager, RefundSucceeded, payload)`, or a list made with
+ * `RefundSucceeded.of(payload)`. Only declared event types pass, each payload checked by its schema.
+ * The correlation id (and the message that caused this work, if any) come from the current context.
+ * Returns the new message ids.
  */
-export async function addToOutbox(manager: EntityManager, events: DomainEvent | DomainEvent[]): Promise<string[]> {
-  const list = Array.isArray(events) ? events : [events];
+export async function addToOutbox<E extends EventType>(manager: EntityManager, type: E, payload: PayloadOf<E>): Promise<string[]>;
+export async function addToOutbox(manager: EntityManager, events: DomainEvent | DomainEvent[]): Promise<string[]>;
+export async function addToOutbox(manager: EntityManager, what: EventType | DomainEvent | DomainEvent[], payload?: unknown): Promise<string[]> {
+  const list = 'schema' in what ? [what.of(payload)] : Array.isArray(what) ? what : [what];
   if (list.length === 0) return [];
   if (!manager.queryRunner?.isTransactionActive) {
     // outside a transaction the event could be published for a change that never commits
@@ -21,9 +30,9 @@ export async function addToOutbox(manager: EntityManager, events: DomainEvent | 
   const ids: string[] = [];
   const values: unknown[] = [];
   const rows = list.map((event, index) => {
-    routingKeySchema.parse(event.type);
-    const schema = eventPayloadSchemas[event.type];
-    const payload = schema ? schema.parse(event.payload) : event.payload;
+    const type = eventTypeOf(event.type);
+    if (!type) throw new UnregisteredEventError(`event type ${event.type} is not declared: add it with defineEvent in @ebb/contracts`);
+    const payload = type.schema.parse(event.payload);
     const id = randomUUID();
     ids.push(id);
     values.push(id, event.type, JSON.stringify(payload), correlation, context?.causationId ?? null);

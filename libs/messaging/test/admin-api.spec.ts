@@ -1,3 +1,4 @@
+import './test-events';
 import { Body, Controller, HttpCode, Injectable, Module, type OnModuleInit, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DEV_JWT_SECRET } from '@ebb/config';

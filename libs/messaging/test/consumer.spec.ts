@@ -1,3 +1,4 @@
+import './test-events';
 import { randomUUID } from 'node:crypto';
 import { metricsRegistry } from '@ebb/observability';
 import { sleep, waitFor } from '@ebb/testing';

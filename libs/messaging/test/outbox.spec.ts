@@ -1,7 +1,9 @@
+import './test-events';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { sleep, waitFor } from '@ebb/testing';
-import { OutboxRelay, addToOutbox, outboxNotifyToken } from '../src';
+import { OutboxRelay, UnregisteredEventError, addToOutbox, outboxNotifyToken } from '../src';
+import { OrderPaid } from './test-events';
 import { type Bus, consumedCount, countEffects, openBus, recordEffect } from './harness';
 
 const root = path.resolve(__dirname, '../../..');
@@ -30,6 +32,15 @@ describe('transactional outbox', () => {
   });
 
   const pending = async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM outbox`))[0].n;
+
+  it('takes only declared event types, each payload checked by its schema, and writes nothing for a refused one', async () => {
+    const before = await pending();
+    await expect(bus.dataSource.transaction((manager) => addToOutbox(manager, { type: 'order.payed', payload: { key: 'typo' } }))).rejects.toBeInstanceOf(UnregisteredEventError);
+    await expect(bus.dataSource.transaction((manager) => addToOutbox(manager, OrderPaid, { key: 7 } as never))).rejects.toThrow(/expected string/);
+    expect(await pending()).toBe(before);
+    // a handler's inbox name says what it does: <service>.<verb>-<what>
+    expect(() => bus.consumer.on(OrderPaid, 'recordPaidOrder', recordEffect)).toThrow(/not <service>\.<verb>-<what>/);
+  });
 
   it('publishes after a restart an event whose process was killed between commit and publish, and it is consumed once', async () => {
     const crashed = runFixture(bus, 'write', 'order-1', 'relay.before-publish');

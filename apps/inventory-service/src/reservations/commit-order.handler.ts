@@ -17,5 +17,5 @@ export async function commitOrder({ payload }: IncomingMessage<OrderCaptured>, m
   await adjustStock(manager, active.map((r) => ({ sku: r.sku, onHand: -r.quantity, reserved: -r.quantity })));
   await setReservationStatus(manager, payload.orderId, 'active', 'committed');
   await setOrderStatus(manager, payload.orderId, 'committed');
-  await addToOutbox(manager, { type: InventoryCommitted.name, payload: { orderId: payload.orderId } });
+  await addToOutbox(manager, InventoryCommitted, { orderId: payload.orderId });
 }

@@ -23,8 +23,5 @@ export async function releaseCancelledOrder({ payload }: IncomingMessage<OrderCa
   await lockStockRows(manager, active.map((r) => r.sku));
   await adjustStock(manager, active.map((r) => ({ sku: r.sku, onHand: 0, reserved: -r.quantity })));
   await setReservationStatus(manager, payload.orderId, 'active', 'released');
-  await addToOutbox(manager, {
-    type: InventoryReleased.name,
-    payload: { orderId: payload.orderId, items: active.map(({ sku, quantity }) => ({ sku, quantity })) },
-  });
+  await addToOutbox(manager, InventoryReleased, { orderId: payload.orderId, items: active.map(({ sku, quantity }) => ({ sku, quantity })) });
 }

@@ -76,8 +76,5 @@ export async function releaseRefundedLines({ payload }: IncomingMessage<RefundSn
     `UPDATE order_lines l SET ${counts} FROM unnest($2::text[], $3::int[]) AS r(sku, quantity) WHERE l.order_id = $1 AND l.sku = r.sku`,
     [payload.orderId, released.map((r) => r.sku), released.map((r) => r.quantity)],
   );
-  await addToOutbox(manager, {
-    type: InventoryReleased.name,
-    payload: { orderId: payload.orderId, refundId: payload.refundId, items: released },
-  });
+  await addToOutbox(manager, InventoryReleased, { orderId: payload.orderId, refundId: payload.refundId, items: released });
 }

@@ -16,10 +16,10 @@ export class ReservationConsumer implements OnModuleInit {
     // every handler locks stock rows that all orders share: one batch at a time, in queue order
     this.consumer
       .batchesAtOnce(1)
-      .handle('inventory.reserve-order', OrderPlaced.name, reserveOrder)
-      .handle('inventory.commit-order', OrderCaptured.name, commitOrder)
-      .handle('inventory.release-cancelled-order', OrderCancelled.name, releaseCancelledOrder)
-      .handle('inventory.record-shipment', OrderShipped.name, recordShipment)
-      .handle('inventory.release-refunded-lines', RefundSucceeded.name, releaseRefundedLines);
+      .on(OrderPlaced, 'inventory.reserve-order', reserveOrder)
+      .on(OrderCaptured, 'inventory.commit-order', commitOrder)
+      .on(OrderCancelled, 'inventory.release-cancelled-order', releaseCancelledOrder)
+      .on(OrderShipped, 'inventory.record-shipment', recordShipment)
+      .on(RefundSucceeded, 'inventory.release-refunded-lines', releaseRefundedLines);
   }
 }

@@ -34,10 +34,7 @@ export async function reserveOrder({ payload }: IncomingMessage<OrderPlaced>, ma
   );
 
   if (problems.length > 0) {
-    await addToOutbox(manager, {
-      type: InventoryReservationFailed.name,
-      payload: { orderId: payload.orderId, reason: problems.join('; ') },
-    });
+    await addToOutbox(manager, InventoryReservationFailed, { orderId: payload.orderId, reason: problems.join('; ') });
     return;
   }
 
@@ -47,5 +44,5 @@ export async function reserveOrder({ payload }: IncomingMessage<OrderPlaced>, ma
      SELECT id, $1, sku, quantity, 'active' FROM unnest($2::text[], $3::text[], $4::int[]) AS r(id, sku, quantity)`,
     [payload.orderId, lines.map(() => newId('rsv')), lines.map((l) => l.sku), lines.map((l) => l.quantity)],
   );
-  await addToOutbox(manager, { type: InventoryReserved.name, payload: { orderId: payload.orderId } });
+  await addToOutbox(manager, InventoryReserved, { orderId: payload.orderId });
 }

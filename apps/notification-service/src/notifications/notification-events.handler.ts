@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type OrderCaptured, type RefundSnapshot } from '@ebb/contracts';
+import { OrderCaptured, type RefundSnapshot, REFUND_EVENTS } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { NOTIFICATION_ENV, type NotificationEnv } from '../config';
 import { REFUND_MAIL_TEMPLATES, paymentReceiptTemplate } from '../templates';
@@ -21,10 +21,10 @@ export class NotificationEventsHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumer.handle<OrderCaptured>('notify-payment-receipt', 'order.captured', (message, manager) =>
+    this.consumer.on(OrderCaptured, 'notifications.mail-payment-receipt', (message, manager) =>
       this.onOrderCaptured(message, manager),
     );
-    this.consumer.handle<RefundSnapshot>('notify-refund-step', 'refund.*', (message, manager) =>
+    this.consumer.on(Object.values(REFUND_EVENTS), 'notifications.notify-refund-step', (message, manager) =>
       this.onRefundEvent(message, manager),
     );
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { OrderCapturedAfterCancel, type PaymentDuplicateCaptured, type PaymentFailed, type PaymentSucceeded, type RefundSnapshot } from '@ebb/contracts';
+import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, PaymentFailed, PaymentSucceeded, type RefundSnapshot, OrderCaptured, OrderCancelled, OrderRefunded, RefundCancelled, RefundRejected, RefundSucceeded, InventoryReservationFailed } from '@ebb/contracts';
 import { sumMinor } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
@@ -33,15 +33,15 @@ export class OrderEventsHandler implements OnModuleInit {
 
   onModuleInit() {
     this.consumer
-      .handle<PaymentSucceeded>(OrderHandlers.capturePayment, 'payment.succeeded', (message, manager) => this.capturePayment(message, manager))
-      .handle<PaymentFailed>(OrderHandlers.notePaymentFailure, 'payment.failed', async (message) => this.notePaymentFailure(message))
-      .handle<{ orderId: string; reason: string }>(OrderHandlers.cancelUnreserved, 'inventory.reservation_failed', (message, manager) =>
+      .on(PaymentSucceeded, OrderHandlers.capturePayment, (message, manager) => this.capturePayment(message, manager))
+      .on(PaymentFailed, OrderHandlers.notePaymentFailure, async (message) => this.notePaymentFailure(message))
+      .on(InventoryReservationFailed, OrderHandlers.cancelUnreserved, (message, manager) =>
         this.cancelUnreserved(message, manager),
       )
-      .handle<RefundSnapshot>(OrderHandlers.applyRefund, 'refund.succeeded', (message, manager) => this.applyRefund(message, manager))
-      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfCancelled, 'refund.cancelled', (message, manager) => this.releaseHold(message, manager))
-      .handle<RefundSnapshot>(OrderHandlers.releaseHoldOfRejected, 'refund.rejected', (message, manager) => this.releaseHold(message, manager))
-      .handle<PaymentDuplicateCaptured>(OrderHandlers.noteDuplicatePayment, 'payment.duplicate_captured', (message, manager) => this.noteDuplicate(message, manager));
+      .on(RefundSucceeded, OrderHandlers.applyRefund, (message, manager) => this.applyRefund(message, manager))
+      .on(RefundCancelled, OrderHandlers.releaseHoldOfCancelled, (message, manager) => this.releaseHold(message, manager))
+      .on(RefundRejected, OrderHandlers.releaseHoldOfRejected, (message, manager) => this.releaseHold(message, manager))
+      .on(PaymentDuplicateCaptured, OrderHandlers.noteDuplicatePayment, (message, manager) => this.noteDuplicate(message, manager));
   }
 
   private async lockOrThrow(manager: EntityManager, orderId: string, type: string) {
@@ -68,11 +68,11 @@ export class OrderEventsHandler implements OnModuleInit {
     }
     const action = order.status === 'cancelled' ? 'capture_after_cancel' : 'capture';
     const captured = { orderId: order.id, customerId: order.customerId, email: order.email, paymentId: payload.paymentId, amount: payload.amount, currency: order.currency };
-    const events = [{ type: 'order.captured', payload: captured }];
+    const events = [OrderCaptured.of(captured)];
     if (action === 'capture_after_cancel') {
       // the provider took the money of an order already cancelled: refund-service pays it back
       this.logger.warn(log, 'payment captured for a cancelled order; the system refunds it');
-      events.push({ type: OrderCapturedAfterCancel.name, payload: captured });
+      events.push(OrderCapturedAfterCancel.of(captured));
     }
     await this.orders.transition(manager, order, action, { capturedAmount: payload.amount, paymentId: payload.paymentId }, events);
   }
@@ -90,10 +90,7 @@ export class OrderEventsHandler implements OnModuleInit {
         'stock could not be reserved for an order past payment; left as it is');
       return;
     }
-    await this.orders.transition(manager, order, 'cancel', {}, {
-      type: 'order.cancelled',
-      payload: { orderId: order.id, reason: `stock not reserved: ${payload.reason}` },
-    });
+    await this.orders.transition(manager, order, 'cancel', {}, OrderCancelled.of({ orderId: order.id, reason: `stock not reserved: ${payload.reason}` }));
   }
 
   /** payment.duplicate_captured → the order shows the money captured beyond its payment, until it is paid back. */
@@ -150,15 +147,12 @@ export class OrderEventsHandler implements OnModuleInit {
       throw new Error(`refund ${payload.refundId} would take order ${order.id} to ${refundedAmount}, above the ${order.capturedAmount} captured`);
     }
     const action = refundedAmount === order.capturedAmount ? 'refund_fully' : 'refund_partially';
-    await this.orders.transition(manager, order, action, { refundedAmount }, {
-      type: 'order.refunded',
-      payload: {
+    await this.orders.transition(manager, order, action, { refundedAmount }, OrderRefunded.of({
         orderId: order.id,
         refundId: payload.refundId,
         amount: payload.amount,
         refundedAmount,
         paymentStatus: action === 'refund_fully' ? 'refunded' : 'partially_refunded',
-      },
-    });
+      }));
   }
 }

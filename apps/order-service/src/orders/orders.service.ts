@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type DomainEvent, type GoodsLine, type OrderPlaced, newId } from '@ebb/contracts';
+import { type DomainEvent, type GoodsLine, OrderPlaced, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { type DuplicatePayment, Order, OrderLine, type OrderWithLines } from './order.entity';
@@ -75,7 +75,7 @@ export class OrdersService implements OnModuleInit {
       await manager.getRepository(Order).insert(order);
       await manager.getRepository(OrderLine).insert(lines);
       await this.recordHistory(manager, order.id, 'place', orderMachine.initial);
-      await addToOutbox(manager, { type: 'order.placed', payload: placed });
+      await addToOutbox(manager, OrderPlaced, placed);
       await recordIdempotentEffect(manager, `order:${order.id}`, toOrderResponse({ order, lines }));
     });
     return { order, lines };
@@ -141,10 +141,7 @@ export class OrdersService implements OnModuleInit {
         [id, left.map((line) => line.sku), left.map((line) => line.quantity)],
       );
       const shippedAt = new Date();
-      await this.transition(manager, order, 'ship', { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt }, {
-        type: 'order.shipped',
-        payload: { orderId: id, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shippedAt.toISOString(), items: left },
-      });
+      await this.transition(manager, order, 'ship', { carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt }, OrderShipped.of({ orderId: id, carrier: shipment.carrier, trackingNumber: shipment.trackingNumber, shippedAt: shippedAt.toISOString(), items: left }));
       const shipped = { order, lines: await this.lines(manager, id) };
       await recordIdempotentEffect(manager, `order:${id}`, toOrderResponse(shipped));
       return shipped;
@@ -158,10 +155,7 @@ export class OrdersService implements OnModuleInit {
         throw orderError(OrderErrorCode.NotDeliverable, 'Only a shipped order can be delivered.', stateOf(order));
       }
       const deliveredAt = new Date();
-      await this.transition(manager, order, 'deliver', { deliveredAt }, {
-        type: 'order.delivered',
-        payload: { orderId: id, deliveredAt: deliveredAt.toISOString() },
-      });
+      await this.transition(manager, order, 'deliver', { deliveredAt }, OrderDelivered.of({ orderId: id, deliveredAt: deliveredAt.toISOString() }));
       const delivered = { order, lines: await this.lines(manager, id) };
       await recordIdempotentEffect(manager, `order:${id}`, toOrderResponse(delivered));
       return delivered;

@@ -29,7 +29,7 @@ export class CancelOpenPaymentHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumer.handle<OrderCancelled>('payments.cancel-open-payment', OrderCancelled.name, (message, manager) => this.cancel(message, manager));
+    this.consumer.on(OrderCancelled, 'payments.cancel-open-payment', (message, manager) => this.cancel(message, manager));
     this.calls.handle<{ paymentId: string }, void>(CancelPaymentAtProvider, {
       call: async ({ payload }) => {
         const payment = await this.dataSource.getRepository(Payment).findOneBy({ id: payload.paymentId });

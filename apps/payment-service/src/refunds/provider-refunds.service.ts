@@ -1,3 +1,4 @@
+import { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
@@ -70,10 +71,7 @@ export class ProviderRefundsService {
       this.move(row, 'fail');
       row.failureReason = 'no_captured_payment';
       await store(row);
-      await addToOutbox(manager, {
-        type: 'payment.refund_failed',
-        payload: { refundId: row.refundId, orderId: row.orderId, paymentId: '', amount: row.amount, currency: row.currency, reason: 'no_captured_payment' },
-      });
+      await addToOutbox(manager, PaymentRefundFailed, { refundId: row.refundId, orderId: row.orderId, paymentId: '', amount: row.amount, currency: row.currency, reason: 'no_captured_payment' });
       return;
     }
     await store(row);
@@ -128,12 +126,9 @@ export class ProviderRefundsService {
     };
     if (report.status === 'succeeded') {
       await manager.query(`UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = now() WHERE id = $1`, [row.paymentId, row.amount]);
-      await addToOutbox(manager, { type: 'payment.refund_succeeded', payload: { ...base, providerRefundId: row.providerRefundId ?? '' } });
+      await addToOutbox(manager, PaymentRefundSucceeded, { ...base, providerRefundId: row.providerRefundId ?? '' });
     } else if (report.status === 'failed') {
-      await addToOutbox(manager, {
-        type: 'payment.refund_failed',
-        payload: { ...base, ...(row.providerRefundId ? { providerRefundId: row.providerRefundId } : {}), reason: row.failureReason ?? 'failed' },
-      });
+      await addToOutbox(manager, PaymentRefundFailed, { ...base, ...(row.providerRefundId ? { providerRefundId: row.providerRefundId } : {}), reason: row.failureReason ?? 'failed' });
     }
     return 'applied';
   }

@@ -1,3 +1,4 @@
+import { RefundRefunding } from '@ebb/contracts';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { RefundSnapshot } from '@ebb/contracts';
 import { MessageConsumer } from '@ebb/messaging';
@@ -12,7 +13,7 @@ export class RefundRefundingHandler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.consumer.handle<RefundSnapshot>('payments.request-provider-refund', 'refund.refunding', (message, manager) =>
+    this.consumer.on(RefundRefunding, 'payments.request-provider-refund', (message, manager) =>
       this.refunds.request(manager, message.payload),
     );
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { PaymentDuplicateCaptured as PaymentDuplicateCapturedEvent, type PaymentDuplicateCaptured, newId } from '@ebb/contracts';
+import { PaymentDuplicateCaptured as PaymentDuplicateCapturedEvent, type PaymentDuplicateCaptured, newId, PaymentSucceeded, PaymentFailed } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
 import { PaymentErrorCode, paymentError } from '../payments/payment-errors';
@@ -104,7 +104,7 @@ export class WebhooksService {
           p.providerPaymentId = event.providerPaymentId;
         },
       });
-      await addToOutbox(manager, { type: 'payment.failed', payload: { paymentId: payment.id, orderId: payment.orderId, provider, reason: event.reason } });
+      await addToOutbox(manager, PaymentFailed, { paymentId: payment.id, orderId: payment.orderId, provider, reason: event.reason });
       return 'applied';
     }
 
@@ -128,17 +128,14 @@ export class WebhooksService {
       return 'applied';
     }
     await applyPaymentAction(manager, payment, 'succeed', provider, { change: captured });
-    await addToOutbox(manager, {
-      type: 'payment.succeeded',
-      payload: {
+    await addToOutbox(manager, PaymentSucceeded, {
         paymentId: payment.id,
         orderId: payment.orderId,
         provider,
         providerPaymentId: event.providerPaymentId,
         amount: payment.capturedAmount,
         currency: payment.currency,
-      },
-    });
+      });
     return 'applied';
   }
 
@@ -176,9 +173,7 @@ export class WebhooksService {
   }
 
   private async announceDuplicate(manager: EntityManager, payment: Payment, cause: PaymentDuplicateCaptured['cause']): Promise<void> {
-    await addToOutbox(manager, {
-      type: PaymentDuplicateCapturedEvent.name,
-      payload: {
+    await addToOutbox(manager, PaymentDuplicateCapturedEvent, {
         paymentId: payment.id,
         orderId: payment.orderId,
         customerId: payment.customerId,
@@ -189,7 +184,6 @@ export class WebhooksService {
         amount: Number(payment.capturedAmount),
         currency: payment.currency,
         cause,
-      } satisfies PaymentDuplicateCaptured,
-    });
+      } satisfies PaymentDuplicateCaptured);
   }
 }

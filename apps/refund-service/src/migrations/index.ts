@@ -1,4 +1,5 @@
 import { lockingMigrations } from '@ebb/locking';
+import { inboxRenames } from '@ebb/messaging';
 import { RefundPolicyEntity } from '../policies/refund-policy.entity';
 import { RefundEntity } from '../refunds/refund.entity';
 import { RefundPolicies1764300000100 } from './refund-policies.migration';
@@ -9,7 +10,13 @@ import { RefundsChangeFeed1765300000000 } from './refunds-change-feed.migration'
 import { RefundsRestock1765000000000 } from './refunds-restock.migration';
 import { RefundsUpdatedAt1764900000000 } from './refunds-updated-at.migration';
 
+// the inbox handlers named <service>.<verb>-<what>, as every other service names them
+const InboxNames1765400000000 = inboxRenames('InboxNames1765400000000', {
+  'refund-succeeded': 'refunds.settle-succeeded-refund',
+  'refund-failed': 'refunds.settle-failed-refund',
+});
+
 /** refund-service's schema: the fencing tokens of @ebb/locking, then its own tables. */
-export const refundMigrations: Function[] = [...lockingMigrations, Refunds1764300000000, RefundPolicies1764300000100, RefundsUpdatedAt1764900000000, RefundsRestock1765000000000, RefundsGoods1765100000000, RefundsSystemCauses1765200000000, RefundsChangeFeed1765300000000];
+export const refundMigrations: Function[] = [...lockingMigrations, Refunds1764300000000, RefundPolicies1764300000100, RefundsUpdatedAt1764900000000, RefundsRestock1765000000000, RefundsGoods1765100000000, RefundsSystemCauses1765200000000, RefundsChangeFeed1765300000000, InboxNames1765400000000];
 
 export const refundEntities = [RefundEntity, RefundPolicyEntity];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import type { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
+import { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
 import type { RefundEntity } from './refund.entity';
@@ -23,10 +23,10 @@ export class PaymentResultsHandler implements OnModuleInit {
   ) {}
 
   onModuleInit() {
-    this.consumer.handle<PaymentRefundSucceeded>('refund-succeeded', 'payment.refund_succeeded', (message, manager) =>
+    this.consumer.on(PaymentRefundSucceeded, 'refunds.settle-succeeded-refund', (message, manager) =>
       this.succeeded(message, manager),
     );
-    this.consumer.handle<PaymentRefundFailed>('refund-failed', 'payment.refund_failed', (message, manager) => this.failed(message, manager));
+    this.consumer.on(PaymentRefundFailed, 'refunds.settle-failed-refund', (message, manager) => this.failed(message, manager));
   }
 
   private async succeeded({ payload, messageId }: IncomingMessage<PaymentRefundSucceeded>, manager: EntityManager): Promise<void> {

@@ -1,3 +1,4 @@
+import { REFUND_EVENTS, RefundRequested } from '@ebb/contracts';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, RefundSnapshot } from '@ebb/contracts';
 import { recordIdempotentEffect } from '@ebb/http';
@@ -59,7 +60,7 @@ export async function lockRefund(manager: EntityManager, refundId: string): Prom
 export async function openRefund(manager: EntityManager, refund: RefundEntity): Promise<DomainEvent<RefundSnapshot>> {
   await adjustCommitted(manager, ledgerKeyOf(refund), refund.amount);
   await manager.insert(RefundEntity, refund);
-  return { type: 'refund.requested', payload: refundSnapshot(refund, refund.note ?? undefined) };
+  return RefundRequested.of(refundSnapshot(refund, refund.note ?? undefined));
 }
 
 export interface ActionOptions {
@@ -97,7 +98,7 @@ export async function applyRefundAction(
   refund.updatedAt = at;
   if (COUNTED.includes(next)) refundsTotal.inc({ outcome: next });
   if (refundStateMachine.isFinal(next)) refundProcessSeconds.observe({ outcome: next }, (at.getTime() - refund.createdAt.getTime()) / 1000);
-  return { type: `refund.${next}`, payload: refundSnapshot(refund, options.note) };
+  return REFUND_EVENTS[next].of(refundSnapshot(refund, options.note));
 }
 
 /**

@@ -1,20 +1,8 @@
+import { REFUND_STATUSES, type RefundStatus } from '@ebb/contracts';
 import { type ActionTable, StateMachine } from '@ebb/state-machine';
 
-/** The statuses of api-v1. */
-export const REFUND_STATUSES = [
-  'requested',
-  'pending_review',
-  'approved',
-  'intercepting',
-  'awaiting_return',
-  'inspecting',
-  'refunding',
-  'succeeded',
-  'failed',
-  'rejected',
-  'cancelled',
-] as const;
-export type RefundStatus = (typeof REFUND_STATUSES)[number];
+// the statuses of api-v1, shared with every service through the refund events
+export { REFUND_STATUSES, type RefundStatus } from '@ebb/contracts';
 
 /** What people, events and the outside world do to a refund; the names appear in `invalid_refund_transition` details. */
 export type RefundAction =

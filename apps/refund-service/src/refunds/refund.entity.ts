@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { minorUnitsTransformer } from '@ebb/persistence';
+import type { RefundInitiator, RefundReason } from '@ebb/contracts';
 import type { RefundStatus } from './refund-state';
 
 /** One entry of a refund's history: every transition writes one. */
@@ -46,10 +47,10 @@ export class RefundEntity {
   currency: string;
 
   @Column('text')
-  reason: string;
+  reason: RefundReason;
 
   @Column('text')
-  initiator: string;
+  initiator: RefundInitiator;
 
   @Column('jsonb', { nullable: true })
   items: RefundLine[] | null;

@@ -1,24 +1,8 @@
 import { z } from 'zod';
-import { idSchema } from '@ebb/contracts';
+import { REFUND_INITIATORS as INITIATORS, REFUND_REASONS, idSchema } from '@ebb/contracts';
 import { REFUND_STATUSES } from './refund-state';
 
-export const REFUND_REASONS = [
-  'requested_by_customer',
-  'damaged',
-  'wrong_item',
-  'not_as_described',
-  'not_shipped_in_time',
-  'out_of_stock',
-  'price_error',
-  'dispute',
-  'goodwill',
-  'other',
-  // money captured twice: the system pays the second capture back
-  'duplicate_payment',
-] as const;
-
-export const INITIATORS = ['customer', 'system', 'support'] as const;
-export type Initiator = (typeof INITIATORS)[number];
+export { REFUND_REASONS, REFUND_INITIATORS as INITIATORS, type RefundInitiator as Initiator } from '@ebb/contracts';
 
 /** minor units, more than zero; one message per bad amount (the shared schema would add a second for negatives) */
 const amountSchema = z

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, majorToMinor, newId } from '@ebb/contracts';
+import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, type RefundReason, majorToMinor, newId } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { SYSTEM, openAndDecide } from './after-approval';
@@ -16,7 +16,7 @@ interface Cause {
   email: string;
   currency: string;
   amount: number;
-  reason: string;
+  reason: RefundReason;
   note: string;
   /** the duplicate payment it pays back (its own ledger); absent for the order's own capture */
   paymentId?: string;
@@ -37,7 +37,7 @@ export class SystemRefundsHandler implements OnModuleInit {
 
   onModuleInit(): void {
     this.consumer
-      .handle<PaymentDuplicateCaptured>('refunds.refund-duplicate-payment', PaymentDuplicateCaptured.name, ({ payload }: IncomingMessage<PaymentDuplicateCaptured>, manager) =>
+      .on(PaymentDuplicateCaptured, 'refunds.refund-duplicate-payment', ({ payload }: IncomingMessage<PaymentDuplicateCaptured>, manager) =>
         this.refund(manager, {
           key: `duplicate:${payload.paymentId}`,
           orderId: payload.orderId,
@@ -53,7 +53,7 @@ export class SystemRefundsHandler implements OnModuleInit {
           paymentId: payload.paymentId,
         }),
       )
-      .handle<OrderCapturedAfterCancel>('refunds.refund-capture-after-cancel', OrderCapturedAfterCancel.name, ({ payload }, manager) =>
+      .on(OrderCapturedAfterCancel, 'refunds.refund-capture-after-cancel', ({ payload }, manager) =>
         this.refund(manager, {
           key: `cancelled-order:${payload.paymentId}`,
           orderId: payload.orderId,
