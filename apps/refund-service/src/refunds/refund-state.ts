@@ -39,7 +39,7 @@ export const REFUND_ACTIONS = {
   approve: { from: ['requested', 'pending_review'], to: 'approved' },
   reject: { from: ['pending_review'], to: 'rejected', ledger: 'release' },
   // once the provider has been asked, only its answer ends the refund; while the carrier is asked to
-  // stop the parcel, neither (it may be stopped already: RefundService answers a temporary refusal)
+  // stop the parcel, neither (it may be stopped already: RefundActions answers a temporary refusal)
   cancel: { from: ['requested', 'pending_review', 'approved', 'awaiting_return'], to: 'cancelled', ledger: 'release' },
   // a parcel in transit: ask the carrier to stop it; delivered (or too late to stop): wait for the return
   intercept: { from: ['approved'], to: 'intercepting' },

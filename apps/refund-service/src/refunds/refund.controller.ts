@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
-import { RefundService } from './refund.service';
+import { RefundActions } from './refund-actions';
+import { RefundQueries } from './refund-queries';
+import { RefundRequests } from './refund-requests';
 import {
   type InspectionBody,
   type ListRefundsQuery,
@@ -15,71 +17,75 @@ import {
   returnReceivedSchema,
 } from './refund.schemas';
 
-/** /v1/refunds of api-v1: parses and authorises; RefundService decides. */
+/** /v1/refunds of api-v1: parses and authorises; RefundRequests, RefundActions and RefundQueries decide. */
 @Controller('v1/refunds')
 export class RefundController {
-  constructor(private readonly refunds: RefundService) {}
+  constructor(
+    private readonly requests: RefundRequests,
+    private readonly actions: RefundActions,
+    private readonly queries: RefundQueries,
+  ) {}
 
   @Post()
   @HttpCode(201)
   @Roles('customer', 'support', 'admin', 'service')
   request(@ZodBody(requestRefundSchema) body: RequestRefundBody, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.request(body, principal);
+    return this.requests.request(body, principal);
   }
 
   @Get()
   @Roles('customer', 'support', 'admin', 'service')
   list(@ZodQuery(listRefundsSchema) query: ListRefundsQuery, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.list(query, principal);
+    return this.queries.list(query, principal);
   }
 
   @Get(':id')
   @Roles('customer', 'support', 'admin', 'service')
   get(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.get(params.id, principal);
+    return this.queries.get(params.id, principal);
   }
 
   @Post(':id/approve')
   @HttpCode(200)
   @Roles('support', 'admin')
   approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'approve', principal, { note: body.note });
+    return this.actions.act(params.id, 'approve', principal, { note: body.note });
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @Roles('support', 'admin')
   reject(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(rejectSchema) body: { reason: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'reject', principal, { note: body.reason });
+    return this.actions.act(params.id, 'reject', principal, { note: body.reason });
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   @Roles('customer', 'support', 'admin')
   cancel(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'cancel', principal);
+    return this.actions.act(params.id, 'cancel', principal);
   }
 
   @Post(':id/return-received')
   @HttpCode(200)
   @Roles('support', 'admin')
   returnReceived(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(returnReceivedSchema) body: ReturnReceivedBody, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.act(params.id, 'receive_return', principal, { note: body.note, returned: body.items });
+    return this.actions.act(params.id, 'receive_return', principal, { note: body.note, returned: body.items });
   }
 
   @Post(':id/inspection')
   @HttpCode(200)
   @Roles('support', 'admin')
   inspection(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(inspectionSchema) body: InspectionBody, @CurrentPrincipal() principal: Principal) {
-    if (body.result === 'passed') return this.refunds.act(params.id, 'pass_inspection', principal, { note: body.note });
+    if (body.result === 'passed') return this.actions.act(params.id, 'pass_inspection', principal, { note: body.note });
     // the customer who sent the goods back is always told why the refund was refused
-    return this.refunds.act(params.id, 'fail_inspection', principal, { note: body.note ?? 'the returned goods did not pass inspection' });
+    return this.actions.act(params.id, 'fail_inspection', principal, { note: body.note ?? 'the returned goods did not pass inspection' });
   }
 
   @Post(':id/retry')
   @HttpCode(200)
   @Roles('admin')
   retry(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
-    return this.refunds.retry(params.id, principal);
+    return this.actions.retry(params.id, principal);
   }
 }

@@ -7,7 +7,10 @@ import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
 import { RefundController } from './refund.controller';
-import { RefundService } from './refund.service';
+import { RefundActions } from './refund-actions';
+import { RefundQueries } from './refund-queries';
+import { RefundRequests } from './refund-requests';
+import { RefundUnitOfWork } from './refund-unit-of-work';
 import { CARRIER } from './refund-tokens';
 
 /** Refund requests, their lifecycle, parcel interception and the payment results that settle them. */
@@ -23,7 +26,10 @@ export class RefundsModule implements OnApplicationShutdown {
         { provide: REFUND_ENV, useValue: env },
         { provide: OrderQueryClient, useFactory: () => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_DEADLINE_MS) },
         { provide: CARRIER, useFactory: () => new CarrierClient(env.CARRIER_URL, env.CARRIER_TIMEOUT_MS) },
-        RefundService,
+        RefundUnitOfWork,
+        RefundRequests,
+        RefundActions,
+        RefundQueries,
         PaymentResultsHandler,
         InterceptionHandler,
         HoldGoodsHandler,

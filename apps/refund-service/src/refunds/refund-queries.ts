@@ -1,0 +1,53 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { IdempotencyStore, type Principal } from '@ebb/http';
+import { RefundEntity } from './refund.entity';
+import type { ListRefundsQuery } from './refund.schemas';
+import { type RefundView, refundView } from './refund.view';
+import { RefundUnitOfWork, visible } from './refund-unit-of-work';
+
+/** GET /v1/refunds and /v1/refunds/:id, and the answer of a request whose answer was lost. */
+@Injectable()
+export class RefundQueries implements OnModuleInit {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unit: RefundUnitOfWork,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  onModuleInit() {
+    // a refund request or action whose answer was lost is answered with the refund as it stands
+    this.idempotency.answerEffects('refund', async (id) => refundView(await this.unit.find(id)));
+  }
+
+  async get(id: string, principal: Principal): Promise<RefundView> {
+    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id });
+    return refundView(visible(refund, id, principal));
+  }
+
+  /**
+   * Oldest first; with `updatedAfter`, the refunds changed after that instant, oldest change first —
+   * but only changes older than the oldest transaction still open on the database: one of those may
+   * yet commit a change stamped earlier than what the feed would otherwise answer, and a client
+   * whose cursor had moved past it would never see it. Such a change is answered once it commits.
+   */
+  async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundView[] }> {
+    const query = this.dataSource.getRepository(RefundEntity).createQueryBuilder('r');
+    if (filter.orderId) query.andWhere('r.order_id = :orderId', { orderId: filter.orderId });
+    if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
+    if (principal.role === 'customer') query.andWhere('r.customer_id = :customerId', { customerId: principal.sub });
+    if (filter.updatedAfter) {
+      query
+        .andWhere('r.updated_at > :updatedAfter', { updatedAfter: new Date(filter.updatedAfter) })
+        .andWhere(
+          `r.updated_at < (SELECT date_trunc('milliseconds', min(xact_start)) FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL)`,
+        )
+        .orderBy('r.updated_at', 'ASC')
+        .addOrderBy('r.id', 'ASC');
+    } else {
+      query.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC');
+    }
+    const refunds = await query.limit(filter.limit).getMany();
+    return { items: refunds.map(refundView) };
+  }
+}

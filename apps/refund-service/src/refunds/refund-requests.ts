@@ -1,0 +1,189 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { type OrderMessage, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
+import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
+import { type HeldLock, assertFencingToken } from '@ebb/locking';
+import { REFUND_ENV, type RefundEnv } from '../config';
+import { OrderQueryClient } from '../orders/order-query.client';
+import { assertWithinRefundWindow } from '../policies/refund-window';
+import { RefundEntity, type RefundLine } from './refund.entity';
+import { RefundErrorCode, refundError } from './refund.errors';
+import { refundRequestSeconds } from './refund.metrics';
+import type { Initiator, RequestRefundBody } from './refund.schemas';
+import { type RefundView, refundView } from './refund.view';
+import { lockLedger } from './refund-ledger';
+import { openAndDecide } from './after-approval';
+import { saveRefund } from './refund-lifecycle';
+import { RELEASED_STATUSES } from './refund-state';
+import { type Changed, RefundUnitOfWork, actorOf } from './refund-unit-of-work';
+
+/** How much of a sku the order holds, and at what unit price (its first line's). */
+type OrderedSkus = Map<string, { quantity: number; unitAmount: number }>;
+
+function orderedSkus(order: OrderMessage): OrderedSkus {
+  const skus: OrderedSkus = new Map();
+  for (const line of order.items) {
+    const seen = skus.get(line.sku);
+    skus.set(line.sku, { quantity: (seen?.quantity ?? 0) + line.quantity, unitAmount: seen?.unitAmount ?? line.unitAmount });
+  }
+  return skus;
+}
+
+/** POST /v1/refunds: what a refund may be, checked against the order, its windows and its ledger; then decided. */
+@Injectable()
+export class RefundRequests {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly unit: RefundUnitOfWork,
+    @Inject(OrderQueryClient) private readonly orders: OrderQueryClient,
+    @Inject(REFUND_ENV) private readonly env: RefundEnv,
+  ) {}
+
+  /**
+   * POST /v1/refunds: read the order (gRPC, before any lock or transaction), then under the order's
+   * lock and in one transaction check what is still refundable, commit the amount on the ledger and
+   * write the refund with its history and events. Goods that have not shipped are then held back
+   * from shipping (order-service) before the money moves; the answer waits for that call.
+   */
+  async request(body: RequestRefundBody, principal: Principal): Promise<RefundView> {
+    const started = performance.now();
+    const initiator = this.initiatorFor(body.initiator, principal);
+    const order = await this.orders.getOrder(body.orderId);
+    // a customer learns nothing of other customers' orders, not even that they exist
+    if (principal.role === 'customer' && order.customerId !== principal.sub) {
+      throw refundError(RefundErrorCode.OrderNotFound, `Order ${body.orderId} was not found.`);
+    }
+    if (!(order.capturedAmount > 0)) {
+      throw refundError(RefundErrorCode.OrderNotRefundable, 'Nothing has been captured on this order, so there is nothing to refund.');
+    }
+    const skus = orderedSkus(order);
+    const items = body.items;
+    const unknown: FieldError[] = (items ?? []).flatMap((line, index) =>
+      skus.has(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `is not a line of order ${order.id}` }],
+    );
+    if (unknown.length > 0) throw httpError(HttpErrorCode.ValidationError, 'The request body is invalid.', unknown);
+    const linesValue = items && sumMinor(items.map((line) => multiplyMinor(skus.get(line.sku)!.unitAmount, line.quantity)));
+    // a line refund pays for its lines and no more: a larger amount would pay for lines (and windows) it does not name
+    if (linesValue !== undefined && body.amount !== undefined && body.amount > linesValue) {
+      throw refundError(RefundErrorCode.AmountExceedsRefundable, `The amount exceeds the value of the lines named (${linesValue}).`, {
+        amount: body.amount,
+        linesValue,
+      });
+    }
+    // windows bind what customers ask for; support and system refunds (disputes, goodwill, late shipping) may go beyond them
+    if (initiator === 'customer') {
+      const asked = items ? new Set(items.map((line) => line.sku)) : undefined;
+      const productIds = order.items.filter((line) => !asked || asked.has(line.sku)).map((line) => line.productId);
+      await assertWithinRefundWindow(this.dataSource.manager, order, productIds);
+    }
+
+    const created = await this.unit.underOrderLock(order.id, (lock, manager) =>
+      this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal) }),
+    );
+    const refund = await this.unit.afterCommit(created);
+    refundRequestSeconds.observe((performance.now() - started) / 1000);
+    return refundView(refund);
+  }
+
+  private async createRefund(
+    manager: EntityManager,
+    lock: HeldLock,
+    input: {
+      body: RequestRefundBody;
+      order: OrderMessage;
+      skus: OrderedSkus;
+      items?: RefundLine[];
+      linesValue?: number;
+      initiator: Initiator;
+      actor: string;
+    },
+  ): Promise<Changed> {
+    const { body, order, skus, items, linesValue } = input;
+    const ledger = await lockLedger(manager, order.id, order.capturedAmount);
+    await assertFencingToken(manager, lock.key, lock.token);
+
+    const left = await this.goodsLeft(manager, order.id, skus);
+    if (items) this.checkQuantities(left, items);
+    const refundable = ledger.capturedAmount - ledger.committedAmount;
+    const amount = body.amount ?? linesValue ?? refundable;
+    if (amount === 0) {
+      throw refundError(RefundErrorCode.OrderNotRefundable, 'Everything captured on this order is already refunded or being refunded.');
+    }
+    if (amount > refundable) {
+      throw refundError(RefundErrorCode.AmountExceedsRefundable, `The amount exceeds what is still refundable on this order (${refundable}).`, {
+        amount,
+        refundable,
+      });
+    }
+    // the goods it covers: the lines asked for, or every line left when it refunds everything still refundable
+    const goods = items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []);
+
+    const now = new Date();
+    const refund = manager.create(RefundEntity, {
+      id: newId('ref'),
+      orderId: order.id,
+      customerId: order.customerId,
+      email: order.email,
+      status: 'requested',
+      amount,
+      currency: order.currency,
+      reason: body.reason,
+      initiator: input.initiator,
+      items: items ?? null,
+      goods,
+      returned: null,
+      shipped: order.fulfillmentStatus !== 'unfulfilled',
+      restock: false,
+      note: body.note ?? null,
+      paymentId: null,
+      cause: null,
+      providerRefundId: null,
+      failureReason: null,
+      history: [{ status: 'requested', at: now.toISOString(), actor: input.actor, ...(body.note ? { note: body.note } : {}) }],
+      createdAt: now,
+      updatedAt: now,
+    });
+    const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency));
+    await saveRefund(manager, refund, events, { answer: !hold });
+    return { refund, hold };
+  }
+
+  /**
+   * How many units of each sku the order has left to refund: ordered, less the goods of its active
+   * and succeeded refunds (read under the ledger lock, so concurrent requests see each other's).
+   */
+  private async goodsLeft(manager: EntityManager, orderId: string, skus: OrderedSkus): Promise<Map<string, number>> {
+    const rows: { sku: string; quantity: number }[] = await manager.query(
+      `SELECT line->>'sku' AS sku, sum((line->>'quantity')::int)::int AS quantity
+         FROM refunds, jsonb_array_elements(refunds.goods) AS line
+        WHERE refunds.order_id = $1 AND refunds.status <> ALL($2::text[])
+        GROUP BY 1`,
+      [orderId, RELEASED_STATUSES],
+    );
+    const held = new Map(rows.map((row) => [row.sku, row.quantity]));
+    return new Map([...skus].map(([sku, { quantity }]) => [sku, quantity - (held.get(sku) ?? 0)]));
+  }
+
+  /** Each line may refund at most what was ordered less what active and succeeded refunds already hold. */
+  private checkQuantities(left: Map<string, number>, items: RefundLine[]): void {
+    const over = items.flatMap((line) => {
+      const remaining = left.get(line.sku) ?? 0;
+      return line.quantity > remaining ? [{ sku: line.sku, requested: line.quantity, remaining }] : [];
+    });
+    if (over.length > 0) {
+      throw refundError(RefundErrorCode.QuantityExceedsOrdered, 'A line asks for more units than the order has left to refund.', over);
+    }
+  }
+
+  private initiatorFor(given: Initiator | undefined, principal: Principal): Initiator {
+    if (principal.role === 'customer') {
+      if (given && given !== 'customer') {
+        throw httpError(HttpErrorCode.ValidationError, 'The request body is invalid.', [
+          { field: 'initiator', message: 'must be customer when a customer asks' },
+        ]);
+      }
+      return 'customer';
+    }
+    return given ?? (principal.role === 'service' ? 'system' : 'support');
+  }
+}
