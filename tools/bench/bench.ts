@@ -97,14 +97,21 @@ function progress(line: string, final = false) {
 }
 const log = (line: string) => progress(line, true);
 
-/** Commits of every Ebb database and messages published by every service: the run's cost counters. */
-async function costCounters(pg: Client): Promise<{ commits: number; messages: number; cpu: Record<string, number> }> {
+type Counters = { commits: number; writeTransactions: number; messages: number; cpu: Record<string, number> };
+
+/**
+ * The run's cost counters: commits of every Ebb database, transaction ids assigned (PostgreSQL gives one
+ * only to a transaction that writes, so their difference counts write transactions; Ebb uses no
+ * savepoints), and messages published by every service.
+ */
+async function costCounters(pg: Client): Promise<Counters> {
   const scraped = await Promise.all(SERVICES.map((service) => scrape(service)));
   const cpu = cpuSeconds(scraped);
   const own = process.cpuUsage();
   cpu['load generator (bench)'] = (own.user + own.system) / 1e6;
   const [row] = (await pg.query(`SELECT sum(xact_commit)::bigint AS commits FROM pg_stat_database WHERE datname LIKE 'ebb\\_%' AND datname NOT LIKE 'ebb\\_test%'`)).rows;
-  return { commits: Number(row.commits), messages: scraped.reduce((sum, metrics) => sum + metricSum(metrics, 'messages_published_total'), 0), cpu };
+  const [xid] = (await pg.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS next`)).rows;
+  return { commits: Number(row.commits), writeTransactions: Number(xid.next), messages: scraped.reduce((sum, metrics) => sum + metricSum(metrics, 'messages_published_total'), 0), cpu };
 }
 
 async function machine(pg: Client): Promise<Record<string, string | number>> {
@@ -163,7 +170,7 @@ async function main() {
     options: { scenarios, duration, rate, levels, hotConcurrency, hotDuration, hotAmount, limits: values.limits },
     costPerRefund: COST_PER_REFUND,
   };
-  let measured: { commits: number; messages: number; cpu: Record<string, number> } | undefined;
+  let measured: Counters | undefined;
   try {
     if (scenarios.includes('spread')) {
       // enough orders for a level at 4.5 refunds/s per slot (a refund takes over 200 ms), but no more than
@@ -176,13 +183,18 @@ async function main() {
     if (scenarios.includes('hot')) record.hot = await hot(ctx, hotConcurrency, hotDuration, hotAmount);
     if (scenarios.includes('steady')) {
       // steady's window holds refunds only (its orders are seeded before): it measures what a refund costs
-      let before = { commits: 0, messages: 0, cpu: {} as Record<string, number> };
+      let before: Counters = { commits: 0, writeTransactions: 0, messages: 0, cpu: {} };
       record.steady = await steady(ctx, rate, duration, async (phase) => {
         if (phase === 'before') before = await costCounters(pg);
         else {
           const after = await costCounters(pg);
           const cpu = Object.fromEntries(Object.entries(after.cpu).map(([name, seconds]) => [name, seconds - (before.cpu[name] ?? 0)]));
-          measured = { commits: after.commits - before.commits, messages: after.messages - before.messages, cpu };
+          measured = {
+            commits: after.commits - before.commits,
+            writeTransactions: after.writeTransactions - before.writeTransactions,
+            messages: after.messages - before.messages,
+            cpu,
+          };
         }
       });
     }
@@ -199,7 +211,10 @@ async function main() {
     const cpuMsPerRefund = Object.fromEntries(Object.entries(measured.cpu).map(([name, seconds]) => [name, (seconds * 1000) / refunds]));
     record.costPerRefund = {
       ...COST_PER_REFUND,
-      measured: { commitsPerRefund: measured.commits / refunds, messagesPerRefund: measured.messages / refunds, cpuMsPerRefund },
+      measured: {
+        commitsPerRefund: measured.commits / refunds,
+        writeTransactionsPerRefund: measured.writeTransactions / refunds,
+        messagesPerRefund: measured.messages / refunds, cpuMsPerRefund },
     };
   }
   await platform.stop();

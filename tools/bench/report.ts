@@ -11,7 +11,7 @@ export interface RunRecord {
   command: string;
   machine: Record<string, string | number>;
   options: Record<string, unknown>;
-  costPerRefund: { transactions: number; messages: number; note: string; measured?: { commitsPerRefund: number; messagesPerRefund: number; cpuMsPerRefund: Record<string, number> } };
+  costPerRefund: { transactions: number; messages: number; note: string; measured?: { commitsPerRefund: number; writeTransactionsPerRefund?: number; messagesPerRefund: number; cpuMsPerRefund: Record<string, number> } };
   spread?: SpreadLevel[];
   hot?: HotResult;
   steady?: SteadyResult;
@@ -94,7 +94,7 @@ export function renderRun(run: RunRecord): string {
   }
   const measured = run.costPerRefund.measured;
   if (measured) {
-    lines.push(`Measured during steady (pg_stat_database and messages_published_total, refunds only): ${n(measured.commitsPerRefund, 1)} PostgreSQL commits per refund (read-only ones included) and ${n(measured.messagesPerRefund, 1)} messages published per refund.`);
+    lines.push(`Measured during steady (pg_stat_database and messages_published_total, refunds only): ${n(measured.commitsPerRefund, 1)} PostgreSQL commits per refund (read-only ones included), ${measured.writeTransactionsPerRefund === undefined ? 'write transactions not counted' : `${n(measured.writeTransactionsPerRefund, 1)} write transactions per refund (transaction ids assigned)`} and ${n(measured.messagesPerRefund, 1)} messages published per refund.`);
     const cpu = Object.entries(measured.cpuMsPerRefund).sort((a, b) => b[1] - a[1]);
     const total = cpu.reduce((sum, [, ms]) => sum + ms, 0);
     lines.push('');
