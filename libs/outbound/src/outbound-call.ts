@@ -60,38 +60,62 @@ export class CallRefusedError extends Error {
 /** The commit of a transaction that recorded calls wakes this process's loop. */
 export const outboundCommits = (manager: EntityManager): CommitSignal => CommitSignal.for(manager.connection, 'outbound-calls');
 
-/** A call recorded already claimed by the recording process, to be made right after the commit (`OutboundCalls.runClaimed`). */
+/** The leases this process's loop was tuned to (`OutboundCalls.handle`), by kind: a call claimed at its recording gets the same. */
+export const tunedLeases = new Map<string, number>();
+/** The kinds a started loop of this process makes (`claim: 'on-commit'` hands calls only to a running loop). */
+export const runningKinds = new Map<string, number>();
+
+/** A call recorded already claimed by the recording process, to be made right after the commit. */
 export interface ClaimedCall {
   id: string;
   kind: string;
+  key: string;
+  payload: unknown;
+  attempts: number;
+  first_called_at: Date;
+}
+
+/** The calls a committed transaction recorded claimed for this process's loop (`claim: 'on-commit'`). */
+export class HandedOver {
+  constructor(readonly call: ClaimedCall) {}
 }
 
 /**
  * Records a call in the caller's transaction: it is made if and only if the transaction commits.
- * With `claim`, this process holds it (lease) and makes it itself after the commit, without a
- * round trip through the loop; if the process dies first, the lease runs out and the loop makes it.
- * A call already recorded under (kind, key) is not recorded again (answers undefined).
+ * With `claim: true`, this process holds it (lease) and the caller makes it itself after the commit
+ * (`OutboundCalls.runClaimed`), without a round trip through the loop; with `claim: 'on-commit'`
+ * this process's loop makes it as soon as the transaction commits, with no claim of its own (when
+ * no loop of this process runs for the kind, it is recorded due, as without `claim`). If the
+ * process dies first, the lease runs out and any replica's loop makes it. A call already recorded
+ * under (kind, key) is not recorded again (answers undefined).
  */
 export async function recordCall<P>(
   manager: EntityManager,
   kind: CallKind<P>,
   key: string,
   payload: P,
-  options: { claim?: boolean; notBefore?: Date } = {},
+  options: { claim?: boolean | 'on-commit'; notBefore?: Date } = {},
 ): Promise<ClaimedCall | undefined> {
   if (!manager.queryRunner?.isTransactionActive) throw new Error('recordCall must run inside the transaction that decides the call');
-  const claim = options.claim === true;
-  const rows: { id: string }[] = await manager.query(
+  // no loop of this process runs for the kind: recorded due, for whichever replica's loop finds it
+  const handOver = options.claim === 'on-commit' && (runningKinds.get(kind.kind) ?? 0) > 0;
+  const claim = options.claim === true || handOver;
+  const rows: { id: string; first_called_at: Date | null }[] = await manager.query(
     `INSERT INTO outbound_calls (kind, key, payload, status, attempts, next_attempt_at, lease_until, first_called_at)
      VALUES ($1, $2, $3::jsonb, $4, $5, coalesce($6::timestamptz, now()),
              CASE WHEN $4 = 'calling' THEN now() + make_interval(secs => $7::float8 / 1000) END,
              CASE WHEN $4 = 'calling' THEN now() END)
-     ON CONFLICT (kind, key) DO NOTHING RETURNING id`,
-    [kind.kind, key, JSON.stringify(payload), claim ? 'calling' : 'due', claim ? 1 : 0, options.notBefore?.toISOString() ?? null, kind.leaseMs],
+     ON CONFLICT (kind, key) DO NOTHING RETURNING id, first_called_at`,
+    [kind.kind, key, JSON.stringify(payload), claim ? 'calling' : 'due', claim ? 1 : 0, options.notBefore?.toISOString() ?? null, tunedLeases.get(kind.kind) ?? kind.leaseMs],
   );
   if (rows.length === 0) return undefined;
-  outboundCommits(manager).mark(manager);
-  return claim ? { id: String(rows[0].id), kind: kind.kind } : undefined;
+  if (!claim) {
+    outboundCommits(manager).mark(manager);
+    return undefined;
+  }
+  const claimed: ClaimedCall = { id: String(rows[0].id), kind: kind.kind, key, payload, attempts: 1, first_called_at: new Date(rows[0].first_called_at!) };
+  outboundCommits(manager).mark(manager, handOver ? new HandedOver(claimed) : undefined);
+  return claimed;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { DrainLoop } from '@ebb/messaging';
 import { counter, gauge } from '@ebb/observability';
-import { CallRefusedError, type CallKind, type ClaimedCall, type OutboundCall, outboundCommits } from './outbound-call';
+import { CallRefusedError, type CallKind, type ClaimedCall, HandedOver, type OutboundCall, outboundCommits, runningKinds, tunedLeases } from './outbound-call';
 
 /**
  * What a service does with one kind of call. `call` runs with no transaction open; the others run in
@@ -20,14 +20,20 @@ export interface CallHandler<P, R> {
   onRetry?(manager: EntityManager, call: OutboundCall<P>, error: Error, delayMs: number): Promise<void>;
 }
 
-interface CallRow {
-  id: string;
-  kind: string;
-  key: string;
-  payload: unknown;
-  attempts: number;
-  first_called_at: Date;
+type CallRow = ClaimedCall;
+
+/** An attempt's end, waiting to be recorded with others that ended meanwhile (group commit). */
+interface Ending {
+  kind: CallKind<unknown>;
+  handler: CallHandler<unknown, unknown>;
+  call: OutboundCall<unknown>;
+  result: unknown;
+  failure?: Error;
+  recorded: () => void;
 }
+
+/** The most attempts' ends recorded in one transaction. */
+const MAX_ENDINGS = 50;
 
 export interface OutboundOptions {
   /** how often the loop looks for calls due (retries, other replicas' calls, leases run out) */
@@ -78,6 +84,10 @@ export class OutboundCalls {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = true;
+  /** calls committed claimed for this loop (`claim: 'on-commit'`), made before any other is claimed */
+  private handedOver: { row: CallRow; before: number }[] = [];
+  private endings: Ending[] = [];
+  private recording = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -95,15 +105,30 @@ export class OutboundCalls {
     if (this.handlers.has(kind.kind)) throw new Error(`outbound call kind ${kind.kind} registered twice`);
     const tuned = { ...kind, ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)) } as CallKind<unknown>;
     this.handlers.set(kind.kind, { kind: tuned, handler: handler as CallHandler<unknown, unknown> });
+    tunedLeases.set(kind.kind, tuned.leaseMs);
     return this;
   }
 
   start(): void {
-    if (this.handlers.size === 0) return;
+    if (this.handlers.size === 0 || !this.stopped) return;
     this.stopped = false;
     this.loop.resume();
     running.add(this);
-    this.unsubscribe = outboundCommits(this.dataSource.manager).onCommit(() => setImmediate(() => this.wake()));
+    for (const kind of this.handlers.keys()) runningKinds.set(kind, (runningKinds.get(kind) ?? 0) + 1);
+    this.unsubscribe = outboundCommits(this.dataSource.manager).onCommit((values) => {
+      const overflow: string[] = [];
+      for (const value of values) {
+        const handler = value instanceof HandedOver ? this.handlers.get(value.call.kind) : undefined;
+        if (!handler) continue;
+        const call = (value as HandedOver).call;
+        // no room now: due again at once, for whichever loop has room first (`calling` means under way)
+        if (this.inFlight.size + this.handedOver.length >= this.options.concurrency) overflow.push(call.id);
+        // made only well inside its lease: one queued longer is left to the lease, so no replica makes it twice
+        else this.handedOver.push({ row: call, before: Date.now() + handler.kind.leaseMs / 2 });
+      }
+      if (overflow.length > 0) void this.giveBack(overflow);
+      setImmediate(() => this.wake());
+    });
     this.timer = setInterval(() => this.wake(), this.options.pollMs);
     this.timer.unref();
     this.wake();
@@ -111,12 +136,22 @@ export class OutboundCalls {
 
   /** Claims no more calls, and waits for those in flight to record their results. */
   async stop(): Promise<void> {
+    if (!this.stopped) for (const kind of this.handlers.keys()) runningKinds.set(kind, (runningKinds.get(kind) ?? 1) - 1);
     this.stopped = true;
     running.delete(this);
     this.unsubscribe?.();
     clearInterval(this.timer);
     await this.loop.stop();
     await Promise.allSettled([...this.inFlight]);
+    await this.giveBack(this.handedOver.splice(0).map(({ row }) => row.id));
+  }
+
+  /** Calls handed over to this loop that it will not make: any loop may make them now, as if never claimed. */
+  private async giveBack(ids: string[]): Promise<void> {
+    if (ids.length === 0 || !this.dataSource.isInitialized) return;
+    await this.dataSource
+      .query(`UPDATE outbound_calls SET status = 'due', attempts = attempts - 1, lease_until = NULL, updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'calling' AND attempts = 1`, [ids])
+      .catch((error) => this.logger?.warn({ err: (error as Error).message }, 'calls handed over not given back; their leases run out'));
   }
 
   wake(): void {
@@ -128,12 +163,7 @@ export class OutboundCalls {
    * result is recorded before this resolves. Never throws: a failure is scheduled like any other.
    */
   async runClaimed(claimed: ClaimedCall | undefined): Promise<void> {
-    if (!claimed) return;
-    const rows: CallRow[] = await this.dataSource.query(
-      `SELECT id, kind, key, payload, attempts, first_called_at FROM outbound_calls WHERE id = $1 AND status = 'calling'`,
-      [claimed.id],
-    );
-    if (rows[0]) await this.track(this.run(rows[0]));
+    if (claimed) await this.track(this.run(claimed));
   }
 
   /** Parked calls by kind (the gauge). */
@@ -156,8 +186,14 @@ export class OutboundCalls {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const room = this.options.concurrency - this.inFlight.size;
+      let room = this.options.concurrency - this.inFlight.size;
       if (this.stopped || room <= 0 || !this.dataSource.isInitialized) return;
+      for (let next = this.handedOver.shift(); next && room > 0; next = room > 0 ? this.handedOver.shift() : undefined) {
+        if (next.before < Date.now()) continue;
+        void this.track(this.run(next.row));
+        room--;
+      }
+      if (room <= 0) return;
       const leases = Object.fromEntries([...this.handlers.values()].map(({ kind }) => [kind.kind, kind.leaseMs]));
       const [claimed]: [CallRow[], number] = await this.dataSource.query(CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
       for (const row of claimed) void this.track(this.run(row));
@@ -186,23 +222,54 @@ export class OutboundCalls {
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
     }
-    try {
-      await this.record(kind, handler, call, result, failure);
-    } catch (error) {
-      // the row stays `calling`: its lease runs out and the call is made (and recorded) again
-      this.logger?.error({ err: error, kind: call.kind, key: call.key }, 'outbound call result not recorded; it will be made again');
-    }
+    await new Promise<void>((recorded) => {
+      this.endings.push({ kind, handler, call, result, failure, recorded });
+      this.recordEndings();
+    });
   }
 
-  private async record(kind: CallKind<unknown>, handler: CallHandler<unknown, unknown>, call: OutboundCall<unknown>, result: unknown, failure?: Error) {
-    const log = { kind: call.kind, key: call.key, attempt: call.attempt };
+  /**
+   * Records the ends of attempts in one transaction, with those that ended while the previous one
+   * was being written (group commit: one commit for many calls under load, at once when quiet). If
+   * the transaction fails, each is recorded alone, so one bad handler holds up no other.
+   */
+  private recordEndings(): void {
+    if (this.recording || this.endings.length === 0) return;
+    this.recording = true;
+    const batch = this.endings.splice(0, MAX_ENDINGS);
+    void (async () => {
+      try {
+        await this.record(batch);
+      } catch {
+        for (const ending of batch) {
+          await this.record([ending]).catch((error) =>
+            // the row stays `calling`: its lease runs out and the call is made (and recorded) again
+            this.logger?.error({ err: error, kind: ending.call.kind, key: ending.call.key }, 'outbound call result not recorded; it will be made again'),
+          );
+        }
+      } finally {
+        for (const ending of batch) ending.recorded();
+        this.recording = false;
+        this.recordEndings();
+      }
+    })();
+  }
+
+  private async record(batch: Ending[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // the attempt guard: a slow attempt whose lease ran out (and was claimed again) records nothing
-      const [mine]: { id: string }[] = await manager.query(
-        `SELECT id FROM outbound_calls WHERE id = $1 AND status = 'calling' AND attempts = $2 FOR UPDATE`,
-        [call.id, call.attempt],
+      const mine: { id: string; attempts: number }[] = await manager.query(
+        `SELECT id, attempts FROM outbound_calls WHERE id = ANY($1::bigint[]) AND status = 'calling' ORDER BY id FOR UPDATE`,
+        [batch.map((ending) => ending.call.id)],
       );
-      if (!mine) return;
+      const live = new Set(mine.map((row) => `${row.id}:${row.attempts}`));
+      for (const ending of batch) if (live.has(`${ending.call.id}:${ending.call.attempt}`)) await this.end(manager, ending);
+    });
+  }
+
+  private async end(manager: EntityManager, { kind, handler, call, result, failure }: Ending): Promise<void> {
+    const log = { kind: call.kind, key: call.key, attempt: call.attempt };
+    {
       const end = (status: string, outcome: string, error?: string) =>
         manager.query(`UPDATE outbound_calls SET status = $2, outcome = $3, last_error = $4, lease_until = NULL, updated_at = now() WHERE id = $1`, [
           call.id,
@@ -235,6 +302,6 @@ export class OutboundCalls {
         outcomes.inc({ kind: call.kind, outcome: 'retry' });
         this.logger?.warn({ ...log, err: failure.message }, 'outbound call failed; will try again');
       }
-    });
+    }
   }
 }

@@ -36,6 +36,7 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
       return remote(call.key, call.attempt);
     },
     async onResult(manager, call, result) {
+      if (result === 'poison') throw new Error('the handler cannot record this one');
       await manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `done:${result}`, call.attempt]);
     },
     async onRefused(manager, call, error) {
@@ -46,7 +47,7 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
     },
   };
 
-  const record = (key: string, options: { claim?: boolean } = {}) =>
+  const record = (key: string, options: { claim?: boolean | 'on-commit' } = {}) =>
     dataSource.transaction((manager) => recordCall(manager, Ping, key, { n: 1 }, options));
   const resultsOf = async (key: string) => dataSource.query(`SELECT outcome, attempt FROM results WHERE key = $1 ORDER BY attempt`, [key]);
   const statusOf = async (key: string) => (await dataSource.query(`SELECT status, attempts FROM outbound_calls WHERE key = $1`, [key]))[0];
@@ -147,5 +148,68 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
     await waitFor(async () => (await statusOf('slow')).status === 'done', { what: 'the second attempt' });
     await sleep(800);
     expect(await resultsOf('slow')).toEqual([{ outcome: 'done:second', attempt: 2 }]);
+  });
+
+  it('hands a call recorded with claim on-commit to this loop at its commit, and never makes a rolled-back one', async () => {
+    await dataSource
+      .transaction(async (manager) => {
+        await recordCall(manager, Ping, 'handed-rolled-back', { n: 1 }, { claim: 'on-commit' });
+        throw new Error('undone');
+      })
+      .catch(() => undefined);
+    await record('handed', { claim: 'on-commit' });
+    await waitFor(async () => (await resultsOf('handed')).length === 1, { what: 'the handed-over call' });
+    await sleep(400); // past the 300 ms lease: nothing makes it again
+    expect(await resultsOf('handed')).toEqual([{ outcome: 'done:pong', attempt: 1 }]);
+    expect(made.filter((m) => m.key === 'handed')).toEqual([{ key: 'handed', attempt: 1, openTransactions: 0, claimCommitted: true }]);
+    expect(await resultsOf('handed-rolled-back')).toEqual([]);
+    expect(await statusOf('handed-rolled-back')).toBeUndefined();
+  });
+
+  it('records each of many calls that end together (their ends share transactions), and one whose handler fails holds up no other', async () => {
+    remote = async (key) => (key === 'group-7' ? 'poison' : 'pong');
+    const keys = Array.from({ length: 20 }, (_, i) => `group-${i}`);
+    await Promise.all(keys.map((key) => record(key, { claim: 'on-commit' })));
+    await waitFor(async () => (await dataSource.query(`SELECT count(*)::int AS n FROM results WHERE key LIKE 'group-%'`))[0].n === 19, {
+      what: 'the 19 good calls to be recorded',
+    });
+    for (const key of keys.filter((k) => k !== 'group-7')) expect(await statusOf(key)).toEqual({ status: 'done', attempts: 1 });
+    // the poisoned one was not recorded: it stays claimed, its lease runs out and it is tried again, up to its attempts
+    await waitFor(async () => (await statusOf('group-7')).attempts >= 2, { what: 'the unrecorded call to be claimed again' });
+    expect(await resultsOf('group-7')).toEqual([]);
+  });
+
+  it('gives back the calls handed over but not made when the loop stops: another loop makes them', async () => {
+    const Slow = defineCall<{ n: number }>('test.slow', { maxAttempts: 3, backoffMs: () => 50, leaseMs: 60_000 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const seen: string[] = [];
+    const slowHandler: CallHandler<{ n: number }, string> = {
+      async call(call) {
+        seen.push(`${call.key}:${call.attempt}`);
+        await gate;
+        return 'late';
+      },
+      onResult: (manager, call, result) => manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `done:${result}`, call.attempt]),
+    };
+    const first = new OutboundCalls(dataSource, { pollMs: 60_000, concurrency: 1 }).handle(Slow, slowHandler);
+    first.start();
+    await dataSource.transaction((manager) => recordCall(manager, Slow, 'slow-1', { n: 1 }, { claim: 'on-commit' }));
+    await dataSource.transaction((manager) => recordCall(manager, Slow, 'slow-2', { n: 1 }, { claim: 'on-commit' }));
+    await waitFor(() => seen.length === 1, { what: 'the first call to be made' });
+    const stopping = first.stop();
+    release();
+    await stopping;
+    // slow-2 was handed over but never made: due again, as if never claimed (no 60 s lease to wait for)
+    expect(await statusOf('slow-2')).toEqual({ status: 'due', attempts: 0 });
+    const second = new OutboundCalls(dataSource, { pollMs: 100, concurrency: 1 }).handle(Slow, slowHandler);
+    second.start();
+    try {
+      await waitFor(async () => (await resultsOf('slow-2')).length === 1, { what: 'the other loop to make it' });
+    } finally {
+      await second.stop();
+    }
+    expect(seen).toEqual(['slow-1:1', 'slow-2:1']);
+    expect(await resultsOf('slow-1')).toEqual([{ outcome: 'done:late', attempt: 1 }]);
   });
 });

@@ -9,7 +9,7 @@ const signals = new WeakMap<DataSource, Map<string, CommitSignal>>();
  * listens with `onCommit`. Other processes find the rows by polling, or by a NOTIFY of their own.
  */
 export class CommitSignal implements EntitySubscriberInterface {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(values: unknown[]) => void>();
   private readonly key: string;
 
   private constructor(name: string) {
@@ -33,24 +33,28 @@ export class CommitSignal implements EntitySubscriberInterface {
     return signal;
   }
 
-  /** Marks the manager's transaction: its commit will call the listeners. */
-  mark(manager: EntityManager): void {
-    if (manager.queryRunner) manager.queryRunner.data[this.key] = true;
+  /** Marks the manager's transaction: its commit will call the listeners, with every `value` marked in it. */
+  mark(manager: EntityManager, value?: unknown): void {
+    if (!manager.queryRunner) return;
+    const data = manager.queryRunner.data as Record<string, unknown[] | undefined>;
+    const values = (data[this.key] ??= []);
+    if (value !== undefined) values.push(value);
   }
 
-  /** Calls `listener` after every commit of a marked transaction; returns the unsubscribe. */
-  onCommit(listener: () => void): () => void {
+  /** Calls `listener` after every commit of a marked transaction (with the values marked in it); returns the unsubscribe. */
+  onCommit(listener: (values: unknown[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   afterTransactionCommit(event: TransactionCommitEvent): void {
-    if (!event.queryRunner.data?.[this.key]) return;
-    event.queryRunner.data[this.key] = false;
-    for (const listener of this.listeners) listener();
+    const values = event.queryRunner.data?.[this.key] as unknown[] | undefined;
+    if (!values) return;
+    event.queryRunner.data[this.key] = undefined;
+    for (const listener of this.listeners) listener(values);
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
-    if (event.queryRunner.data) event.queryRunner.data[this.key] = false;
+    if (event.queryRunner.data) event.queryRunner.data[this.key] = undefined;
   }
 }
