@@ -14,6 +14,8 @@ export interface RelayOptions {
   pollMs: number;
   /** the longest the relay lets new commits gather before the next batch, under load (default 10 ms) */
   coalesceMs?: number;
+  /** how long published rows may wait before they are deleted, many in one statement (default 200 ms) */
+  deleteAfterMs?: number;
   logger?: Logger;
 }
 
@@ -28,12 +30,21 @@ interface OutboxRow {
 }
 
 const MAX_COALESCE_MS = 10;
+const DELETE_AFTER_MS = 200;
+/** published rows kept for one DELETE at most: past this they are deleted at once */
+const MAX_UNDELETED = 2000;
+/** The session advisory lock that makes one relay per database the one that publishes. */
+const RELAY_LOCK = `hashtext('ebb:outbox-relay')`;
 
 /**
  * Publishes committed outbox rows with publisher confirms, then deletes them. Woken at once by
  * commits in its own process, by LISTEN/NOTIFY for commits elsewhere, and by a polling fallback.
- * Several relays may run at once because each batch is claimed with `FOR UPDATE SKIP LOCKED`. A crash after the broker confirmed and before the delete
- * publishes the batch again: consumers are idempotent, so that changes nothing.
+ * One relay per database publishes: the one whose connection holds a session advisory lock (the
+ * others try again on every wake, and take over within a poll when its connection goes). It reads
+ * with no transaction and no row lock, and deletes what it published a moment later, many rows in
+ * one statement (`deleteAfterMs`): publishing costs no write transaction of its own, and deleting
+ * one per 200 ms. A crash after the broker confirmed and before the delete publishes those rows
+ * again: consumers are idempotent (inbox), so that changes nothing.
  */
 export class OutboxRelay {
   private listener?: Client;
@@ -41,6 +52,10 @@ export class OutboxRelay {
   private stopped = true;
   private unsubscribe?: () => void;
   private lastBatchSize = 0;
+  private leader = false;
+  /** published, not yet deleted: never published again by this relay */
+  private readonly undeleted = new Set<string>();
+  private deleteDueAt = 0;
   private readonly pending = gauge('outbox_pending_events', 'Outbox rows not yet published');
   private readonly lag = gauge('outbox_lag_seconds', 'Age of the oldest unpublished outbox row');
   private readonly delay = histogram(
@@ -82,8 +97,10 @@ export class OutboxRelay {
     this.unsubscribe?.();
     clearTimeout(this.timer);
     await this.loop.stop();
+    await this.deletePublished().catch((error) => this.options.logger?.warn({ err: (error as Error).message }, 'published outbox rows not deleted; the next relay publishes them again'));
     const listener = this.listener;
     this.listener = undefined;
+    this.leader = false;
     await listener?.end().catch(() => undefined);
   }
 
@@ -96,52 +113,65 @@ export class OutboxRelay {
     while ((this.lastBatchSize = await this.publishBatch()) === this.options.batchSize) {
       // a full batch means more may be waiting
     }
+    if (this.undeleted.size > 0 && (Date.now() >= this.deleteDueAt || this.undeleted.size >= MAX_UNDELETED)) await this.deletePublished();
+  }
+
+  /** Whether this relay is the one that publishes: it holds the lock on its own connection, or takes it now. */
+  private async lead(client: Client): Promise<boolean> {
+    if (this.leader) return true;
+    const { rows } = await client.query(`SELECT pg_try_advisory_lock(${RELAY_LOCK}) AS leader`);
+    this.leader = rows[0].leader === true;
+    if (this.leader) this.options.logger?.info('outbox relay: this process publishes');
+    return this.leader;
   }
 
   /**
-   * Claims one batch, publishes it with confirms and deletes it, all in one transaction on the
-   * relay's own connection (a busy pool must not delay publishing).
+   * Reads one batch not yet published (no transaction: only the leader reads), publishes it with
+   * confirms, and remembers it for the delete.
    */
   private async publishBatch(): Promise<number> {
     const client = this.listener ?? (await this.listen());
     if (!client) throw new Error('no database connection for the relay');
-    // two round trips a batch: claim (with BEGIN) and delete (with COMMIT), as simple multi-statement
-    // queries; only integers of our own are spliced in. Losing the unsynchronised commit in a database
-    // crash only publishes the batch again, which consumers absorb.
-    try {
-      const claimed = (await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off;
-         SELECT id, message_id, routing_key, payload::text AS payload, correlation_id, causation_id, occurred_at
-           FROM outbox ORDER BY id LIMIT ${Math.trunc(this.options.batchSize)} FOR UPDATE SKIP LOCKED`,
-      )) as unknown as { rows: OutboxRow[] }[];
-      const { rows } = claimed[claimed.length - 1];
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      crashPoint('relay.before-publish');
-      this.broker.corkPublishes();
-      await Promise.all(
-        rows.map((row) =>
-          this.broker.publish(row.routing_key, Buffer.from(row.payload), {
-            messageId: row.message_id,
-            type: row.routing_key,
-            correlationId: row.correlation_id,
-            causationId: row.causation_id ?? undefined,
-            occurredAt: row.occurred_at.toISOString(),
-          }),
-        ),
-      );
-      crashPoint('relay.after-publish');
-      const ids = rows.map((row) => BigInt(row.id)).join(',');
-      await client.query(`DELETE FROM outbox WHERE id IN (${ids}); COMMIT`);
-      const now = Date.now();
-      for (const row of rows) this.delay.observe((now - row.occurred_at.getTime()) / 1000);
-      return rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+    if (!(await this.lead(client))) return 0;
+    const { rows } = (await client.query({
+      name: 'outbox-relay-batch',
+      text: `SELECT id, message_id, routing_key, payload::text AS payload, correlation_id, causation_id, occurred_at
+               FROM outbox WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
+      values: [[...this.undeleted], Math.trunc(this.options.batchSize)],
+    })) as { rows: OutboxRow[] };
+    if (rows.length === 0) return 0;
+    crashPoint('relay.before-publish');
+    this.broker.corkPublishes();
+    await Promise.all(
+      rows.map((row) =>
+        this.broker.publish(row.routing_key, Buffer.from(row.payload), {
+          messageId: row.message_id,
+          type: row.routing_key,
+          correlationId: row.correlation_id,
+          causationId: row.causation_id ?? undefined,
+          occurredAt: row.occurred_at.toISOString(),
+        }),
+      ),
+    );
+    crashPoint('relay.after-publish');
+    if (this.undeleted.size === 0) {
+      const after = this.options.deleteAfterMs ?? DELETE_AFTER_MS;
+      this.deleteDueAt = Date.now() + after;
+      setTimeout(() => void this.wake(), after + 1).unref();
     }
+    for (const row of rows) this.undeleted.add(String(row.id));
+    const now = Date.now();
+    for (const row of rows) this.delay.observe((now - row.occurred_at.getTime()) / 1000);
+    return rows.length;
+  }
+
+  /** Deletes the rows published so far, in one statement (losing it in a crash only publishes them again). */
+  private async deletePublished(): Promise<void> {
+    const client = this.listener;
+    if (this.undeleted.size === 0 || !client) return;
+    const ids = [...this.undeleted];
+    await client.query({ name: 'outbox-relay-delete', text: `DELETE FROM outbox WHERE id = ANY($1::bigint[])`, values: [ids] });
+    for (const id of ids) this.undeleted.delete(id);
   }
 
   private schedulePoll(): void {
@@ -156,8 +186,11 @@ export class OutboxRelay {
   }
 
   private async measure(): Promise<void> {
+    // rows this relay published and has not deleted yet are not pending
     const [row] = await this.dataSource.query(
-      `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag FROM outbox`,
+      `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(occurred_at)), 0)::float8 AS lag
+         FROM outbox WHERE id <> ALL($1::bigint[])`,
+      [[...this.undeleted]],
     );
     this.pending.set(row.pending);
     this.lag.set(row.lag);
@@ -174,12 +207,17 @@ export class OutboxRelay {
     });
     client.on('error', (error) => {
       this.options.logger?.warn({ err: error.message }, 'outbox LISTEN connection lost');
-      if (this.listener === client) this.listener = undefined;
+      if (this.listener === client) {
+        this.listener = undefined;
+        // the lock went with the connection: another relay may publish now
+        this.leader = false;
+      }
       client.end().catch(() => undefined);
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
+      // the relay's connection writes only its deletes: losing one in a database crash publishes those rows again
+      await client.query(`SET synchronous_commit = off; LISTEN ${OUTBOX_NOTIFY_CHANNEL}`);
       this.listener = client;
       return client;
     } catch (error) {

@@ -86,8 +86,36 @@ describe('transactional outbox', () => {
       what: 'all 300 events to be consumed',
     });
     expect(await countEffects(bus.dataSource)).toBe(302);
-    expect(await pending()).toBe(0);
+    // published rows are deleted a moment later, many in one statement
+    await waitFor(async () => (await pending()) === 0, { what: 'the published rows to be deleted' });
     await bus.relay.stop();
+  });
+
+  it('publishes from one relay of several on one database, and another takes over when it stops', async () => {
+    const relays = [0, 1].map(() => new OutboxRelay(bus.dataSource, bus.broker, { databaseUrl: bus.database.url, batchSize: 50, pollMs: 100 }));
+    const write = (key: string) => bus.dataSource.transaction((manager) => addToOutbox(manager, OrderPaid, { key }));
+    const published = async () => (await consumedCount('record-paid-order', 'handled')) + (await consumedCount('record-paid-order', 'duplicate'));
+    for (const relay of relays) await relay.start();
+    try {
+      const before = await published();
+      for (let i = 0; i < 20; i++) await write(`two-relays-${i}`);
+      await waitFor(async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM effects WHERE key LIKE 'two-relays-%'`))[0].n === 20, {
+        what: 'the 20 events to be consumed',
+      });
+      await sleep(500);
+      // each event reached the broker once: the second relay published nothing
+      expect((await published()) - before).toBe(20);
+      await waitFor(async () => (await pending()) === 0, { what: 'the published rows to be deleted' });
+
+      // the publishing one stops (its lock goes with its connection): the other publishes within a poll
+      const leader = (relays[0] as unknown as { leader: boolean }).leader ? 0 : 1;
+      expect((relays[leader] as unknown as { leader: boolean }).leader).toBe(true);
+      await relays[leader].stop();
+      await write('after-failover');
+      await waitFor(async () => (await countEffects(bus.dataSource, 'after-failover')) === 1, { what: 'the other relay to take over', timeoutMs: 5000 });
+    } finally {
+      for (const relay of relays) await relay.stop();
+    }
   });
 
   it('wakes a relay in another process by NOTIFY when a process without a relay commits an event', async () => {
@@ -118,7 +146,7 @@ describe('transactional outbox', () => {
       expect(await pending()).toBe(1);
       await bus.dataSource.query(`SELECT pg_notify('ebb_outbox', 'another-process')`);
       await waitFor(async () => (await countEffects(bus.dataSource, 'order-echo')) === 1, { what: 'the event to be relayed', timeoutMs: 5000 });
-      expect(await pending()).toBe(0);
+      await waitFor(async () => (await pending()) === 0, { what: 'the published row to be deleted' });
     } finally {
       await slowPolling.stop();
     }
