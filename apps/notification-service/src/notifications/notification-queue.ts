@@ -54,7 +54,7 @@ export async function queueNotifications(manager: EntityManager, notifications: 
     );
     if (rows.length === 0) continue;
     inserted++;
-    await recordCall(manager, n.keepRetrying ? SendNotificationUntilDelivered : SendNotification, id, { notificationId: id });
+    await recordCall(manager, n.keepRetrying ? SendNotificationUntilDelivered : SendNotification, id, { notificationId: id }, { claim: 'on-commit' });
   }
   return inserted;
 }

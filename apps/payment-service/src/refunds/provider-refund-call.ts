@@ -88,8 +88,8 @@ export class ProviderRefundCalls implements OnModuleInit {
     if (!provider || !row.provider_payment_id) {
       return { report: { status: 'failed', attempt, reason: provider ? 'payment_has_no_provider_id' : 'provider_not_supported' } };
     }
-    // when the provider was first asked: the request → provider latency (one statement, no transaction held)
-    await this.dataSource.query(`UPDATE provider_refunds SET claimed_at = coalesce(claimed_at, now()) WHERE refund_id = $1`, [refundId]);
+    // when the provider was first asked (the request → provider latency): recorded with the answer, in its transaction
+    const calledAt = call.firstCalledAt;
     const reference = { providerPaymentId: row.provider_payment_id, refundId, attempt };
     try {
       const lastAttempt = call.attempt >= call.maxAttempts;
@@ -97,12 +97,12 @@ export class ProviderRefundCalls implements OnModuleInit {
       if (call.attempt > 1 && (lastAttempt || pastHorizon)) {
         // the key may be forgotten (or this is the last chance): ask what the provider made of it before anything else
         const found = await provider.findRefund(reference);
-        if (found) return { report: { ...found, attempt } };
+        if (found) return { report: { ...found, attempt, calledAt } };
         if (lastAttempt) return { report: { status: 'failed', attempt, reason: 'provider_unreachable: no refund was made' } };
       }
       const state = await provider.refund({ refundId, attempt, providerPaymentId: row.provider_payment_id, amount: Number(row.amount), idempotencyKey: `${refundId}:${attempt}` });
       crashPoint('payment.after-provider-call');
-      return { report: { ...state, attempt } };
+      return { report: { ...state, attempt, calledAt } };
     } catch (error) {
       if (error instanceof ProviderRefusedError) throw new CallRefusedError(error.message, error.code);
       this.logger.warn({ err: (error as Error).message, refundId, attempt: call.attempt }, 'provider refund call failed; will retry');

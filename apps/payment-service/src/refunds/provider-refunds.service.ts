@@ -20,6 +20,8 @@ export interface RefundReport {
   /** the attempt the report is about, when the provider echoes it; a report on an older attempt is ignored */
   attempt?: number;
   reason?: string;
+  /** when Ebb first asked the provider (a call's own report): kept as the refund's `claimedAt` */
+  calledAt?: Date;
 }
 
 export type SettleOutcome = 'applied' | 'unchanged' | 'stale' | 'unmatched';
@@ -75,7 +77,7 @@ export class ProviderRefundsService {
       return;
     }
     await store(row);
-    await recordCall(manager, ProviderRefundCall, `${row.refundId}:${row.attempt}`, { refundId: row.refundId, attempt: row.attempt });
+    await recordCall(manager, ProviderRefundCall, `${row.refundId}:${row.attempt}`, { refundId: row.refundId, attempt: row.attempt }, { claim: 'on-commit' });
   }
 
   /** The refund a provider report is about: by our refund id (metadata), else by the provider's id. */
@@ -114,6 +116,7 @@ export class ProviderRefundsService {
     }
     this.move(row, action);
     if (report.status === 'failed') row.failureReason = report.reason ?? 'failed';
+    row.claimedAt ??= report.calledAt ?? null;
     await writeBack(manager, row);
 
     const base = {
