@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { InventoryReleased, type RefundSnapshot } from '@ebb/contracts';
-import { type IncomingMessage, addToOutbox } from '@ebb/messaging';
+import type { RefundSnapshot } from '@ebb/contracts';
+import type { IncomingMessage } from '@ebb/messaging';
 import { type SkuQuantity, adjustStock, lockStockRows, mergeBySku } from '../stock/stock.repository';
 import { lockOrder, reservationsOf } from './reservation.repository';
 
@@ -76,5 +76,5 @@ export async function releaseRefundedLines({ payload }: IncomingMessage<RefundSn
     `UPDATE order_lines l SET ${counts} FROM unnest($2::text[], $3::int[]) AS r(sku, quantity) WHERE l.order_id = $1 AND l.sku = r.sku`,
     [payload.orderId, released.map((r) => r.sku), released.map((r) => r.quantity)],
   );
-  await addToOutbox(manager, InventoryReleased, { orderId: payload.orderId, refundId: payload.refundId, items: released });
+  // no event: nothing consumes it (the stock API and applied_refunds show what came back), and a refund publishes as few messages as it can
 }
