@@ -165,6 +165,21 @@ describe('notification-service', () => {
     expect(await rows(`refund_id = $1`, [approved.refundId])).toHaveLength(1);
   });
 
+  it('mails the latest step an event tells when one transaction took the refund through several', async () => {
+    const refunding = refund({ status: 'refunding', amount: 3500, steps: ['requested', 'approved', 'refunding'] });
+    await publish('refund.refunding', refunding);
+
+    const [row] = await waitFor(async () => {
+      const found = await rows(`refund_id = $1`, [refunding.refundId]);
+      return found[0]?.status === 'sent' && found;
+    }, { what: 'the approved mail' });
+    // let any extra mail go out before counting
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await rows(`refund_id = $1`, [refunding.refundId])).toHaveLength(1);
+    expect(row.template).toBe('refund_approved');
+    expect(smtp.to(refunding.email).map((mail) => mail.subject)).toEqual(['Your refund of USD 35.00 is approved']);
+  });
+
   it('mails each step of a shipped refund once, even when each message is delivered twice', async () => {
     const shipped = refund({ shipped: true, amount: 2500, currency: 'EUR' });
     const steps = [

@@ -73,8 +73,9 @@ describe('refund-service', () => {
     expect(await getRefund(refund.id)).toEqual(refund);
 
     await waitForEvent(refund.id, 'refund.refunding');
-    expect(eventsOf(refund.id).map((event) => event.type)).toEqual(['refund.requested', 'refund.approved', 'refund.refunding']);
-    expect(eventsOf(refund.id)[2].payload).toEqual({
+    // one transaction took it from requested to refunding: one event tells the three steps
+    expect(eventsOf(refund.id).map((event) => event.type)).toEqual(['refund.refunding']);
+    expect(eventsOf(refund.id)[0].payload).toEqual({
       refundId: refund.id,
       orderId: order.id,
       customerId: 'cus_alice',
@@ -88,6 +89,7 @@ describe('refund-service', () => {
       note: 'the goods are held back from shipping',
       // the goods never left: on success they go back on hand
       restockItems: [{ sku: 'SKU-A', quantity: 2 }],
+      steps: ['requested', 'approved', 'refunding'],
     });
     expect(bed.orderQuery.held.get(refund.id)).toEqual({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 2 }], held: true });
     expect(await ledgerOf(order.id)).toEqual({ captured: 3500, committed: 3500 });
@@ -571,7 +573,7 @@ describe('refund-service', () => {
     const order = newOrder();
     const unpaid = newOrder({ capturedAmount: 0, paymentStatus: 'pending', status: 'pending_payment' });
     const counts = async () =>
-      (await db().query(`SELECT (SELECT count(*) FROM refunds)::int AS refunds, (SELECT count(*) FROM outbox)::int AS outbox`))[0];
+      (await db().query(`SELECT (SELECT count(*) FROM refunds)::int AS refunds, (SELECT last_value FROM outbox_id_seq)::text AS outbox`))[0]; // the relay deletes published rows meanwhile: count what was written
     const before = await counts();
     const valid = { orderId: order.id, reason: 'damaged' };
     const cases: [string, unknown, string | undefined, number, string, unknown?][] = [

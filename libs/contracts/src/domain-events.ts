@@ -177,6 +177,12 @@ const refundSnapshot = z.object({
   restockItems: z.array(refundLine).optional(),
   /** the payment this refund pays back, when it is not the order's own (a duplicate capture) */
   paymentId: z.string().optional(),
+  /**
+   * every status the refund reached since its last event, in order, the last being `status`: a
+   * transaction that takes a refund through several steps (requested → approved → refunding)
+   * publishes one event that tells them all; absent in events from before, where it is `[status]`
+   */
+  steps: z.array(z.enum(REFUND_STATUSES)).min(1).optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 
@@ -196,7 +202,7 @@ export const RefundRefunding = defineEvent('refund.refunding', refundSnapshot);
 export const RefundSucceeded = defineEvent('refund.succeeded', refundSnapshot);
 export const RefundFailed = defineEvent('refund.failed', refundSnapshot);
 
-/** The event a refund publishes when it reaches each status. */
+/** The event a refund publishes when a transaction leaves it in each status (`steps` says what it passed on the way). */
 export const REFUND_EVENTS = {
   requested: RefundRequested,
   pending_review: RefundPendingReview,
@@ -217,6 +223,7 @@ export const InventoryReservationFailed = defineEvent(
   z.object({ orderId: z.string(), reason: z.string() }),
 );
 export const InventoryCommitted = defineEvent('inventory.committed', z.object({ orderId: z.string() }));
+/** The units held for a cancelled order are available again (a refund's goods back on hand publish nothing: see applied_refunds). */
 export const InventoryReleased = defineEvent(
   'inventory.released',
   z.object({ orderId: z.string(), refundId: z.string().optional(), items: z.array(refundLine) }),

@@ -45,11 +45,17 @@ export class NotificationEventsHandler implements OnModuleInit {
     ]);
   }
 
+  /**
+   * One event may tell several steps (`steps`: requested → approved → refunding in one transaction):
+   * the customer gets one mail, of the latest step that has one (approved says what requested would
+   * have); the merchant's webhook is of the final status.
+   */
   private async onRefundEvent({ type, payload: refund }: IncomingMessage<RefundSnapshot>, manager: EntityManager): Promise<void> {
     const step = type.slice('refund.'.length);
     const rows: QueuedNotification[] = [];
-    const template = REFUND_MAIL_TEMPLATES[type];
-    if (template) {
+    const told = (refund.steps ?? [step]).filter((s) => REFUND_MAIL_TEMPLATES[`refund.${s}`]).at(-1);
+    if (told) {
+      const template = REFUND_MAIL_TEMPLATES[`refund.${told}`];
       const mail = template.render(refund);
       rows.push({
         channel: 'email',
@@ -60,9 +66,9 @@ export class NotificationEventsHandler implements OnModuleInit {
         orderId: refund.orderId,
         refundId: refund.refundId,
         customerId: refund.customerId,
-        status: step,
+        status: told,
         // the customer must hear that their money is back, however long the mail server is down
-        keepRetrying: type === 'refund.succeeded',
+        keepRetrying: told === 'succeeded',
       });
     }
     if (this.env.MERCHANT_WEBHOOK_URL && FINAL_REFUND_EVENTS.includes(type)) {

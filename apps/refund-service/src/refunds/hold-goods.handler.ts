@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { HoldGoods, SYSTEM, afterApproval } from './after-approval';
 import { RefundEntity } from './refund.entity';
-import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
+import { announcePending, applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 
 type Payload = { refundId: string; orderId: string };
 
@@ -32,9 +32,13 @@ export class HoldGoodsHandler implements OnModuleInit {
     this.calls.handle<Payload, HoldGoodsAnswer | 'not_approved'>(HoldGoods, {
       call: (call) => this.call(call),
       onResult: (manager, call, answer) => this.onResult(manager, call.payload, answer),
-      onRefused: async (_manager, call, error) => {
+      onRefused: async (manager, call, error) => {
         this.logger?.error({ refundId: call.payload.refundId, err: error.message }, 'order-service refused to hold goods; the refund waits in approved');
+        await announcePending(manager, call.payload.refundId);
       },
+      // the answer may take long now: the customer hears of the steps already taken
+      onRetry: (manager, call) => announcePending(manager, call.payload.refundId),
+      onParked: (manager, call) => announcePending(manager, call.payload.refundId),
     });
   }
 
@@ -49,6 +53,7 @@ export class HoldGoodsHandler implements OnModuleInit {
   }
 
   private async onResult(manager: EntityManager, payload: Payload, answer: HoldGoodsAnswer | 'not_approved'): Promise<void> {
+    // moved on meanwhile (cancelled): that change told the steps before it
     if (answer === 'not_approved') return;
     const refund = await lockRefund(manager, payload.refundId);
     if (refund?.status !== 'approved') return;

@@ -51,7 +51,8 @@ export class RefundActions {
         events.push(...next.events);
         hold = next.hold;
       }
-      await saveRefund(manager, refund, events, { answer: !hold });
+      // waiting on the hold: its answer's transaction tells every step in one event
+      await saveRefund(manager, refund, events, { answer: !hold, announce: !hold });
       return { refund, hold };
     });
     return refundView(await this.unit.afterCommit(changed));

@@ -102,20 +102,35 @@ export async function applyRefundAction(
 }
 
 /**
- * Writes a changed refund back with its events, and, for a request that carries an Idempotency-Key,
- * its answer in the same commit (`answer`: the refund as the API shows it, unless the request
- * answers later, after a call it waits for).
+ * Writes a changed refund back with one event for the transaction, and, for a request that carries an
+ * Idempotency-Key, its answer in the same commit (`answer`: the refund as the API shows it, unless the
+ * request answers later, after a call it waits for). The event is `refund.<status>` of the last step,
+ * its `steps` every status reached since the refund's previous event (requested → approved →
+ * refunding is one message, not three). With `announce: false` (a transaction that waits on a call
+ * it made) the steps are kept on the refund, and the transaction that records the answer tells them.
  */
 export async function saveRefund(
   manager: EntityManager,
   refund: RefundEntity,
   events: DomainEvent<RefundSnapshot>[],
-  options: { answer?: boolean } = {},
+  options: { answer?: boolean; announce?: boolean } = {},
 ): Promise<void> {
+  const steps = [...(refund.unannounced ?? []), ...events.map((event) => event.payload.status)];
+  const announce = options.announce !== false && steps.length > 0;
+  refund.unannounced = announce ? [] : steps;
   // updated_at is the database's clock at the write (the change feed relies on it): read back for the answer
   await writeBack(manager, refund, { refresh: ['updatedAt'] });
-  await addToOutbox(manager, events);
+  if (announce) {
+    const last = events.at(-1) ?? REFUND_EVENTS[refund.status].of(refundSnapshot(refund));
+    await addToOutbox(manager, { ...last, payload: { ...last.payload, steps } });
+  }
   await recordIdempotentEffect(manager, `refund:${refund.id}`, options.answer === false ? undefined : refundView(refund));
+}
+
+/** Tells the steps a refund reached that no event told yet (a call it waited on failed, and may take long). */
+export async function announcePending(manager: EntityManager, refundId: string): Promise<void> {
+  const refund = await lockRefund(manager, refundId);
+  if (refund && refund.unannounced.length > 0) await saveRefund(manager, refund, []);
 }
 
 /** What the refund cannot do, as the error message says it: "A succeeded refund cannot be approved." */

@@ -144,7 +144,8 @@ export class RefundRequests {
       updatedAt: now,
     });
     const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency));
-    await saveRefund(manager, refund, events, { answer: !hold });
+    // waiting on the hold: its answer's transaction tells every step in one event
+    await saveRefund(manager, refund, events, { answer: !hold, announce: !hold });
     return { refund, hold };
   }
 

@@ -94,6 +94,14 @@ export class RefundEntity {
   @Column('jsonb')
   history: RefundHistoryEntry[];
 
+  /**
+   * Steps taken that no event has told yet: a transaction that waits on a call it made (goods held
+   * back from shipping) leaves them here, and the transaction that records the answer announces
+   * them with its own step, in one event.
+   */
+  @Column('jsonb', { default: () => `'[]'::jsonb` })
+  unannounced: RefundStatus[];
+
   @Column({ type: 'timestamptz', name: 'created_at', update: false })
   createdAt: Date;
 
