@@ -1,66 +1,23 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { type EventType, type PayloadOf, eventTypeOf } from '@ebb/contracts';
-import { FAST_BUCKETS, counter, gauge, histogram, runWithCorrelation } from '@ebb/observability';
+import type { EventType, PayloadOf } from '@ebb/contracts';
+import { gauge } from '@ebb/observability';
 import { type AmqpBroker, assertEventExchange, corkBurst } from './broker';
-import { DeadLetterStore } from './dead-letters';
-import { Headers, type MessagingOptions, queueNames } from './messaging-options';
+import { Batcher } from './batcher';
+import type { DeadLetterStore } from './dead-letters';
+import { HANDLER_NAME, Inbox, type MessageHandler, type Registration } from './inbox';
+import { type IncomingMessage, attemptOf, readDelivery, topicMatches, typeOf } from './incoming-message';
+import { type MessagingOptions, queueNames } from './messaging-options';
+import { RetryPolicy, type Settlement } from './retry-policy';
 
-/** A message as a handler sees it. */
-export interface IncomingMessage<T = unknown> {
-  messageId: string;
-  type: string;
-  payload: T;
-  correlationId: string;
-  causationId?: string;
-  /** 0 on first delivery, n on the n-th retry */
-  attempt: number;
-}
-
-/**
- * Runs inside a database transaction that also records the message id in the inbox, so its effect
- * commits exactly once however often the message arrives. Messages that arrive together share one
- * transaction, and if any of them fails the batch rolls back and each runs again alone: so a handler
- * must have no effect outside `manager`. Write follow-up events with `addToOutbox(manager, …)`;
- * never call the network from here.
- */
-export type MessageHandler<T = unknown> = (message: IncomingMessage<T>, manager: EntityManager) => Promise<void>;
-
-interface Registration {
-  name: string;
-  patterns: readonly string[];
-  handle: MessageHandler<any>;
-}
-
-/** `<service>.<verb>-<what>`: the inbox key of a handler, e.g. `orders.apply-refund`. */
-export const HANDLER_NAME = /^[a-z]+\.[a-z]+(-[a-z]+)+$/;
-
+/** A message read off a channel, with the handlers it goes to. */
 interface Delivery {
   channel: Channel;
   raw: ConsumeMessage;
   message: IncomingMessage;
   handlers: Registration[];
-}
-
-/** The most deliveries handled in one transaction. */
-const MAX_BATCH = 50;
-/** Batches in flight at once, unless the service says otherwise; more deliveries wait for the next batch. */
-const CONCURRENT_BATCHES = 4;
-
-/** Thrown for a message that no retry can fix (not JSON, wrong payload): it is parked at once. */
-export class PoisonMessageError extends Error {}
-
-/** Whether a routing key matches an AMQP topic pattern (`*` one word, `#` zero or more words). */
-export function topicMatches(pattern: string, routingKey: string): boolean {
-  const match = (p: string[], k: string[]): boolean => {
-    if (p.length === 0) return k.length === 0;
-    if (p[0] === '#') return match(p.slice(1), k) || (k.length > 0 && match(p, k.slice(1)));
-    if (k.length === 0) return false;
-    return (p[0] === '*' || p[0] === k[0]) && match(p.slice(1), k.slice(1));
-  };
-  return match(pattern.split('.'), routingKey.split('.'));
 }
 
 /** Consumers of this process that have started, for the queue-depth gauge. */
@@ -80,8 +37,10 @@ type ConsumerOptions = Pick<MessagingOptions, 'service' | 'exchange' | 'prefetch
 
 /**
  * Consumes the service's quorum queue: every message goes to the handlers whose pattern matches
- * its routing key, each inside its own inbox transaction. A failing handler is retried through
- * delay queues (TTL, dead-lettered back to the main queue) with growing delays, then parked.
+ * its routing key. Three parts do the work, each in its own file: the Batcher gathers deliveries
+ * that arrive together, the Inbox runs their handlers exactly once per message (one transaction
+ * for a batch, each message alone if any fails), the RetryPolicy sends a failed one to a delay
+ * queue or parks it. This class owns the channel: queues, bindings, acks and a graceful stop.
  */
 export class MessageConsumer {
   private readonly handlers: Registration[] = [];
@@ -90,22 +49,24 @@ export class MessageConsumer {
   private readonly liveChannels = new Set<Channel>();
   private readonly inFlight = new Set<Promise<void>>();
   private accepting = false;
-  private readonly waiting: { delivery: Delivery; done: () => void }[] = [];
-  private flushScheduled = false;
-  private activeBatches = 0;
-  private concurrentBatches = CONCURRENT_BATCHES;
   private readonly queues: ReturnType<typeof queueNames>;
-  private readonly consumed = counter('messages_consumed_total', 'Messages handled, by handler and outcome', ['handler', 'outcome']);
-  private readonly duration = histogram('message_handle_duration_seconds', 'Handler run time, by handler', ['handler'], FAST_BUCKETS);
+  private readonly inbox: Inbox;
+  private readonly retries: RetryPolicy;
+  private readonly batches = new Batcher<Delivery>(
+    (batch) => this.handleBatch(batch),
+    (work) => this.track(work),
+  );
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly broker: AmqpBroker,
-    private readonly deadLetters: DeadLetterStore,
+    deadLetters: DeadLetterStore,
     private readonly options: ConsumerOptions,
-    private readonly logger?: Logger,
+    logger?: Logger,
   ) {
     this.queues = queueNames(options.service);
+    this.inbox = new Inbox(dataSource);
+    this.retries = new RetryPolicy(broker, deadLetters, options, logger);
     queueDepthGauge();
   }
 
@@ -119,8 +80,7 @@ export class MessageConsumer {
    * deadlock (each message then runs again alone), and let a message overtake the one before it.
    */
   batchesAtOnce(count: number): this {
-    if (!Number.isInteger(count) || count < 1) throw new Error(`batchesAtOnce takes a whole number ≥ 1, not ${count}`);
-    this.concurrentBatches = count;
+    this.batches.atOnce(count);
     return this;
   }
 
@@ -147,17 +107,12 @@ export class MessageConsumer {
     return this.handlers.map(({ name, patterns }) => ({ name, patterns }));
   }
 
-  private retryDelays(): number[] {
-    const delays = this.options.retryDelaysMs;
-    return Array.from({ length: this.options.maxRetries }, (_, index) => delays[Math.min(index, delays.length - 1)]);
-  }
-
   /** Declares the queues and bindings and starts consuming; again after every reconnection. */
   async start(): Promise<void> {
     if (this.handlers.length === 0) return;
     this.accepting = true;
     const patterns = [...new Set(this.handlers.flatMap((handler) => handler.patterns))];
-    const delays = [...new Set(this.retryDelays())];
+    const delays = [...new Set(this.retries.delays())];
     this.channel = this.broker.createChannel('consumer', async (channel) => {
       await assertEventExchange(channel, this.options.exchange);
       await channel.assertQueue(this.queues.events, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
@@ -222,186 +177,49 @@ export class MessageConsumer {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  /** Parses a delivery; a message no retry can fix is parked at once. Valid ones join the next batch. */
+  /** Reads a delivery; a message no retry can fix is parked at once. Valid ones join the next batch. */
   private async onMessage(channel: Channel, raw: ConsumeMessage): Promise<void> {
-    const headers = raw.properties.headers ?? {};
-    const attempt = Number(headers[Headers.attempt] ?? 0) || 0;
-    const type = raw.properties.type ?? raw.fields.routingKey;
-    const messageId = raw.properties.messageId;
-    const handlers: Registration[] = this.handlers.filter((handler) => handler.patterns.some((pattern) => topicMatches(pattern, type)));
+    const type = typeOf(raw);
+    const handlers = this.handlers.filter((handler) => handler.patterns.some((pattern) => topicMatches(pattern, type)));
+    let message: IncomingMessage;
     try {
-      if (!messageId) throw new PoisonMessageError('message has no messageId');
-      let payload: unknown;
-      try {
-        payload = JSON.parse(raw.content.toString('utf8'));
-      } catch {
-        throw new PoisonMessageError('message content is not JSON');
-      }
-      const schema = eventTypeOf(type)?.schema;
-      const parsed = schema?.safeParse(payload);
-      if (parsed && !parsed.success) throw new PoisonMessageError(`payload does not match ${type}: ${parsed.error.message}`);
-      const message: IncomingMessage = {
-        messageId,
-        type,
-        payload: parsed ? parsed.data : payload,
-        correlationId: raw.properties.correlationId ?? String(headers[Headers.correlationId] ?? messageId),
-        causationId: headers[Headers.causationId] ? String(headers[Headers.causationId]) : undefined,
-        attempt,
-      };
-      await this.enqueue({ channel, raw, message, handlers });
+      message = readDelivery(raw);
     } catch (error) {
-      await this.park(channel, raw, handlers[0]?.name ?? 'none', error as Error, attempt);
+      this.settle(channel, raw, await this.retries.park(raw, handlers[0]?.name ?? 'none', error as Error, attemptOf(raw)));
+      return;
     }
+    await this.batches.add({ channel, raw, message, handlers });
   }
 
-  // deliveries that arrive together are handled in one transaction: one commit instead of one per message
-  private enqueue(delivery: Delivery): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting.push({ delivery, done: resolve });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    // few batches at a time: deliveries that arrive meanwhile wait and make the next batch larger
-    while (this.waiting.length > 0 && this.activeBatches < this.concurrentBatches) {
-      const batch = this.waiting.splice(0, MAX_BATCH);
-      this.activeBatches++;
-      const work = this.handleBatch(batch.map((entry) => entry.delivery)).finally(() => {
-        this.activeBatches--;
-        batch.forEach((entry) => entry.done());
-        if (this.waiting.length > 0) this.flush();
-      });
-      this.track(work);
-    }
-  }
-
-  /**
-   * Runs a batch in one transaction; if any handler throws, the batch rolls back and each message is
-   * handled alone, so only the failing one is retried or parked.
-   */
+  /** A batch in one transaction; if any handler throws, each message is handled alone, so only the failing one is retried. */
   private async handleBatch(batch: Delivery[]): Promise<void> {
     if (batch.length === 1) return this.handleOne(batch[0]);
-    const pairs = batch.flatMap((delivery) => delivery.handlers.map((handler) => ({ delivery, handler })));
-    const outcomes: { handler: string; outcome: 'handled' | 'duplicate' }[] = [];
     try {
-      await this.dataSource.transaction(async (manager) => {
-        const inserted: { message_id: string; handler: string }[] = await manager.query(
-          `INSERT INTO inbox (message_id, handler) SELECT * FROM unnest($1::text[], $2::text[])
-           ON CONFLICT DO NOTHING RETURNING message_id, handler`,
-          [pairs.map((pair) => pair.delivery.message.messageId), pairs.map((pair) => pair.handler.name)],
-        );
-        const fresh = new Set(inserted.map((row) => `${row.message_id}\u0000${row.handler}`));
-        for (const { delivery, handler } of pairs) {
-          const key = `${delivery.message.messageId}\u0000${handler.name}`;
-          // a message twice in one batch, or already handled before: its effect is not applied again
-          if (!fresh.delete(key)) {
-            outcomes.push({ handler: handler.name, outcome: 'duplicate' });
-            continue;
-          }
-          const stopTimer = this.duration.startTimer({ handler: handler.name });
-          const { message } = delivery;
-          await runWithCorrelation({ correlationId: message.correlationId, causationId: message.messageId }, () =>
-            handler.handle(message, manager),
-          );
-          stopTimer();
-          outcomes.push({ handler: handler.name, outcome: 'handled' });
-        }
-      });
+      await this.inbox.runTogether(batch.flatMap(({ message, handlers }) => handlers.map((handler) => ({ message, handler }))));
     } catch {
       for (const delivery of batch) await this.handleOne(delivery);
       return;
     }
-    for (const { handler, outcome } of outcomes) this.consumed.inc({ handler, outcome });
     corkBurst(batch[0].channel);
-    for (const delivery of batch) this.ack(delivery.channel, delivery.raw);
+    for (const delivery of batch) this.settle(delivery.channel, delivery.raw, 'ack');
   }
 
   private async handleOne({ channel, raw, message, handlers }: Delivery): Promise<void> {
     for (const handler of handlers) {
       try {
-        await this.runHandler(handler, message);
+        await this.inbox.runAlone(handler, message);
       } catch (error) {
-        await this.retryOrPark(channel, raw, handler.name, error as Error, message.attempt);
+        this.settle(channel, raw, await this.retries.retryOrPark(raw, handler.name, error as Error, message.attempt));
         return;
       }
     }
-    this.ack(channel, raw);
-  }
-
-  /** The handler's effect and the inbox row commit together; a second delivery finds the row and does nothing. */
-  private async runHandler(handler: Registration, message: IncomingMessage): Promise<void> {
-    const stopTimer = this.duration.startTimer({ handler: handler.name });
-    const outcome = await runWithCorrelation({ correlationId: message.correlationId, causationId: message.messageId }, () =>
-      this.dataSource.transaction(async (manager) => {
-        const inserted: unknown[] = await manager.query(
-          `INSERT INTO inbox (message_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-          [message.messageId, handler.name],
-        );
-        if (inserted.length === 0) return 'duplicate';
-        await handler.handle(message, manager);
-        return 'handled';
-      }),
-    );
-    stopTimer();
-    this.consumed.inc({ handler: handler.name, outcome });
-  }
-
-  private async retryOrPark(channel: Channel, raw: ConsumeMessage, handler: string, error: Error, attempt: number) {
-    const delays = this.retryDelays();
-    if (attempt >= delays.length) {
-      await this.park(channel, raw, handler, error, attempt);
-      return;
-    }
-    this.logger?.warn({ handler, messageId: raw.properties.messageId, attempt, err: error.message }, 'handler failed; will retry');
-    try {
-      // the copy is confirmed by the broker before the original is acked, so a crash in between duplicates, never loses
-      await this.broker.sendToQueue(this.queues.retry(delays[attempt]), raw.content, {
-        ...raw.properties,
-        headers: { ...raw.properties.headers, [Headers.attempt]: attempt + 1 },
-        expiration: undefined,
-        persistent: true,
-      });
-      this.consumed.inc({ handler, outcome: 'retried' });
-      this.ack(channel, raw);
-    } catch (publishError) {
-      this.logger?.error({ err: (publishError as Error).message }, 'could not schedule a retry; message goes back to the queue');
-      this.nack(channel, raw);
-    }
-  }
-
-  private async park(channel: Channel, raw: ConsumeMessage, handler: string, error: Error, attempt: number) {
-    try {
-      await this.deadLetters.park({
-        messageId: raw.properties.messageId ?? '(none)',
-        type: raw.properties.type ?? raw.fields.routingKey,
-        handler,
-        queue: this.queues.events,
-        content: raw.content.toString('utf8'),
-        correlationId: raw.properties.correlationId,
-        causationId: raw.properties.headers?.[Headers.causationId],
-        error: error.message || String(error),
-        attempts: attempt + 1,
-      });
-      this.logger?.error({ handler, messageId: raw.properties.messageId, attempts: attempt + 1, err: error.message }, 'message parked');
-      this.consumed.inc({ handler, outcome: 'parked' });
-      this.ack(channel, raw);
-    } catch (parkError) {
-      this.logger?.error({ err: (parkError as Error).message }, 'could not park a message; it goes back to the queue');
-      this.nack(channel, raw);
-    }
+    this.settle(channel, raw, 'ack');
   }
 
   // acks go to the channel the message came on; if that channel died the broker redelivers it anyway
-  private ack(channel: Channel, raw: ConsumeMessage) {
-    if (this.liveChannels.has(channel)) channel.ack(raw);
-  }
-
-  private nack(channel: Channel, raw: ConsumeMessage) {
-    if (this.liveChannels.has(channel)) channel.nack(raw, false, true);
+  private settle(channel: Channel, raw: ConsumeMessage, settlement: Settlement): void {
+    if (!this.liveChannels.has(channel)) return;
+    if (settlement === 'ack') channel.ack(raw);
+    else channel.nack(raw, false, true);
   }
 }

@@ -5,6 +5,8 @@ export * from './outbox';
 export * from './outbox-signal';
 export * from './outbox-relay';
 export * from './drain-loop';
+export * from './incoming-message';
+export { HANDLER_NAME, type MessageHandler } from './inbox';
 export * from './consumer';
 export * from './dead-letters';
 export * from './dead-letter.controller';
