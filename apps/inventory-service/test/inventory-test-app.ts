@@ -1,9 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import amqplib from 'amqplib';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import { AmqpBroker } from '@ebb/messaging';
-import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix } from '@ebb/testing';
+import {
+  type PublishAs,
+  type SeenEvent,
+  deleteBusTopology,
+  type TestApp,
+  type TestDatabase,
+  bootTestApp,
+  freshDatabase,
+  publisherOn,
+  tokenFor,
+  uniqueSuffix,
+  watchBus,
+} from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { inventoryEnvSchema } from '../src/config';
 
@@ -16,18 +26,14 @@ export const bearer = {
   customer: `Bearer ${tokenFor('customer', 'cust-1')}`,
 };
 
-export interface SeenEvent {
-  type: string;
-  messageId: string;
-  payload: any;
-}
+export type { SeenEvent };
 
 export interface InventoryTestApp extends TestApp {
   dataSource: DataSource;
   /** every `inventory.*` event the service published, in arrival order */
   events: SeenEvent[];
   /** publishes an event as another service would; give `messageId` to redeliver the same message */
-  publish(type: string, payload: object, messageId?: string): Promise<string>;
+  publish: PublishAs;
   stop(): Promise<void>;
 }
 
@@ -55,42 +61,15 @@ export async function bootInventory(label: string): Promise<InventoryTestApp> {
     SERVICE_NAME: service,
   };
   const testApp = await bootTestApp({ module: AppModule.forRoot(env) });
-  const broker = testApp.app.get(AmqpBroker);
-
-  const events: SeenEvent[] = [];
-  const tapConnection = await amqplib.connect(TEST_AMQP_URL);
-  const tap = await tapConnection.createChannel();
-  const tapQueue = `${service}.tap`;
-  await tap.assertQueue(tapQueue, { exclusive: true, autoDelete: true });
-  await tap.bindQueue(tapQueue, exchange, 'inventory.#');
-  await tap.consume(
-    tapQueue,
-    (message) => {
-      if (!message) return;
-      events.push({
-        type: message.properties.type ?? message.fields.routingKey,
-        messageId: message.properties.messageId,
-        payload: JSON.parse(message.content.toString('utf8')),
-      });
-    },
-    { noAck: true },
-  );
+  const watch = await watchBus(exchange, 'inventory.#');
 
   return {
     ...testApp,
     dataSource: testApp.app.get(DataSource),
-    events,
-    async publish(type, payload, messageId = randomUUID()) {
-      await broker.publish(type, Buffer.from(JSON.stringify(payload)), {
-        messageId,
-        type,
-        correlationId: `test-${messageId}`,
-        occurredAt: new Date().toISOString(),
-      });
-      return messageId;
-    },
+    events: watch.events,
+    publish: publisherOn(testApp.app.get(AmqpBroker)),
     async stop() {
-      await tapConnection.close().catch(() => undefined);
+      await watch.close();
       await testApp.close();
       await deleteTopology(service, exchange);
       await database.drop();

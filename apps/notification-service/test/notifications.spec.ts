@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { type IncomingMessage as HttpRequest, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import type { OrderCaptured, RefundSnapshot } from '@ebb/contracts';
 import { AmqpBroker } from '@ebb/messaging';
-import { deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
+import { type PublishAs, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, publisherOn, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { type NotificationEnv, notificationEnvSchema } from '../src/config';
 import { OutboundCalls } from '@ebb/outbound';
@@ -86,12 +85,7 @@ describe('notification-service', () => {
     testApp.app.get(DataSource).query(`SELECT * FROM notifications WHERE ${where} ORDER BY created_at, id`, params);
 
   /** Publishes an event as its owner's outbox relay would; returns the message id. */
-  async function publish(type: string, payload: object, messageId: string = randomUUID()): Promise<string> {
-    await testApp.app
-      .get(AmqpBroker)
-      .publish(type, Buffer.from(JSON.stringify(payload)), { messageId, type, correlationId: messageId, occurredAt: new Date().toISOString() });
-    return messageId;
-  }
+  const publish: PublishAs = (type, payload, messageId) => publisherOn(testApp.app.get(AmqpBroker))(type, payload, messageId);
 
   let sequence = 0;
   function refund(overrides: Partial<RefundSnapshot> = {}): RefundSnapshot {

@@ -1,20 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import amqplib from 'amqplib';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
-import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestApp, type TestDatabase, bootTestApp, freshDatabase, tokenFor, uniqueSuffix } from '@ebb/testing';
+import { AmqpBroker } from '@ebb/messaging';
+import {
+  type PublishAs,
+  type SeenEvent,
+  TEST_AMQP_URL,
+  deleteBusTopology,
+  type TestApp,
+  type TestDatabase,
+  bootTestApp,
+  freshDatabase,
+  publisherOn,
+  tokenFor,
+  uniqueSuffix,
+  watchBus,
+} from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { orderEnvSchema } from '../src/config';
 import { OrderQueryServer } from '../src/grpc/order-query.server';
 
 const RETRY_DELAYS_MS = [100, 200];
 
-export interface SeenEvent {
-  type: string;
-  messageId: string;
-  payload: any;
-}
+export type { SeenEvent };
 
 /** order-service booted on a fresh database and an exchange of its own, with a queue that sees every `order.*` it emits. */
 export interface OrderService {
@@ -25,7 +32,7 @@ export interface OrderService {
   seen: SeenEvent[];
   api(path: string, init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   /** Publishes an event on the test exchange as another service would. */
-  publish(type: string, payload: unknown, messageId?: string): Promise<string>;
+  publish: PublishAs;
   close(): Promise<void>;
 }
 
@@ -40,7 +47,6 @@ export async function bootOrderService(label: string): Promise<OrderService> {
   const suffix = uniqueSuffix();
   const service = `orders-test-${label}-${suffix}`;
   const exchange = `ebb.test.orders-${label}.${suffix}`;
-  const watchQueue = `${service}.watch`;
   const database: TestDatabase = await freshDatabase(`orders_${label}`);
   const env = {
     ...loadConfig(orderEnvSchema, {
@@ -58,17 +64,7 @@ export async function bootOrderService(label: string): Promise<OrderService> {
   const testApp = await bootTestApp({ module: AppModule.forRoot(env) });
 
   // a queue of the test's own, bound before anything is published, sees every order event
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  await assertEventExchange(channel, exchange);
-  await channel.assertQueue(watchQueue, { durable: false, exclusive: true });
-  await channel.bindQueue(watchQueue, exchange, 'order.#');
-  const seen: SeenEvent[] = [];
-  await channel.consume(watchQueue, (message) => {
-    if (!message) return;
-    seen.push({ type: message.properties.type, messageId: message.properties.messageId, payload: JSON.parse(message.content.toString('utf8')) });
-    channel.ack(message);
-  });
+  const watch = await watchBus(exchange, 'order.#');
 
   const broker = new AmqpBroker({ url: TEST_AMQP_URL, exchange, connectionName: `ebb-${service}-publisher` });
   await broker.waitForConnect();
@@ -78,7 +74,7 @@ export async function bootOrderService(label: string): Promise<OrderService> {
     dataSource: testApp.app.get(DataSource),
     databaseUrl: database.url,
     grpcPort: testApp.app.get(OrderQueryServer).port,
-    seen,
+    seen: watch.events,
     async api(path, init = {}) {
       const response = await fetch(`${testApp.url}${path}`, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -92,24 +88,12 @@ export async function bootOrderService(label: string): Promise<OrderService> {
       const text = await response.text();
       return { status: response.status, body: text ? JSON.parse(text) : undefined };
     },
-    async publish(type, payload, messageId = randomUUID()) {
-      await broker.publish(type, Buffer.from(JSON.stringify(payload)), {
-        messageId,
-        type,
-        correlationId: `test-${messageId}`,
-        occurredAt: new Date().toISOString(),
-      });
-      return messageId;
-    },
+    publish: publisherOn(broker),
     async close() {
       await testApp.close();
       await broker.close();
-      for (const queue of [watchQueue, `${service}.events`, ...RETRY_DELAYS_MS.map((delay) => `${service}.retry.${delay}`), `${exchange}.unrouted`]) {
-        await channel.deleteQueue(queue).catch(() => undefined);
-      }
-      await channel.deleteExchange(exchange).catch(() => undefined);
-      await channel.deleteExchange(`${exchange}.unrouted`).catch(() => undefined);
-      await connection.close().catch(() => undefined);
+      await watch.close();
+      await deleteBusTopology({ service, exchange, retryDelaysMs: RETRY_DELAYS_MS });
       await database.drop();
     },
   };

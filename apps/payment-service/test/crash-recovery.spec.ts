@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import amqplib, { type ChannelModel } from 'amqplib';
 import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
-import { TEST_AMQP_URL, type TestDatabase, freshDatabase, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
+import { TEST_AMQP_URL, type TestDatabase, freshDatabase, publisherOn, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import type { OrderMessage } from '@ebb/contracts';
 import { Client } from 'pg';
-import { REPO_ROOT, WEBHOOK_SECRET, deleteTopology, freePort, orderFixture, startOrderQuery, startSandbox } from './payment-world';
+import { REPO_ROOT, WEBHOOK_SECRET, deleteTopology, freePort, orderMessage, startOrderQuery, startSandbox } from './payment-world';
 
 const json = async (response: Response): Promise<any> => response.json();
 
@@ -96,7 +96,7 @@ describe('payment-service: a crash right after the provider refund call', () => 
     db = new Client({ connectionString: database.url });
     await db.connect();
 
-    const order = orderFixture({ totalAmount: 6000 });
+    const order = orderMessage({ totalAmount: 6000 });
     orders.set(order.id, order);
     const created = await fetch(`${appUrl}/v1/payments`, {
       method: 'POST',
@@ -123,12 +123,7 @@ describe('payment-service: a crash right after the provider refund call', () => 
       initiator: 'support',
       shipped: false,
     };
-    await publisher.publish('refund.refunding', Buffer.from(JSON.stringify(snapshot)), {
-      messageId: randomUUID(),
-      type: 'refund.refunding',
-      correlationId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-    });
+    await publisherOn(publisher)('refund.refunding', snapshot);
 
     // killed between the provider's answer and recording it: the refund is left requested, its call claimed
     await running!.exited;

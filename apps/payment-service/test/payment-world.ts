@@ -2,13 +2,29 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 import Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@ebb/config';
 import type { OrderMessage } from '@ebb/contracts';
-import { AmqpBroker, assertEventExchange } from '@ebb/messaging';
-import { TEST_AMQP_URL, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freePort, freshDatabase, startOrderQueryServer, startSandbox as startTestSandbox, uniqueSuffix, waitFor } from '@ebb/testing';
+import { AmqpBroker } from '@ebb/messaging';
+import {
+  type PublishAs,
+  type SeenEvent,
+  TEST_AMQP_URL,
+  deleteBusTopology,
+  type TestApp,
+  type TestDatabase,
+  bootTestApp,
+  freePort,
+  freshDatabase,
+  orderMessage,
+  publisherOn,
+  startOrderQueryServer,
+  startSandbox as startTestSandbox,
+  uniqueSuffix,
+  waitFor,
+  watchBus,
+} from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { paymentEnvSchema } from '../src/config';
 
@@ -19,12 +35,7 @@ export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const WEBHOOK_SECRET = 'whsec_payment_tests';
 export const RETRY_DELAYS_MS = [100, 200, 400];
 
-export interface SeenEvent {
-  type: string;
-  payload: any;
-}
-
-export { freePort };
+export { type SeenEvent, freePort, orderMessage };
 
 /** order-service's OrderQuery as this test defines it: the orders in `orders`, NOT_FOUND for any other. */
 export async function startOrderQuery(orders: Map<string, OrderMessage>): Promise<{ url: string; stop(): Promise<void> }> {
@@ -41,33 +52,6 @@ export function startSandbox(port: number, webhookUrl: string): Promise<ChildPro
 export const deleteTopology = (service: string, exchange: string) =>
   deleteBusTopology({ service, exchange, retryDelaysMs: RETRY_DELAYS_MS });
 
-/** An order as OrderQuery answers it, unpaid unless told. */
-export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessage {
-  const id = overrides.id ?? `ord_${uniqueSuffix()}${uniqueSuffix()}`;
-  return {
-    id,
-    customerId: 'cus-1',
-    email: 'ada@example.com',
-    sellerId: 'seller-1',
-    currency: 'USD',
-    items: [{ productId: 'prod-1', sku: 'SKU-1', quantity: 2, unitAmount: 1250, shippedQuantity: 0 }],
-    shippingAmount: 499,
-    totalAmount: 2999,
-    capturedAmount: 0,
-    refundedAmount: 0,
-    status: 'pending_payment',
-    paymentStatus: 'pending',
-    fulfillmentStatus: 'unfulfilled',
-    paymentId: '',
-    createdAt: new Date().toISOString(),
-    shippedAt: '',
-    deliveredAt: '',
-    carrier: '',
-    trackingNumber: '',
-    ...overrides,
-  };
-}
-
 /**
  * payment-service on a fresh database and an exchange of its own, with the real sandbox (Stripe API
  * and signed webhooks) as a child process, a gRPC OrderQuery of the test's own, and a queue that sees
@@ -75,7 +59,9 @@ export function orderFixture(overrides: Partial<OrderMessage> = {}): OrderMessag
  */
 export class PaymentWorld {
   readonly orders = new Map<string, OrderMessage>();
-  readonly events: SeenEvent[] = [];
+  events: SeenEvent[] = [];
+  /** Publishes an event on the test's exchange, as another service would. */
+  publish!: PublishAs;
   readonly webhookSecret = WEBHOOK_SECRET;
   app!: TestApp;
   stripe!: Stripe;
@@ -83,8 +69,7 @@ export class PaymentWorld {
   private database!: TestDatabase;
   private sandbox?: ChildProcess;
   private orderQuery?: { stop(): Promise<void> };
-  private connection?: ChannelModel;
-  private channel?: Channel;
+  private watch?: Awaited<ReturnType<typeof watchBus>>;
   private publisher?: AmqpBroker;
   private readonly suffix = uniqueSuffix();
   readonly service = `payments-test-${this.suffix}`;
@@ -115,18 +100,11 @@ export class PaymentWorld {
     this.sandbox = await startSandbox(sandboxPort, `${this.app.url}/v1/webhooks/stripe`);
     this.stripe = new Stripe('sk_test_ebb_local', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', maxNetworkRetries: 0 });
 
-    this.connection = await amqplib.connect(TEST_AMQP_URL);
-    this.channel = await this.connection.createChannel();
-    await assertEventExchange(this.channel, this.exchange);
-    const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
-    await this.channel.bindQueue(queue, this.exchange, 'payment.#');
-    await this.channel.consume(queue, (message) => {
-      if (!message) return;
-      this.events.push({ type: message.properties.type ?? message.fields.routingKey, payload: JSON.parse(message.content.toString()) });
-      this.channel!.ack(message);
-    });
+    this.watch = await watchBus(this.exchange, 'payment.#');
+    this.events = this.watch.events;
     this.publisher = new AmqpBroker({ url: TEST_AMQP_URL, exchange: this.exchange, connectionName: `ebb-${this.service}-publisher` });
     await this.publisher.waitForConnect();
+    this.publish = publisherOn(this.publisher);
     return this;
   }
 
@@ -135,8 +113,7 @@ export class PaymentWorld {
     this.sandbox?.kill('SIGTERM');
     await this.orderQuery?.stop();
     await this.publisher?.close();
-    await this.channel?.close().catch(() => undefined);
-    await this.connection?.close().catch(() => undefined);
+    await this.watch?.close();
     await deleteTopology(this.service, this.exchange);
     await this.database?.drop();
   }
@@ -146,7 +123,7 @@ export class PaymentWorld {
   }
 
   addOrder(overrides: Partial<OrderMessage> = {}): OrderMessage {
-    const order = orderFixture(overrides);
+    const order = orderMessage(overrides);
     this.orders.set(order.id, order);
     return order;
   }
@@ -156,11 +133,6 @@ export class PaymentWorld {
     if (init.token) headers.set('authorization', `Bearer ${init.token}`);
     if (init.body) headers.set('content-type', 'application/json');
     return fetch(`${this.app.url}${pathName}`, { ...init, headers });
-  }
-
-  /** Publishes an event on the test's exchange, as another service would. */
-  async publish(type: string, payload: object, messageId = randomUUID()) {
-    await this.publisher!.publish(type, Buffer.from(JSON.stringify(payload)), { messageId, type, correlationId: randomUUID(), occurredAt: new Date().toISOString() });
   }
 
   /** What refund-service would publish: the refund as it stands, moving to `refunding`. */
@@ -175,12 +147,7 @@ export class PaymentWorld {
       shipped: false,
       ...refund,
     };
-    await this.publisher!.publish('refund.refunding', Buffer.from(JSON.stringify(payload)), {
-      messageId,
-      type: 'refund.refunding',
-      correlationId: randomUUID(),
-      occurredAt: new Date().toISOString(),
-    });
+    await this.publish('refund.refunding', payload, messageId);
   }
 
   eventsOf(type: string, match: (payload: any) => boolean = () => true): SeenEvent[] {

@@ -1,29 +1,26 @@
-import { randomUUID } from 'node:crypto';
-import amqplib from 'amqplib';
 import type { OrderMessage } from '@ebb/contracts';
 import { loadConfig } from '@ebb/config';
 import { AmqpBroker } from '@ebb/messaging';
 import {
-  TEST_AMQP_URL,
+  type PublishAs,
+  type SeenEvent,
   deleteBusTopology,
   type TestApp,
   type TestDatabase,
   bootTestApp,
   freePort,
   freshDatabase,
+  orderMessage,
+  publisherOn,
   startOrderQueryServer,
   startSandbox,
   uniqueSuffix,
+  watchBus,
 } from '@ebb/testing';
 import { AppModule } from '../src/app.module';
 import { refundEnvSchema } from '../src/config';
 
-export { startOrderQueryServer };
-
-export interface SeenEvent {
-  type: string;
-  payload: Record<string, any>;
-}
+export { type SeenEvent, startOrderQueryServer };
 
 export interface RefundTestBed {
   suffix: string;
@@ -35,7 +32,7 @@ export interface RefundTestBed {
   sandboxUrl: string;
   /** every refund.* event published on the test's exchange, in arrival order */
   events: SeenEvent[];
-  publish(type: string, payload: object, messageId?: string): Promise<string>;
+  publish: PublishAs;
   close(): Promise<void>;
 }
 
@@ -72,17 +69,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
   };
   const app = await bootTestApp({ module: AppModule.forRoot(env) });
 
-  const events: SeenEvent[] = [];
-  const connection = await amqplib.connect(TEST_AMQP_URL);
-  const channel = await connection.createChannel();
-  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-  await channel.bindQueue(queue, exchange, 'refund.#');
-  await channel.consume(queue, (message) => {
-    if (!message) return;
-    events.push({ type: message.properties.type ?? message.fields.routingKey, payload: JSON.parse(message.content.toString('utf8')) });
-    channel.ack(message);
-  });
-  const broker = app.app.get(AmqpBroker);
+  const watch = await watchBus(exchange, 'refund.#');
 
   return {
     suffix,
@@ -90,18 +77,10 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     orders,
     orderQuery: grpcServer,
     sandboxUrl: `http://127.0.0.1:${carrierPort}`,
-    events,
-    async publish(type, payload, messageId = randomUUID()) {
-      await broker.publish(type, Buffer.from(JSON.stringify(payload)), {
-        messageId,
-        type,
-        correlationId: `test-${suffix}`,
-        occurredAt: new Date().toISOString(),
-      });
-      return messageId;
-    },
+    events: watch.events,
+    publish: publisherOn(app.app.get(AmqpBroker)),
     async close() {
-      await connection.close().catch(() => undefined);
+      await watch.close();
       await app.close();
       await grpcServer.close();
       carrier.kill();
@@ -116,12 +95,11 @@ const deleteTopology = (service: string, exchange: string) =>
 
 /** A captured, unshipped order of 5500: two SKU-A at 1500, one SKU-B at 2000, shipping 500. */
 export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {}): OrderMessage {
-  return {
+  return orderMessage({
     id,
     customerId: 'cus_alice',
     email: 'alice@example.com',
     sellerId: 'sel_1',
-    currency: 'USD',
     items: [
       { productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 0 },
       { productId: 'prod_b', sku: 'SKU-B', quantity: 1, unitAmount: 2000, shippedQuantity: 0 },
@@ -129,16 +107,9 @@ export function capturedOrder(id: string, overrides: Partial<OrderMessage> = {})
     shippingAmount: 500,
     totalAmount: 5500,
     capturedAmount: 5500,
-    refundedAmount: 0,
     status: 'open',
     paymentStatus: 'captured',
-    fulfillmentStatus: 'unfulfilled',
     paymentId: 'pay_1',
-    createdAt: new Date().toISOString(),
-    shippedAt: '',
-    deliveredAt: '',
-    carrier: '',
-    trackingNumber: '',
     ...overrides,
-  };
+  });
 }

@@ -3,3 +3,5 @@ export * from './app';
 export * from './platform';
 export * from './order-query-server';
 export * from './sandbox';
+export * from './bus';
+export * from './orders';
