@@ -50,5 +50,5 @@ export const notificationEnvSchema = z.intersection(
 
 export type NotificationEnv = z.output<typeof notificationEnvSchema>;
 
-/** Injection token of the parsed environment. */
+/** Injection token of the parsed environment (`NotificationEnv`). */
 export const NOTIFICATION_ENV = Symbol('ebb:notification-env');

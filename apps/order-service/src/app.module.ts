@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { platformImports } from '@ebb/service';
-import type { OrderEnv } from './config';
+import { ORDER_ENV, type OrderEnv } from './config';
 import { OrderQueryServer } from './grpc/order-query.server';
-import { ORDER_ENV } from './order-env.token';
 import { Orders1764100000000 } from './migrations/orders.migration';
 import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderDuplicatePayments1764100000200 } from './migrations/duplicate-payments.migration';

@@ -12,3 +12,6 @@ export const orderEnvSchema = serviceEnvSchema('orders', DEFAULT_PORTS.order).an
 );
 
 export type OrderEnv = z.output<typeof orderEnvSchema>;
+
+/** Injection token of the parsed environment (`OrderEnv`). */
+export const ORDER_ENV = Symbol('ebb:order-env');

@@ -1,9 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { platformImports } from '@ebb/service';
-import type { PaymentEnv } from './config';
+import { PAYMENT_ENV, type PaymentEnv } from './config';
 import { paymentMigrations } from './migrations';
 import { OrderQueryClient } from './orders/order-query.client';
-import { PAYMENT_ENV } from './payment-env';
 import { Payment } from './payments/payment.entity';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';

@@ -29,3 +29,6 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
 );
 
 export type PaymentEnv = z.output<typeof paymentEnvSchema>;
+
+/** Injection token of the parsed environment (`PaymentEnv`). */
+export const PAYMENT_ENV = Symbol('ebb:payment-env');

@@ -24,5 +24,5 @@ export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund)
 
 export type RefundEnv = z.output<typeof refundEnvSchema>;
 
-/** Injection token of the parsed environment. */
-export const REFUND_ENV = Symbol('refunds:env');
+/** Injection token of the parsed environment (`RefundEnv`). */
+export const REFUND_ENV = Symbol('ebb:refund-env');

@@ -35,4 +35,4 @@ export const sandboxEnvSchema = z
 
 export type SandboxEnv = z.output<typeof sandboxEnvSchema>;
 
-export const SANDBOX_ENV = Symbol('sandbox:env');
+export const SANDBOX_ENV = Symbol('ebb:sandbox-env');

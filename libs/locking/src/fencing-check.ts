@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { StaleLockError } from './lock.errors';
+import { StaleLockError } from './lock-errors';
 
 // records the token only when no higher one has written for this key; the row lock taken here
 // holds until the caller's transaction ends, so a newer holder's check waits for this commit

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { FENCE_KEY_PREFIX, FENCE_MAX_ROUNDS } from './lock.constants';
-import { LockUnavailableError } from './lock.errors';
+import { LockUnavailableError } from './lock-errors';
 
 // sets the counter to the proposal only if the proposal is higher, so each value is granted once per master
 const PROPOSE_SCRIPT = `

@@ -1,5 +1,5 @@
 export * from './lock.constants';
-export * from './lock.errors';
+export * from './lock-errors';
 export * from './redis-clients';
 export * from './fencing-token';
 export * from './fencing-tokens.migration';

@@ -13,7 +13,7 @@ import {
   LOCK_RETRY_JITTER_MS,
   LOCK_TTL_MS,
 } from './lock.constants';
-import { LockTimeoutError, LockUnavailableError } from './lock.errors';
+import { LockTimeoutError, LockUnavailableError } from './lock-errors';
 
 /** What the work inside `withLock` is handed. */
 export interface HeldLock {

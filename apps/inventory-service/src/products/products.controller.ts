@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema, newId } from '@ebb/contracts';
 import { Roles, ZodBody, recordIdempotentEffect } from '@ebb/http';
-import { InventoryErrorCode, inventoryError } from '../inventory.errors';
+import { InventoryErrorCode, inventoryError } from '../inventory-errors';
 import { Product, type ProductView, productView } from './product.entity';
 
 export const createProductSchema = z.object({

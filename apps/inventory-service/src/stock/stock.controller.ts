@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
 import { Roles, ZodBody, ZodParams } from '@ebb/http';
-import { InventoryErrorCode, inventoryError } from '../inventory.errors';
+import { InventoryErrorCode, inventoryError } from '../inventory-errors';
 import { Stock, type StockView, stockView } from './stock.entity';
 
 const skuParams = z.object({ sku: idSchema });

@@ -6,8 +6,7 @@ import type { GoodsLine, HoldGoodsAnswer, OrderMessage } from '@ebb/contracts';
 import { ApiError } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { orderQueryService } from '@ebb/service';
-import { ORDER_ENV } from '../order-env.token';
-import type { OrderEnv } from '../config';
+import { ORDER_ENV, type OrderEnv } from '../config';
 import { OrdersService } from '../orders/orders.service';
 import { toOrderMessage } from '../orders/order.view';
 

@@ -2,8 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { LOGGER } from '@ebb/observability';
-import { PAYMENT_ENV } from '../payment-env';
-import type { PaymentEnv } from '../config';
+import { PAYMENT_ENV, type PaymentEnv } from '../config';
 import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName } from '../providers/payment-provider';
 import { ProviderRefundsService } from './provider-refunds.service';
 

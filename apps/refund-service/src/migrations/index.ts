@@ -1,7 +1,7 @@
 import { lockingMigrations } from '@ebb/locking';
 import { inboxRenames } from '@ebb/messaging';
-import { RefundPolicyEntity } from '../policies/refund-policy.entity';
-import { RefundEntity } from '../refunds/refund.entity';
+import { RefundPolicy } from '../policies/refund-policy.entity';
+import { Refund } from '../refunds/refund.entity';
 import { RefundPolicies1764300000100 } from './refund-policies.migration';
 import { Refunds1764300000000 } from './refunds.migration';
 import { RefundsGoods1765100000000 } from './refunds-goods.migration';
@@ -20,4 +20,4 @@ const InboxNames1765400000000 = inboxRenames('InboxNames1765400000000', {
 /** refund-service's schema: the fencing tokens of @ebb/locking, then its own tables. */
 export const refundMigrations: Function[] = [...lockingMigrations, Refunds1764300000000, RefundPolicies1764300000100, RefundsUpdatedAt1764900000000, RefundsRestock1765000000000, RefundsGoods1765100000000, RefundsSystemCauses1765200000000, RefundsChangeFeed1765300000000, InboxNames1765400000000, RefundsUnannounced1765500000000];
 
-export const refundEntities = [RefundEntity, RefundPolicyEntity];
+export const refundEntities = [Refund, RefundPolicy];

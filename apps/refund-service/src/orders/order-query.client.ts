@@ -1,6 +1,6 @@
 import type { OrderMessage } from '@ebb/contracts';
 import { OrderNotFoundError, OrderQueryClient as SharedOrderQueryClient } from '@ebb/service';
-import { RefundErrorCode, refundError } from '../refunds/refund.errors';
+import { RefundErrorCode, refundError } from '../refunds/refund-errors';
 
 /** order-service's answers about an order, with its failures in refund-service's error vocabulary. */
 export class OrderQueryClient extends SharedOrderQueryClient {

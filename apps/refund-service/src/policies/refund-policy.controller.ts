@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
 import { Roles, ZodBody, ZodParams } from '@ebb/http';
-import { RefundErrorCode, refundError } from '../refunds/refund.errors';
-import { type PolicyScope, RefundPolicyEntity } from './refund-policy.entity';
+import { RefundErrorCode, refundError } from '../refunds/refund-errors';
+import { type PolicyScope, RefundPolicy } from './refund-policy.entity';
 
 const windowSchema = z.strictObject({
   windowDays: z.number().int('must be a whole number of days').min(0, 'must not be negative').max(3650, 'must be at most 3650'),
@@ -45,12 +45,12 @@ export class RefundPolicyController {
 
   private async save(scope: PolicyScope, scopeId: string, windowDays: number) {
     const updatedAt = new Date();
-    await this.dataSource.getRepository(RefundPolicyEntity).upsert({ scope, scopeId, windowDays, updatedAt }, ['scope', 'scopeId']);
+    await this.dataSource.getRepository(RefundPolicy).upsert({ scope, scopeId, windowDays, updatedAt }, ['scope', 'scopeId']);
     return { windowDays, updatedAt: updatedAt.toISOString() };
   }
 
   private async find(scope: PolicyScope, scopeId: string) {
-    const policy = await this.dataSource.getRepository(RefundPolicyEntity).findOneBy({ scope, scopeId });
+    const policy = await this.dataSource.getRepository(RefundPolicy).findOneBy({ scope, scopeId });
     if (!policy) throw refundError(RefundErrorCode.RefundPolicyNotFound, `No refund policy is set for ${scope} ${scopeId}.`);
     return { windowDays: policy.windowDays, updatedAt: policy.updatedAt.toISOString() };
   }

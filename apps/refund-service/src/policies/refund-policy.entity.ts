@@ -4,7 +4,7 @@ export type PolicyScope = 'product' | 'seller';
 
 /** A refund window in days for one product or one seller (0: no refunds). */
 @Entity('refund_policies')
-export class RefundPolicyEntity {
+export class RefundPolicy {
   @PrimaryColumn('text')
   scope: PolicyScope;
 

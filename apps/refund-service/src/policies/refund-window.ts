@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { OrderMessage } from '@ebb/contracts';
-import { RefundErrorCode, refundError } from '../refunds/refund.errors';
-import { RefundPolicyEntity } from './refund-policy.entity';
+import { RefundErrorCode, refundError } from '../refunds/refund-errors';
+import { RefundPolicy } from './refund-policy.entity';
 
 /** The window of a product whose product and seller set none (architecture.md). */
 export const DEFAULT_WINDOW_DAYS = 30;
@@ -15,7 +15,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export async function assertWithinRefundWindow(manager: EntityManager, order: OrderMessage, productIds: string[], now = new Date()): Promise<void> {
   const policies = await manager
-    .getRepository(RefundPolicyEntity)
+    .getRepository(RefundPolicy)
     .createQueryBuilder('policy')
     .where(`(policy.scope = 'product' AND policy.scope_id = ANY(:products)) OR (policy.scope = 'seller' AND policy.scope_id = :seller)`, {
       products: productIds,

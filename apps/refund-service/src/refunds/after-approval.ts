@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { type DomainEvent, type OrderMessage, type RefundSnapshot, formatMoney } from '@ebb/contracts';
 import { type ClaimedCall, defineCall, exponentialBackoff, recordCall } from '@ebb/outbound';
-import type { RefundEntity, RefundLine } from './refund.entity';
+import type { Refund, RefundLine } from './refund.entity';
 import { applyRefundAction, openRefund } from './refund-lifecycle';
 
 export const SYSTEM = 'system';
@@ -43,7 +43,7 @@ export const shippedLines = (order: Pick<OrderMessage, 'items'>): RefundLine[] =
  */
 export async function afterApproval(
   manager: EntityManager,
-  refund: RefundEntity,
+  refund: Refund,
   order: OrderAtApproval,
   at?: Date,
 ): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {
@@ -70,7 +70,7 @@ export async function afterApproval(
  */
 export async function openAndDecide(
   manager: EntityManager,
-  refund: RefundEntity,
+  refund: Refund,
   order: OrderAtApproval,
   limit: number,
 ): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {

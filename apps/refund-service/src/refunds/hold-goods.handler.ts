@@ -8,7 +8,7 @@ import { OrderNotFoundError } from '@ebb/service';
 import { DataSource } from 'typeorm';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { HoldGoods, SYSTEM, afterApproval } from './after-approval';
-import { RefundEntity } from './refund.entity';
+import { Refund } from './refund.entity';
 import { announcePending, applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 
 type Payload = { refundId: string; orderId: string };
@@ -43,7 +43,7 @@ export class HoldGoodsHandler implements OnModuleInit {
   }
 
   private async call({ payload }: OutboundCall<Payload>): Promise<HoldGoodsAnswer | 'not_approved'> {
-    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id: payload.refundId });
+    const refund = await this.dataSource.getRepository(Refund).findOneBy({ id: payload.refundId });
     if (refund?.status !== 'approved') return 'not_approved';
     // its failures are this call's unknown outcomes (tried again), but an unknown order is a refusal
     return this.orders.holdGoodsForRefund(refund.orderId, refund.id, refund.goods).catch((error: unknown) => {

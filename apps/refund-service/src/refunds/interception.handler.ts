@@ -8,7 +8,7 @@ import type { CarrierClient, InterceptionOutcome } from '../carrier/carrier.clie
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { CARRIER } from './refund-tokens';
-import { RefundEntity } from './refund.entity';
+import { Refund } from './refund.entity';
 import { InterceptParcel, shippedLines } from './after-approval';
 import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 
@@ -53,7 +53,7 @@ export class InterceptionHandler implements OnModuleInit {
   }
 
   private async call({ payload }: OutboundCall<Payload>): Promise<Answer> {
-    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id: payload.refundId });
+    const refund = await this.dataSource.getRepository(Refund).findOneBy({ id: payload.refundId });
     if (refund?.status !== 'intercepting') return 'not_intercepting';
     const order = await this.orders.getOrder(refund.orderId);
     const inTransit = order.fulfillmentStatus === 'shipped' && order.trackingNumber !== '';

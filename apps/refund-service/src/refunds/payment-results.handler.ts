@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { PaymentRefundFailed, PaymentRefundSucceeded } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
-import type { RefundEntity } from './refund.entity';
+import type { Refund } from './refund.entity';
 import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
 import { type RefundAction, refundStateMachine } from './refund-state';
 import { observeProviderLatency } from './refund.metrics';
@@ -60,7 +60,7 @@ export class PaymentResultsHandler implements OnModuleInit {
   }
 
   /** The refund, locked (its ledger first), if the result still applies to it; undefined for a stale result. */
-  private async refundFor(manager: EntityManager, refundId: string, actions: RefundAction[], messageId: string): Promise<RefundEntity | undefined> {
+  private async refundFor(manager: EntityManager, refundId: string, actions: RefundAction[], messageId: string): Promise<Refund | undefined> {
     const refund = await lockRefund(manager, refundId);
     // refund.refunding is published only after the refund committed, so an unknown id is a bug: retried, then parked
     if (!refund) throw new Error(`payment result for unknown refund ${refundId}`);

@@ -4,8 +4,8 @@ import type { Principal } from '@ebb/http';
 import { assertFencingToken } from '@ebb/locking';
 import { type ClaimedCall } from '@ebb/outbound';
 import { OrderQueryClient } from '../orders/order-query.client';
-import { RefundEntity, type RefundLine } from './refund.entity';
-import { RefundErrorCode, refundError } from './refund.errors';
+import { Refund, type RefundLine } from './refund.entity';
+import { RefundErrorCode, refundError } from './refund-errors';
 import { type RefundView, refundView } from './refund.view';
 import { type OrderAtApproval, afterApproval } from './after-approval';
 import { applyRefundAction, lockRefund, saveRefund } from './refund-lifecycle';
@@ -28,7 +28,7 @@ export class RefundActions {
   async act(id: string, action: SupportAction, principal: Principal, options: { note?: string; returned?: RefundLine[] } = {}): Promise<RefundView> {
     let order: OrderAtApproval = { fulfillmentStatus: 'unfulfilled', capturedAmount: 0, items: [] };
     if (action === 'approve') {
-      const found = visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
+      const found = visible(await this.dataSource.getRepository(Refund).findOneBy({ id }), id, principal);
       order = await this.orders.getOrder(found.orderId);
     }
     const changed = await this.dataSource.transaction(async (manager): Promise<Changed> => {
@@ -37,7 +37,7 @@ export class RefundActions {
         // the carrier's answer decides: a parcel already stopped is refunded, one too late can be cancelled then
         throw refundError(RefundErrorCode.RefundInProgress, 'The carrier is being asked to stop the parcel; try again once it has answered.');
       }
-      const change = (r: RefundEntity) => {
+      const change = (r: Refund) => {
         if (action === 'approve' && order.fulfillmentStatus !== 'unfulfilled') r.shipped = true;
         // what support received: the lines named, else the goods the refund covers
         if (action === 'receive_return') r.returned = options.returned ?? r.goods;
@@ -60,7 +60,7 @@ export class RefundActions {
 
   /** An operator sends a failed refund to the provider again: its amount is committed on the ledger again. */
   async retry(id: string, principal: Principal): Promise<RefundView> {
-    const found = visible(await this.dataSource.getRepository(RefundEntity).findOneBy({ id }), id, principal);
+    const found = visible(await this.dataSource.getRepository(Refund).findOneBy({ id }), id, principal);
     const refund = await this.unit.underOrderLock(found.orderId, async (lock, manager) => {
       const refund = visible(await lockRefund(manager, id), id, principal);
       await assertFencingToken(manager, lock.key, lock.token);

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { RefundErrorCode, refundError } from './refund.errors';
+import { RefundErrorCode, refundError } from './refund-errors';
 
 /** The order's refund ledger: what was captured and how much of it active and succeeded refunds hold. */
 export interface RefundLedger {

@@ -5,8 +5,8 @@ import { recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { writeBack } from '@ebb/persistence';
 import { IllegalTransitionError } from '@ebb/state-machine';
-import { RefundEntity, type RefundLine, ledgerKeyOf } from './refund.entity';
-import { RefundErrorCode, refundError } from './refund.errors';
+import { Refund, type RefundLine, ledgerKeyOf } from './refund.entity';
+import { RefundErrorCode, refundError } from './refund-errors';
 import { refundProcessSeconds, refundsTotal } from './refund.metrics';
 import { adjustCommitted, lockLedger } from './refund-ledger';
 import { type RefundAction, type RefundStatus, ledgerEffectOf, refundStateMachine } from './refund-state';
@@ -16,13 +16,13 @@ import { refundView } from './refund.view';
 const COUNTED: readonly RefundStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];
 
 /** The goods that go back on hand if this refund succeeds: unshipped goods it covers, or what came back of a shipped order. */
-export function restockItemsOf(refund: Pick<RefundEntity, 'shipped' | 'restock' | 'goods' | 'returned'>): RefundLine[] {
+export function restockItemsOf(refund: Pick<Refund, 'shipped' | 'restock' | 'goods' | 'returned'>): RefundLine[] {
   if (!refund.shipped) return refund.goods;
   return refund.restock ? (refund.returned ?? []) : [];
 }
 
 /** The payload every refund event carries: the refund as it stands after the transition. */
-export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnapshot {
+export function refundSnapshot(refund: Refund, note?: string): RefundSnapshot {
   return {
     refundId: refund.id,
     orderId: refund.orderId,
@@ -49,24 +49,24 @@ export function refundSnapshot(refund: RefundEntity, note?: string): RefundSnaps
  * in this order (ledger, then refund), so an operator's retry and a payment result on one order queue
  * instead of deadlocking. Null when there is no such refund.
  */
-export async function lockRefund(manager: EntityManager, refundId: string): Promise<RefundEntity | null> {
+export async function lockRefund(manager: EntityManager, refundId: string): Promise<Refund | null> {
   const [found]: { order_id: string; payment_id: string | null }[] = await manager.query(`SELECT order_id, payment_id FROM refunds WHERE id = $1`, [refundId]);
   if (!found) return null;
   await lockLedger(manager, ledgerKeyOf({ orderId: found.order_id, paymentId: found.payment_id }));
-  return manager.findOne(RefundEntity, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
+  return manager.findOne(Refund, { where: { id: refundId }, lock: { mode: 'pessimistic_write' } });
 }
 
 /** A new refund: inserted with its amount committed on the order's ledger (locked by the caller). */
-export async function openRefund(manager: EntityManager, refund: RefundEntity): Promise<DomainEvent<RefundSnapshot>> {
+export async function openRefund(manager: EntityManager, refund: Refund): Promise<DomainEvent<RefundSnapshot>> {
   await adjustCommitted(manager, ledgerKeyOf(refund), refund.amount);
-  await manager.insert(RefundEntity, refund);
+  await manager.insert(Refund, refund);
   return RefundRequested.of(refundSnapshot(refund, refund.note ?? undefined));
 }
 
 export interface ActionOptions {
   note?: string;
   at?: Date;
-  change?: (refund: RefundEntity) => void;
+  change?: (refund: Refund) => void;
 }
 
 /**
@@ -77,7 +77,7 @@ export interface ActionOptions {
  */
 export async function applyRefundAction(
   manager: EntityManager,
-  refund: RefundEntity,
+  refund: Refund,
   action: RefundAction,
   actor: string,
   options: ActionOptions = {},
@@ -111,7 +111,7 @@ export async function applyRefundAction(
  */
 export async function saveRefund(
   manager: EntityManager,
-  refund: RefundEntity,
+  refund: Refund,
   events: DomainEvent<RefundSnapshot>[],
   options: { answer?: boolean; announce?: boolean } = {},
 ): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { IdempotencyStore, type Principal } from '@ebb/http';
-import { RefundEntity } from './refund.entity';
+import { Refund } from './refund.entity';
 import type { ListRefundsQuery } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
 import { RefundUnitOfWork, visible } from './refund-unit-of-work';
@@ -21,7 +21,7 @@ export class RefundQueries implements OnModuleInit {
   }
 
   async get(id: string, principal: Principal): Promise<RefundView> {
-    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id });
+    const refund = await this.dataSource.getRepository(Refund).findOneBy({ id });
     return refundView(visible(refund, id, principal));
   }
 
@@ -32,7 +32,7 @@ export class RefundQueries implements OnModuleInit {
    * whose cursor had moved past it would never see it. Such a change is answered once it commits.
    */
   async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundView[] }> {
-    const query = this.dataSource.getRepository(RefundEntity).createQueryBuilder('r');
+    const query = this.dataSource.getRepository(Refund).createQueryBuilder('r');
     if (filter.orderId) query.andWhere('r.order_id = :orderId', { orderId: filter.orderId });
     if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
     if (principal.role === 'customer') query.andWhere('r.customer_id = :customerId', { customerId: principal.sub });

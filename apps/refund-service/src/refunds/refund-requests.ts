@@ -6,8 +6,8 @@ import { type HeldLock, assertFencingToken } from '@ebb/locking';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
 import { assertWithinRefundWindow } from '../policies/refund-window';
-import { RefundEntity, type RefundLine } from './refund.entity';
-import { RefundErrorCode, refundError } from './refund.errors';
+import { Refund, type RefundLine } from './refund.entity';
+import { RefundErrorCode, refundError } from './refund-errors';
 import { refundRequestSeconds } from './refund.metrics';
 import type { Initiator, RequestRefundBody } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
@@ -119,7 +119,7 @@ export class RefundRequests {
     const goods = items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []);
 
     const now = new Date();
-    const refund = manager.create(RefundEntity, {
+    const refund = manager.create(Refund, {
       id: newId('ref'),
       orderId: order.id,
       customerId: order.customerId,

@@ -3,8 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '@ebb/http';
 import { type HeldLock, LockService, LockTimeoutError, LockUnavailableError, StaleLockError } from '@ebb/locking';
 import { type ClaimedCall, OutboundCalls } from '@ebb/outbound';
-import { RefundEntity } from './refund.entity';
-import { RefundErrorCode, refundError } from './refund.errors';
+import { Refund } from './refund.entity';
+import { RefundErrorCode, refundError } from './refund-errors';
 import type { RefundAction } from './refund-state';
 
 /** Who did it, as history entries name them. */
@@ -14,12 +14,12 @@ export type SupportAction = Extract<RefundAction, 'approve' | 'reject' | 'cancel
 
 /** A change to a refund and the call it waits for, if any (goods to hold before money moves). */
 export interface Changed {
-  refund: RefundEntity;
+  refund: Refund;
   hold?: ClaimedCall;
 }
 
 /** A refund the caller may see; a customer sees only their own (others are "not found"). */
-export function visible(refund: RefundEntity | null, id: string, principal: Principal): RefundEntity {
+export function visible(refund: Refund | null, id: string, principal: Principal): Refund {
   if (!refund || (principal.role === 'customer' && refund.customerId !== principal.sub)) {
     throw refundError(RefundErrorCode.RefundNotFound, `Refund ${id} was not found.`);
   }
@@ -54,14 +54,14 @@ export class RefundUnitOfWork {
   }
 
   /** After the commit: the call the change waits for (goods held back from shipping) is made now, and the refund read again. */
-  async afterCommit({ refund, hold }: Changed): Promise<RefundEntity> {
+  async afterCommit({ refund, hold }: Changed): Promise<Refund> {
     if (!hold) return refund;
     await this.calls.runClaimed(hold);
     return this.find(refund.id);
   }
 
-  async find(id: string): Promise<RefundEntity> {
-    const refund = await this.dataSource.getRepository(RefundEntity).findOneBy({ id });
+  async find(id: string): Promise<Refund> {
+    const refund = await this.dataSource.getRepository(Refund).findOneBy({ id });
     if (!refund) throw refundError(RefundErrorCode.RefundNotFound, `Refund ${id} was not found.`);
     return refund;
   }

@@ -21,10 +21,10 @@ export interface RefundLine {
  * whether it had shipped), so a transition never has to ask order-service again.
  */
 /** The refund ledger a refund counts on: the order's, or a duplicate payment's own. */
-export const ledgerKeyOf = (refund: Pick<RefundEntity, 'orderId' | 'paymentId'>) => (refund.paymentId ? `payment:${refund.paymentId}` : refund.orderId);
+export const ledgerKeyOf = (refund: Pick<Refund, 'orderId' | 'paymentId'>) => (refund.paymentId ? `payment:${refund.paymentId}` : refund.orderId);
 
 @Entity('refunds')
-export class RefundEntity {
+export class Refund {
   @PrimaryColumn('text')
   id: string;
 

@@ -1,4 +1,4 @@
-import type { RefundEntity, RefundHistoryEntry, RefundLine } from './refund.entity';
+import type { Refund, RefundHistoryEntry, RefundLine } from './refund.entity';
 import type { RefundStatus } from './refund-state';
 
 /** A refund as `GET /v1/refunds/:id` answers it (api-v1). */
@@ -20,7 +20,7 @@ export interface RefundView {
   updatedAt: string;
 }
 
-export function refundView(refund: RefundEntity): RefundView {
+export function refundView(refund: Refund): RefundView {
   return {
     id: refund.id,
     orderId: refund.orderId,

@@ -4,7 +4,7 @@ import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, type RefundReason, 
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { SYSTEM, openAndDecide } from './after-approval';
-import { RefundEntity, ledgerKeyOf } from './refund.entity';
+import { Refund, ledgerKeyOf } from './refund.entity';
 import { lockLedger } from './refund-ledger';
 import { saveRefund } from './refund-lifecycle';
 
@@ -71,7 +71,7 @@ export class SystemRefundsHandler implements OnModuleInit {
     const [seen]: unknown[] = await manager.query(`SELECT 1 FROM refunds WHERE cause = $1`, [cause.key]);
     if (seen || cause.amount <= 0) return;
     const now = new Date();
-    const refund = manager.create(RefundEntity, {
+    const refund = manager.create(Refund, {
       id: newId('ref'),
       orderId: cause.orderId,
       customerId: cause.customerId,
