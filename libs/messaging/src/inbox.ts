@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { FAST_BUCKETS, counter, histogram, runWithCorrelation } from '@ebb/observability';
+import { runStatement, statement } from '@ebb/persistence';
 import type { IncomingMessage } from './incoming-message';
 
 /**
@@ -30,6 +31,12 @@ export const messagesConsumed = () =>
 const handleDuration = () =>
   histogram('message_handle_duration_seconds', 'Handler run time, by handler', ['handler'], FAST_BUCKETS);
 
+const RECORD_ONE = statement('inbox-record-one', `INSERT INTO inbox (message_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`);
+const RECORD_MANY = statement(
+  'inbox-record-many',
+  `INSERT INTO inbox (message_id, handler) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING RETURNING message_id, handler`,
+);
+
 const key = (messageId: string, handler: string) => `${messageId}\u0000${handler}`;
 
 /**
@@ -49,11 +56,10 @@ export class Inbox {
   async runTogether(pairs: { message: IncomingMessage; handler: Registration }[]): Promise<void> {
     const outcomes: { handler: string; outcome: ConsumeOutcome }[] = [];
     await this.dataSource.transaction(async (manager) => {
-      const inserted: { message_id: string; handler: string }[] = await manager.query(
-        `INSERT INTO inbox (message_id, handler) SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT DO NOTHING RETURNING message_id, handler`,
-        [pairs.map((pair) => pair.message.messageId), pairs.map((pair) => pair.handler.name)],
-      );
+      const inserted: { message_id: string; handler: string }[] = await runStatement(manager, RECORD_MANY, [
+        pairs.map((pair) => pair.message.messageId),
+        pairs.map((pair) => pair.handler.name),
+      ]);
       const fresh = new Set(inserted.map((row) => key(row.message_id, row.handler)));
       for (const { message, handler } of pairs) {
         // a message twice in one batch, or already handled before: its effect is not applied again
@@ -77,10 +83,7 @@ export class Inbox {
     const stopTimer = this.duration.startTimer({ handler: handler.name });
     const outcome = await runWithCorrelation({ correlationId: message.correlationId, causationId: message.messageId }, () =>
       this.dataSource.transaction(async (manager): Promise<ConsumeOutcome> => {
-        const inserted: unknown[] = await manager.query(
-          `INSERT INTO inbox (message_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-          [message.messageId, handler.name],
-        );
+        const inserted: unknown[] = await runStatement(manager, RECORD_ONE, [message.messageId, handler.name]);
         if (inserted.length === 0) return 'duplicate';
         await handler.handle(message, manager);
         return 'handled';

@@ -2,12 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type DomainEvent, type EventType, type PayloadOf, eventTypeOf } from '@ebb/contracts';
 import { correlationId, currentCorrelation } from '@ebb/observability';
+import { runStatement, statement } from '@ebb/persistence';
 import { outboxCommits } from './outbox-signal';
 
 /** An event written to the outbox whose type no `defineEvent` declared: a typo, or a contract not written yet. */
 export class UnregisteredEventError extends Error {
   override readonly name = 'UnregisteredEventError';
 }
+
+const INSERT_EVENTS = statement(
+  'outbox-insert',
+  `INSERT INTO outbox (message_id, routing_key, payload, correlation_id, causation_id)
+   SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[])`,
+);
 
 /**
  * Writes events to the outbox inside the caller's transaction, so they are published if and only
@@ -27,22 +34,19 @@ export async function addToOutbox(manager: EntityManager, what: EventType | Doma
   }
   const context = currentCorrelation();
   const correlation = context?.correlationId ?? correlationId();
-  const ids: string[] = [];
-  const values: unknown[] = [];
-  const rows = list.map((event, index) => {
+  const payloads = list.map((event) => {
     const type = eventTypeOf(event.type);
     if (!type) throw new UnregisteredEventError(`event type ${event.type} is not declared: add it with defineEvent in @ebb/contracts`);
-    const payload = type.schema.parse(event.payload);
-    const id = randomUUID();
-    ids.push(id);
-    values.push(id, event.type, JSON.stringify(payload), correlation, context?.causationId ?? null);
-    const base = index * 5;
-    return `($${base + 1}, $${base + 2}, $${base + 3}::jsonb, $${base + 4}, $${base + 5})`;
+    return JSON.stringify(type.schema.parse(event.payload));
   });
-  await manager.query(
-    `INSERT INTO outbox (message_id, routing_key, payload, correlation_id, causation_id) VALUES ${rows.join(', ')}`,
-    values,
-  );
+  const ids = list.map(() => randomUUID());
+  await runStatement(manager, INSERT_EVENTS, [
+    ids,
+    list.map((event) => event.type),
+    payloads,
+    list.map(() => correlation),
+    list.map(() => context?.causationId ?? null),
+  ]);
   outboxCommits(manager.connection).mark(manager);
   return ids;
 }

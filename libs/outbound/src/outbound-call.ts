@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { CommitSignal } from '@ebb/persistence';
+import { CommitSignal, runStatement, statement } from '@ebb/persistence';
 
 /** One call as its handler sees it. */
 export interface OutboundCall<P> {
@@ -80,6 +80,15 @@ export class HandedOver {
   constructor(readonly call: ClaimedCall) {}
 }
 
+const RECORD_CALL = statement(
+  'outbound-record',
+  `INSERT INTO outbound_calls (kind, key, payload, status, attempts, next_attempt_at, lease_until, first_called_at)
+   VALUES ($1, $2, $3::jsonb, $4, $5, coalesce($6::timestamptz, now()),
+           CASE WHEN $4 = 'calling' THEN now() + make_interval(secs => $7::float8 / 1000) END,
+           CASE WHEN $4 = 'calling' THEN now() END)
+   ON CONFLICT (kind, key) DO NOTHING RETURNING id, first_called_at`,
+);
+
 /**
  * Records a call in the caller's transaction: it is made if and only if the transaction commits.
  * With `claim: true`, this process holds it (lease) and the caller makes it itself after the commit
@@ -100,13 +109,7 @@ export async function recordCall<P>(
   // no loop of this process runs for the kind: recorded due, for whichever replica's loop finds it
   const handOver = options.claim === 'on-commit' && (runningKinds.get(kind.kind) ?? 0) > 0;
   const claim = options.claim === true || handOver;
-  const rows: { id: string; first_called_at: Date | null }[] = await manager.query(
-    `INSERT INTO outbound_calls (kind, key, payload, status, attempts, next_attempt_at, lease_until, first_called_at)
-     VALUES ($1, $2, $3::jsonb, $4, $5, coalesce($6::timestamptz, now()),
-             CASE WHEN $4 = 'calling' THEN now() + make_interval(secs => $7::float8 / 1000) END,
-             CASE WHEN $4 = 'calling' THEN now() END)
-     ON CONFLICT (kind, key) DO NOTHING RETURNING id, first_called_at`,
-    [kind.kind, key, JSON.stringify(payload), claim ? 'calling' : 'due', claim ? 1 : 0, options.notBefore?.toISOString() ?? null, tunedLeases.get(kind.kind) ?? kind.leaseMs],
+  const rows: { id: string; first_called_at: Date | null }[] = await runStatement(manager, RECORD_CALL, [kind.kind, key, JSON.stringify(payload), claim ? 'calling' : 'due', claim ? 1 : 0, options.notBefore?.toISOString() ?? null, tunedLeases.get(kind.kind) ?? kind.leaseMs],
   );
   if (rows.length === 0) return undefined;
   if (!claim) {

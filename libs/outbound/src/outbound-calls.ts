@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { DrainLoop } from '@ebb/messaging';
 import { counter, gauge } from '@ebb/observability';
+import { runStatement, statement } from '@ebb/persistence';
 import { CallRefusedError, type CallKind, type ClaimedCall, HandedOver, type OutboundCall, outboundCommits, runningKinds, tunedLeases } from './outbound-call';
 
 /**
@@ -52,7 +53,9 @@ const parkedGauge = () =>
     for (const calls of running) for (const [kind, count] of await calls.parkedByKind()) this.set({ kind }, count);
   });
 
-const CLAIM = `
+const CLAIM = statement(
+  'outbound-claim',
+  `
   WITH due AS (
     SELECT id FROM outbound_calls
      WHERE kind = ANY($1::text[])
@@ -65,7 +68,16 @@ const CLAIM = `
      SET status = 'calling', attempts = c.attempts + 1, first_called_at = coalesce(c.first_called_at, now()), updated_at = now(),
          lease_until = now() + make_interval(secs => (($3::jsonb) ->> c.kind)::float8 / 1000)
     FROM due WHERE c.id = due.id
-  RETURNING c.id, c.kind, c.key, c.payload, c.attempts, c.first_called_at`;
+  RETURNING c.id, c.kind, c.key, c.payload, c.attempts, c.first_called_at`,
+);
+const LOCK_ENDING = statement(
+  'outbound-lock-ending',
+  `SELECT id, attempts FROM outbound_calls WHERE id = ANY($1::bigint[]) AND status = 'calling' ORDER BY id FOR UPDATE`,
+);
+const END_CALL = statement(
+  'outbound-end',
+  `UPDATE outbound_calls SET status = $2, outcome = $3, last_error = $4, lease_until = NULL, updated_at = now() WHERE id = $1`,
+);
 
 /**
  * One primitive for every call that leaves a service: the intent is a row recorded in the caller's
@@ -195,7 +207,7 @@ export class OutboundCalls {
       }
       if (room <= 0) return;
       const leases = Object.fromEntries([...this.handlers.values()].map(({ kind }) => [kind.kind, kind.leaseMs]));
-      const [claimed]: [CallRow[], number] = await this.dataSource.query(CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
+      const [claimed]: [CallRow[], number] = await runStatement(this.dataSource, CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
       for (const row of claimed) void this.track(this.run(row));
       if (claimed.length < room) return;
     }
@@ -258,10 +270,7 @@ export class OutboundCalls {
   private async record(batch: Ending[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       // the attempt guard: a slow attempt whose lease ran out (and was claimed again) records nothing
-      const mine: { id: string; attempts: number }[] = await manager.query(
-        `SELECT id, attempts FROM outbound_calls WHERE id = ANY($1::bigint[]) AND status = 'calling' ORDER BY id FOR UPDATE`,
-        [batch.map((ending) => ending.call.id)],
-      );
+      const mine: { id: string; attempts: number }[] = await runStatement(manager, LOCK_ENDING, [batch.map((ending) => ending.call.id)]);
       const live = new Set(mine.map((row) => `${row.id}:${row.attempts}`));
       for (const ending of batch) if (live.has(`${ending.call.id}:${ending.call.attempt}`)) await this.end(manager, ending);
     });
@@ -271,7 +280,7 @@ export class OutboundCalls {
     const log = { kind: call.kind, key: call.key, attempt: call.attempt };
     {
       const end = (status: string, outcome: string, error?: string) =>
-        manager.query(`UPDATE outbound_calls SET status = $2, outcome = $3, last_error = $4, lease_until = NULL, updated_at = now() WHERE id = $1`, [
+        runStatement(manager, END_CALL, [
           call.id,
           status,
           outcome,

@@ -4,3 +4,4 @@ export * from './persistence.module';
 export * from './commit-signal';
 export * from './write-back';
 export * from './transaction-guard';
+export * from './prepared';

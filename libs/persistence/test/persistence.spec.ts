@@ -1,6 +1,6 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
 import { Client } from 'pg';
-import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase, writeBack } from '../src';
+import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase, runStatement, statement, writeBack } from '../src';
 import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
 
 @Entity('ledger_entries')
@@ -89,6 +89,28 @@ describe('persistence', () => {
       const missing = Object.assign(new LedgerEntry(), { id: 'no-such-entry', amount: 1 });
       await expect(ds.transaction((manager) => writeBack(manager, missing))).rejects.toThrow(/matched 0 rows/);
       expect((await ds.getRepository(LedgerEntry).findOneByOrFail({ id: 'written-back' })).amount).toBe(250);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('runs a hot query as a named statement prepared once per connection, in a transaction and from the pool', async () => {
+    const ds = await openDatabase({ url, entities: [LedgerEntry], migrations: [CreateLedger1732500000100], poolSize: 1 });
+    try {
+      const add = statement('test-ledger-add', `UPDATE ledger_entries SET amount = amount + $2 WHERE id = $1`);
+      await ds.getRepository(LedgerEntry).insert({ id: 'prepared', amount: 0 });
+      const prepared = await ds.transaction(async (manager) => {
+        const [, first] = await runStatement<[unknown, number]>(manager, add, ['prepared', '5']);
+        const [, second] = await runStatement<[unknown, number]>(manager, add, ['prepared', '7']);
+        expect([first, second]).toEqual([1, 1]);
+        return manager.query(`SELECT name, statement FROM pg_prepared_statements`);
+      });
+      // one statement of that name on the connection, however often it ran
+      expect(prepared).toEqual([{ name: 'test-ledger-add', statement: add.text }]);
+      await runStatement(ds, add, ['prepared', '1']);
+      expect((await ds.getRepository(LedgerEntry).findOneByOrFail({ id: 'prepared' })).amount).toBe(13);
+      // a second statement under a name already taken would run the first one's text: refused
+      expect(() => statement('test-ledger-add', `DELETE FROM ledger_entries`)).toThrow(/declared twice/);
     } finally {
       await ds.destroy();
     }

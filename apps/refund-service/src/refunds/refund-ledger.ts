@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { runStatement, statement } from '@ebb/persistence';
 import { RefundErrorCode, refundError } from './refund-errors';
 
 /** The order's refund ledger: what was captured and how much of it active and succeeded refunds hold. */
@@ -12,21 +13,26 @@ export interface RefundLedger {
  * write on the order queues behind this row lock, whatever happened to the Redis lock. A larger
  * capture than recorded (order-service only ever adds to it) is taken over.
  */
+const OPEN_LEDGER = statement(
+  'refund-ledger-open',
+  `INSERT INTO refund_ledgers (order_id, captured_amount) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`,
+);
+const LOCK_LEDGER = statement('refund-ledger-lock', `SELECT captured_amount, committed_amount FROM refund_ledgers WHERE order_id = $1 FOR UPDATE`);
+const RAISE_CAPTURED = statement('refund-ledger-captured', `UPDATE refund_ledgers SET captured_amount = $2, updated_at = now() WHERE order_id = $1`);
+const ADJUST_COMMITTED = statement(
+  'refund-ledger-adjust',
+  `UPDATE refund_ledgers SET committed_amount = committed_amount + $2, updated_at = now() WHERE order_id = $1`,
+);
+
 export async function lockLedger(manager: EntityManager, orderId: string, capturedAmount?: number): Promise<RefundLedger> {
   if (capturedAmount !== undefined) {
-    await manager.query(`INSERT INTO refund_ledgers (order_id, captured_amount) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [
-      orderId,
-      String(capturedAmount),
-    ]);
+    await runStatement(manager, OPEN_LEDGER, [orderId, String(capturedAmount)]);
   }
-  const rows: { captured_amount: string; committed_amount: string }[] = await manager.query(
-    `SELECT captured_amount, committed_amount FROM refund_ledgers WHERE order_id = $1 FOR UPDATE`,
-    [orderId],
-  );
+  const rows: { captured_amount: string; committed_amount: string }[] = await runStatement(manager, LOCK_LEDGER, [orderId]);
   if (rows.length === 0) throw new Error(`INVARIANT: order ${orderId} has refunds but no refund ledger`);
   const ledger = { capturedAmount: Number(rows[0].captured_amount), committedAmount: Number(rows[0].committed_amount) };
   if (capturedAmount !== undefined && capturedAmount > ledger.capturedAmount) {
-    await manager.query(`UPDATE refund_ledgers SET captured_amount = $2, updated_at = now() WHERE order_id = $1`, [orderId, String(capturedAmount)]);
+    await runStatement(manager, RAISE_CAPTURED, [orderId, String(capturedAmount)]);
     ledger.capturedAmount = capturedAmount;
   }
   return ledger;
@@ -38,10 +44,7 @@ export async function lockLedger(manager: EntityManager, orderId: string, captur
  */
 export async function adjustCommitted(manager: EntityManager, orderId: string, delta: number): Promise<void> {
   try {
-    await manager.query(`UPDATE refund_ledgers SET committed_amount = committed_amount + $2, updated_at = now() WHERE order_id = $1`, [
-      orderId,
-      String(delta),
-    ]);
+    await runStatement(manager, ADJUST_COMMITTED, [orderId, String(delta)]);
   } catch (error) {
     // 23514 check_violation; the transaction rolls back as the refusal propagates
     if ((error as { code?: string }).code !== '23514') throw error;

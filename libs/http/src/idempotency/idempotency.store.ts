@@ -3,7 +3,20 @@ import { LOGGER } from '@ebb/observability';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { runStatement, statement } from '@ebb/persistence';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
+
+// every write a client sends with an Idempotency-Key runs these two: prepared once per connection
+const CLAIM_KEY = statement(
+  'idempotency-claim',
+  `INSERT INTO idempotency_keys (scope, key, request_hash, status, claim_token, success_status) VALUES ($1, $2, $3, 'in_progress', $4, $5)
+   ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
+);
+const COMPLETE_KEY = statement(
+  'idempotency-complete',
+  `UPDATE idempotency_keys SET status = 'completed', response_status = $4, response_body = $5::json, completed_at = now()
+    WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_progress' AND ($4 < 400 OR effect IS NULL)`,
+);
 
 /** Tuning of the idempotency store; the defaults suit a service. */
 export interface IdempotencyOptions {
@@ -101,11 +114,7 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
     const deadline = Date.now() + this.options.waitMs;
     for (;;) {
       const token = randomUUID();
-      const claimed: unknown[] = await this.dataSource.query(
-        `INSERT INTO idempotency_keys (scope, key, request_hash, status, claim_token, success_status) VALUES ($1, $2, $3, 'in_progress', $4, $5)
-         ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
-        [scope, key, requestHash, token, successStatus],
-      );
+      const claimed: unknown[] = await runStatement(this.dataSource, CLAIM_KEY, [scope, key, requestHash, token, successStatus]);
       if (claimed.length > 0) return { kind: 'execute', token };
 
       const [row]: KeyRow[] = await this.dataSource.query(
@@ -171,12 +180,7 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
    * transaction stored it already. A refusal is stored only if no effect was made.
    */
   async complete(scope: string, key: string, token: string, status: number, body: unknown): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE idempotency_keys
-          SET status = 'completed', response_status = $4, response_body = $5::json, completed_at = now()
-        WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_progress' AND ($4 < 400 OR effect IS NULL)`,
-      [scope, key, token, status, JSON.stringify(body ?? null)],
-    );
+    await runStatement(this.dataSource, COMPLETE_KEY, [scope, key, token, status, JSON.stringify(body ?? null)]);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager } from 'typeorm';
+import { runStatement, statement } from '@ebb/persistence';
 
 /** The claim of the request being handled, when it carries an Idempotency-Key. */
 export interface IdempotentRequest {
@@ -31,15 +32,24 @@ export class IdempotencyClaimLostError extends Error {
  * (a crash between), a repeat is answered from the effect as it stands (see `IdempotencyStore.answerEffects`)
  * instead of running again. Outside a request with a key (a background loop, no header) it does nothing.
  */
+const RECORD_EFFECT = statement(
+  'idempotency-effect',
+  `UPDATE idempotency_keys SET effect = $4 WHERE scope = $1 AND key = $2 AND claim_token = $3`,
+);
+const RECORD_EFFECT_AND_ANSWER = statement(
+  'idempotency-effect-answer',
+  `UPDATE idempotency_keys SET effect = $4, status = 'completed', response_status = success_status, response_body = $5::json, completed_at = now()
+    WHERE scope = $1 AND key = $2 AND claim_token = $3`,
+);
+
 export async function recordIdempotentEffect(manager: EntityManager, effect: string, answer?: unknown): Promise<void> {
   const request = current.getStore();
   if (!request) return;
   if (!manager.queryRunner?.isTransactionActive) throw new Error('recordIdempotentEffect must run inside the transaction that makes the effect');
-  const complete =
-    answer === undefined ? '' : `, status = 'completed', response_status = success_status, response_body = $5::json, completed_at = now()`;
-  const [, count]: [unknown, number] = await manager.query(
-    `UPDATE idempotency_keys SET effect = $4${complete} WHERE scope = $1 AND key = $2 AND claim_token = $3`,
-    [request.scope, request.key, request.token, effect, ...(answer === undefined ? [] : [JSON.stringify(answer)])],
-  );
+  const keys = [request.scope, request.key, request.token, effect];
+  const [, count]: [unknown, number] =
+    answer === undefined
+      ? await runStatement(manager, RECORD_EFFECT, keys)
+      : await runStatement(manager, RECORD_EFFECT_AND_ANSWER, [...keys, JSON.stringify(answer)]);
   if (count !== 1) throw new IdempotencyClaimLostError();
 }
