@@ -75,6 +75,9 @@ export interface ClaimedCall {
   first_called_at: Date;
 }
 
+/** What a transaction that recorded a call due (for any loop to claim) tells the loops of this process at its commit. */
+export const RECORDED_DUE = Symbol('outbound call recorded due');
+
 /** The calls a committed transaction recorded claimed for this process's loop (`claim: 'on-commit'`). */
 export class HandedOver {
   constructor(readonly call: ClaimedCall) {}
@@ -113,7 +116,7 @@ export async function recordCall<P>(
   );
   if (rows.length === 0) return undefined;
   if (!claim) {
-    outboundCommits(manager).mark(manager);
+    outboundCommits(manager).mark(manager, RECORDED_DUE);
     return undefined;
   }
   const claimed: ClaimedCall = { id: String(rows[0].id), kind: kind.kind, key, payload, attempts: 1, first_called_at: new Date(rows[0].first_called_at!) };
@@ -135,6 +138,6 @@ export async function retryParkedCall(
       WHERE status = 'parked' AND ${'id' in which ? 'id = $1' : 'kind = ANY($1::text[]) AND key = $2'} RETURNING *`,
     'id' in which ? [which.id] : [which.kinds, which.key],
   );
-  if (rows.length > 0) outboundCommits(manager).mark(manager);
+  if (rows.length > 0) outboundCommits(manager).mark(manager, RECORDED_DUE);
   return rows[0];
 }

@@ -3,7 +3,17 @@ import type { Logger } from 'pino';
 import { DrainLoop } from '@ebb/messaging';
 import { counter, gauge } from '@ebb/observability';
 import { runStatement, statement } from '@ebb/persistence';
-import { CallRefusedError, type CallKind, type ClaimedCall, HandedOver, type OutboundCall, outboundCommits, runningKinds, tunedLeases } from './outbound-call';
+import {
+  CallRefusedError,
+  type CallKind,
+  type ClaimedCall,
+  HandedOver,
+  type OutboundCall,
+  RECORDED_DUE,
+  outboundCommits,
+  runningKinds,
+  tunedLeases,
+} from './outbound-call';
 
 /**
  * What a service does with one kind of call. `call` runs with no transaction open; the others run in
@@ -98,6 +108,12 @@ export class OutboundCalls {
   private stopped = true;
   /** calls committed claimed for this loop (`claim: 'on-commit'`), made before any other is claimed */
   private handedOver: { row: CallRow; before: number }[] = [];
+  /**
+   * Whether calls may wait in the table that this loop does not know of: a poll, a call recorded due,
+   * calls given back, or a claim that filled its room. A call handed over, or one that ended, needs
+   * no claim round trip of its own.
+   */
+  private mayBeDue = true;
   private endings: Ending[] = [];
   private recording = false;
 
@@ -130,6 +146,7 @@ export class OutboundCalls {
     this.unsubscribe = outboundCommits(this.dataSource.manager).onCommit((values) => {
       const overflow: string[] = [];
       for (const value of values) {
+        if (value === RECORDED_DUE) this.mayBeDue = true;
         const handler = value instanceof HandedOver ? this.handlers.get(value.call.kind) : undefined;
         if (!handler) continue;
         const call = (value as HandedOver).call;
@@ -141,8 +158,12 @@ export class OutboundCalls {
       if (overflow.length > 0) void this.giveBack(overflow);
       setImmediate(() => this.wake());
     });
-    this.timer = setInterval(() => this.wake(), this.options.pollMs);
+    this.timer = setInterval(() => {
+      this.mayBeDue = true;
+      this.wake();
+    }, this.options.pollMs);
     this.timer.unref();
+    this.mayBeDue = true;
     this.wake();
   }
 
@@ -161,6 +182,7 @@ export class OutboundCalls {
   /** Calls handed over to this loop that it will not make: any loop may make them now, as if never claimed. */
   private async giveBack(ids: string[]): Promise<void> {
     if (ids.length === 0 || !this.dataSource.isInitialized) return;
+    this.mayBeDue = true;
     await this.dataSource
       .query(`UPDATE outbound_calls SET status = 'due', attempts = attempts - 1, lease_until = NULL, updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'calling' AND attempts = 1`, [ids])
       .catch((error) => this.logger?.warn({ err: (error as Error).message }, 'calls handed over not given back; their leases run out'));
@@ -205,11 +227,13 @@ export class OutboundCalls {
         void this.track(this.run(next.row));
         room--;
       }
-      if (room <= 0) return;
+      if (room <= 0 || !this.mayBeDue) return;
+      this.mayBeDue = false;
       const leases = Object.fromEntries([...this.handlers.values()].map(({ kind }) => [kind.kind, kind.leaseMs]));
       const [claimed]: [CallRow[], number] = await runStatement(this.dataSource, CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
       for (const row of claimed) void this.track(this.run(row));
       if (claimed.length < room) return;
+      this.mayBeDue = true; // the room filled: more may wait
     }
   }
 

@@ -212,4 +212,38 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
     expect(seen).toEqual(['slow-1:1', 'slow-2:1']);
     expect(await resultsOf('slow-1')).toEqual([{ outcome: 'done:late', attempt: 1 }]);
   });
+
+  it('asks the table for due calls only when some may wait there: not for calls handed over, nor when a call ends', async () => {
+    const Quiet = defineCall<{ n: number }>('test.quiet', { maxAttempts: 3, backoffMs: () => 50, leaseMs: 60_000 });
+    const quietHandler: CallHandler<{ n: number }, string> = {
+      call: async () => 'pong',
+      onResult: (manager, call, result) => manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `done:${result}`, call.attempt]),
+    };
+    // every claim this loop sends (a named statement whose first value lists the loop's kinds)
+    let claims = 0;
+    const query = dataSource.query.bind(dataSource);
+    dataSource.query = ((sql: unknown, values?: unknown[]) => {
+      if ((sql as { name?: string }).name === 'outbound-claim' && JSON.stringify(values?.[0]) === '["test.quiet"]') claims++;
+      return query(sql as string, values);
+    }) as typeof dataSource.query;
+    // no poll during the test: a claim it sees comes from a wake
+    const quiet = new OutboundCalls(dataSource, { pollMs: 600_000, concurrency: 4 }).handle(Quiet, quietHandler);
+    quiet.start();
+    try {
+      await waitFor(() => claims === 1, { what: 'the claim at start' });
+      for (const key of ['quiet-1', 'quiet-2', 'quiet-3']) {
+        await dataSource.transaction((manager) => recordCall(manager, Quiet, key, { n: 1 }, { claim: 'on-commit' }));
+        await waitFor(async () => (await resultsOf(key)).length === 1, { what: `${key} to be made` });
+      }
+      await sleep(100);
+      expect(claims).toBe(1);
+      // a call recorded due (no claim): its commit makes the loop ask, so it is made at once, not at the next poll
+      await dataSource.transaction((manager) => recordCall(manager, Quiet, 'quiet-due', { n: 1 }));
+      await waitFor(async () => (await resultsOf('quiet-due')).length === 1, { what: 'the due call to be made' });
+      expect(claims).toBe(2);
+    } finally {
+      await quiet.stop();
+      dataSource.query = query;
+    }
+  });
 });
