@@ -78,11 +78,13 @@ const hotAmount = Math.round(positive('hot-amount', values['hot-amount']));
  */
 const COST_PER_REFUND = {
   transactions: 14,
-  messages: 7,
+  messages: 4,
   note:
-    'write transactions, from the code and a PostgreSQL statement log of 20 refunds: refund-service 3 (request, payment result, relay), ' +
-    'payment-service 4 (refund.refunding, dispatch claim, provider answer, webhook), notification-service 2–3, inventory-service 2, order-service 2; ' +
-    'messages: refund.requested, refund.approved, refund.refunding, payment.refund_succeeded, refund.succeeded and one each from order-service and inventory-service',
+    'write transactions of a refund before shipping, approved at once, from the code and pg_stat_statements, before any batching: ' +
+    'refund-service 4 (Idempotency-Key claim, request, the goods held, payment result), payment-service 3 (refund.refunding, provider answer, webhook), ' +
+    'notification-service 4 (two mails queued, two sent), order-service 2 (hold the goods, refund.succeeded), inventory-service 1; consumers batch ' +
+    'deliveries and calls that end together share a transaction, so under load fewer; ' +
+    'messages: refund.refunding (requested, approved and refunding in one), payment.refund_succeeded, refund.succeeded, order.refunded',
 };
 
 const tty = process.stdout.isTTY;
