@@ -39,4 +39,13 @@ describe('loadConfig', () => {
     const env = loadConfig(schema, { REDIS_URLS: 'redis://a:6379, redis://b:6379' });
     expect(env.REDIS_URLS).toEqual(['redis://a:6379', 'redis://b:6379']);
   });
+
+  it('allows no browser origin unless told, and names an origin with a path', () => {
+    expect(loadConfig(schema, {}).CORS_ORIGINS).toEqual([]);
+    expect(loadConfig(schema, { CORS_ORIGINS: 'https://console.shop.example, http://localhost:5173' }).CORS_ORIGINS).toEqual([
+      'https://console.shop.example',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadConfig(schema, { CORS_ORIGINS: 'https://console.shop.example/' })).toThrow(ConfigError);
+  });
 });

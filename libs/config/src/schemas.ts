@@ -24,6 +24,23 @@ export const redisUrlList = z
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .pipe(z.array(redisUrl).min(1, 'must list at least one redis:// URL'));
 
+/** A comma-separated list of browser origins (`https://console.shop.example`), each scheme, host and port only; empty for none. */
+export const originList = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(
+    z.array(
+      z.string().refine((value) => {
+        try {
+          const url = new URL(value);
+          return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+        } catch {
+          return false;
+        }
+      }, 'must be a comma-separated list of origins like https://console.shop.example (no path, no trailing slash)'),
+    ),
+  );
+
 export const port = z.coerce.number().int().min(1).max(65535);
 export const positiveInt = z.coerce.number().int().positive();
 export const nonNegativeInt = z.coerce.number().int().min(0);
@@ -62,6 +79,8 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       /** how often the outbound-call loop looks for calls due (retries, leases run out); a commit wakes it at once */
       OUTBOUND_POLL_MS: positiveInt.default(1000),
       SHUTDOWN_GRACE_MS: positiveInt.default(10000),
+      /** browser origins allowed to call this service's API (the operator console's); none unless set */
+      CORS_ORIGINS: originList.default([]),
       // names the service's queues and its metrics label; tests running side by side give each its own
       EBB_SERVICE_NAME: z
         .string()

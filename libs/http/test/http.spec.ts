@@ -177,6 +177,50 @@ describe('http platform', () => {
     });
   });
 
+  describe('the edge: security headers and CORS', () => {
+    it('answers with security headers and without naming its framework', async () => {
+      const response = await api().get('/v1/widgets/w-404').set('Authorization', customer);
+      expect(response.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'content-security-policy': expect.stringContaining("frame-ancestors 'self'"),
+        'strict-transport-security': expect.stringContaining('max-age='),
+      });
+      expect(response.headers['x-powered-by']).toBeUndefined();
+      expect(response.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
+    });
+
+    it('gives a browser on another origin no CORS grant unless that origin is configured', async () => {
+      const preflight = (target: TestApp, origin: string) =>
+        request(target.url)
+          .options('/v1/widgets')
+          .set('Origin', origin)
+          .set('Access-Control-Request-Method', 'POST')
+          .set('Access-Control-Request-Headers', 'authorization,content-type,idempotency-key');
+      // no CORS_ORIGINS: no grant for anyone
+      expect((await preflight(server, 'https://console.shop.example')).headers['access-control-allow-origin']).toBeUndefined();
+
+      const withConsole = await bootTestApp({
+        module: WidgetFixtureModule.forRoot({ databaseUrl: db.url, idempotencyWaitMs: 1500 }),
+        corsOrigins: ['https://console.shop.example'],
+      });
+      try {
+        const allowed = await preflight(withConsole, 'https://console.shop.example');
+        expect(allowed.status).toBe(204);
+        expect(allowed.headers['access-control-allow-origin']).toBe('https://console.shop.example');
+        expect(allowed.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/);
+        expect(allowed.headers['access-control-allow-credentials']).toBeUndefined();
+        const other = await preflight(withConsole, 'https://evil.example');
+        expect(other.headers['access-control-allow-origin']).toBeUndefined();
+        const read = await request(withConsole.url).get('/v1/widgets/w-404').set('Origin', 'https://console.shop.example').set('Authorization', customer);
+        expect(read.headers['access-control-allow-origin']).toBe('https://console.shop.example');
+        expect(read.headers['access-control-expose-headers']).toMatch(/Idempotent-Replayed/);
+      } finally {
+        await withConsole.close();
+      }
+    });
+  });
+
   describe('auth', () => {
     const expired = jwt.sign({ sub: 'c', role: 'customer', exp: Math.floor(Date.now() / 1000) - 60 }, DEV_JWT_SECRET);
     const cases: Array<[string, string | undefined]> = [

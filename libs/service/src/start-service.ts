@@ -19,7 +19,7 @@ export async function startService(
   const logger = createLogger(env.SERVICE_NAME, env.LOG_LEVEL);
   try {
     const app = await NestFactory.create(module, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
-    configureHttpApp(app);
+    configureHttpApp(app, { corsOrigins: env.CORS_ORIGINS });
     serveOpenApi(app, env.SERVICE_NAME);
     await before?.(app);
     await app.listen(env.PORT, env.HOST);

@@ -11,6 +11,8 @@ export interface TestAppOptions {
   module?: ModuleRef;
   imports?: ModuleRef[];
   bodyLimit?: string | number;
+  /** browser origins allowed by CORS (CORS_ORIGINS in a service) */
+  corsOrigins?: readonly string[];
   /** Nest's own start-up logs are noise in tests; errors and warnings stay */
   logLevels?: LogLevel[];
 }
@@ -31,7 +33,7 @@ export async function bootTestApp(options: TestAppOptions): Promise<TestApp> {
     root = TestRootModule;
   }
   const app = await NestFactory.create(root, { bodyParser: false, logger: options.logLevels ?? ['error', 'warn'] });
-  configureHttpApp(app, { bodyLimit: options.bodyLimit });
+  configureHttpApp(app, { bodyLimit: options.bodyLimit, corsOrigins: options.corsOrigins });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };

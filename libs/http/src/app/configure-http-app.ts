@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { bodyParserError } from '../errors/error-body';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 
@@ -8,7 +9,17 @@ export interface HttpAppOptions {
   bodyLimit?: string | number;
   /** the deepest nesting of arrays and objects accepted; deeper → 400 `validation_error` */
   maxDepth?: number;
+  /** browser origins allowed to call the API (CORS); none when empty, so a browser on another origin is refused */
+  corsOrigins?: readonly string[];
 }
+
+/** What a browser client may send and read across origins: the API's own headers. */
+const CORS = {
+  methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Correlation-Id'],
+  exposedHeaders: ['Idempotent-Replayed', 'Request-Id', 'Retry-After', 'X-Correlation-Id'],
+  maxAge: 600,
+};
 
 /** No body Ebb accepts nests deeper than a handful of levels; a deeper one is refused before anything recurses over it. */
 export const MAX_BODY_DEPTH = 32;
@@ -39,6 +50,11 @@ export function configureHttpApp<T extends INestApplication>(app: T, options: Ht
   // X-Forwarded-* come from whoever calls us: never believe them for req.ip or req.protocol
   instance.set('trust proxy', false);
   instance.disable('x-powered-by');
+  // security headers on every answer (nosniff, no framing by others, a same-origin CSP the Swagger UI at /docs keeps to);
+  // no upgrade-insecure-requests: a service reached over plain HTTP (compose, a cluster's inside) must still load /docs
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) app.enableCors({ ...CORS, origin: [...origins], credentials: false });
 
   const maxDepth = options.maxDepth ?? MAX_BODY_DEPTH;
   const parse = express.json({
