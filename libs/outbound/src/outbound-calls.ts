@@ -182,10 +182,12 @@ export class OutboundCalls {
   /** Calls handed over to this loop that it will not make: any loop may make them now, as if never claimed. */
   private async giveBack(ids: string[]): Promise<void> {
     if (ids.length === 0 || !this.dataSource.isInitialized) return;
-    this.mayBeDue = true;
     await this.dataSource
       .query(`UPDATE outbound_calls SET status = 'due', attempts = attempts - 1, lease_until = NULL, updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'calling' AND attempts = 1`, [ids])
       .catch((error) => this.logger?.warn({ err: (error as Error).message }, 'calls handed over not given back; their leases run out'));
+    // once they are due in the table (not before: a claim between would miss them), this loop may take them when it has room
+    this.mayBeDue = true;
+    this.wake();
   }
 
   wake(): void {
