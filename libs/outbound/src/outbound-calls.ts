@@ -31,8 +31,6 @@ export interface CallHandler<P, R> {
   onRetry?(manager: EntityManager, call: OutboundCall<P>, error: Error, delayMs: number): Promise<void>;
 }
 
-type CallRow = ClaimedCall;
-
 /** An attempt's end, waiting to be recorded with others that ended meanwhile (group commit). */
 interface Ending {
   kind: CallKind<unknown>;
@@ -107,7 +105,7 @@ export class OutboundCalls {
   private unsubscribe?: () => void;
   private stopped = true;
   /** calls committed claimed for this loop (`claim: 'on-commit'`), made before any other is claimed */
-  private handedOver: { row: CallRow; before: number }[] = [];
+  private handedOver: { row: ClaimedCall; before: number }[] = [];
   /**
    * Whether calls may wait in the table that this loop does not know of: a poll, a call recorded due,
    * calls given back, or a claim that filled its room. A call handed over, or one that ended, needs
@@ -147,9 +145,10 @@ export class OutboundCalls {
       const overflow: string[] = [];
       for (const value of values) {
         if (value === RECORDED_DUE) this.mayBeDue = true;
-        const handler = value instanceof HandedOver ? this.handlers.get(value.call.kind) : undefined;
+        if (!(value instanceof HandedOver)) continue;
+        const { call } = value;
+        const handler = this.handlers.get(call.kind);
         if (!handler) continue;
-        const call = (value as HandedOver).call;
         // no room now: due again at once, for whichever loop has room first (`calling` means under way)
         if (this.inFlight.size + this.handedOver.length >= this.options.concurrency) overflow.push(call.id);
         // made only well inside its lease: one queued longer is left to the lease, so no replica makes it twice
@@ -232,7 +231,7 @@ export class OutboundCalls {
       if (room <= 0 || !this.mayBeDue) return;
       this.mayBeDue = false;
       const leases = Object.fromEntries([...this.handlers.values()].map(({ kind }) => [kind.kind, kind.leaseMs]));
-      const [claimed]: [CallRow[], number] = await runStatement(this.dataSource, CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
+      const [claimed]: [ClaimedCall[], number] = await runStatement(this.dataSource, CLAIM, [[...this.handlers.keys()], room, JSON.stringify(leases)]);
       for (const row of claimed) void this.track(this.run(row));
       if (claimed.length < room) return;
       this.mayBeDue = true; // the room filled: more may wait
@@ -240,7 +239,7 @@ export class OutboundCalls {
   }
 
   /** One attempt of one claimed call: call, then record its end in a transaction of its own. */
-  private async run(row: CallRow): Promise<void> {
+  private async run(row: ClaimedCall): Promise<void> {
     const registered = this.handlers.get(row.kind);
     if (!registered) return;
     const { kind, handler } = registered;
@@ -304,39 +303,32 @@ export class OutboundCalls {
 
   private async end(manager: EntityManager, { kind, handler, call, result, failure }: Ending): Promise<void> {
     const log = { kind: call.kind, key: call.key, attempt: call.attempt };
-    {
-      const end = (status: string, outcome: string, error?: string) =>
-        runStatement(manager, END_CALL, [
-          call.id,
-          status,
-          outcome,
-          error?.slice(0, 2000) ?? null,
-        ]);
-      if (!failure) {
-        await handler.onResult(manager, call, result);
-        await end('done', 'done');
-        outcomes.inc({ kind: call.kind, outcome: 'done' });
-      } else if (failure instanceof CallRefusedError) {
-        await handler.onRefused?.(manager, call, failure);
-        await end('done', 'refused', failure.message);
-        outcomes.inc({ kind: call.kind, outcome: 'refused' });
-        this.logger?.warn({ ...log, err: failure.message }, 'outbound call refused');
-      } else if (call.attempt >= kind.maxAttempts) {
-        await handler.onParked?.(manager, call, failure);
-        await end('parked', 'parked', failure.message);
-        outcomes.inc({ kind: call.kind, outcome: 'parked' });
-        this.logger?.error({ ...log, err: failure.message }, 'outbound call parked after its last attempt');
-      } else {
-        const delayMs = kind.backoffMs(call.attempt);
-        await handler.onRetry?.(manager, call, failure, delayMs);
-        await manager.query(
-          `UPDATE outbound_calls SET status = 'due', last_error = $2, lease_until = NULL, updated_at = now(),
-                  next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`,
-          [call.id, failure.message.slice(0, 2000), delayMs],
-        );
-        outcomes.inc({ kind: call.kind, outcome: 'retry' });
-        this.logger?.warn({ ...log, err: failure.message }, 'outbound call failed; will try again');
-      }
+    const end = (status: string, outcome: string, error?: string) =>
+      runStatement(manager, END_CALL, [call.id, status, outcome, error?.slice(0, 2000) ?? null]);
+    if (!failure) {
+      await handler.onResult(manager, call, result);
+      await end('done', 'done');
+      outcomes.inc({ kind: call.kind, outcome: 'done' });
+    } else if (failure instanceof CallRefusedError) {
+      await handler.onRefused?.(manager, call, failure);
+      await end('done', 'refused', failure.message);
+      outcomes.inc({ kind: call.kind, outcome: 'refused' });
+      this.logger?.warn({ ...log, err: failure.message }, 'outbound call refused');
+    } else if (call.attempt >= kind.maxAttempts) {
+      await handler.onParked?.(manager, call, failure);
+      await end('parked', 'parked', failure.message);
+      outcomes.inc({ kind: call.kind, outcome: 'parked' });
+      this.logger?.error({ ...log, err: failure.message }, 'outbound call parked after its last attempt');
+    } else {
+      const delayMs = kind.backoffMs(call.attempt);
+      await handler.onRetry?.(manager, call, failure, delayMs);
+      await manager.query(
+        `UPDATE outbound_calls SET status = 'due', last_error = $2, lease_until = NULL, updated_at = now(),
+                next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`,
+        [call.id, failure.message.slice(0, 2000), delayMs],
+      );
+      outcomes.inc({ kind: call.kind, outcome: 'retry' });
+      this.logger?.warn({ ...log, err: failure.message }, 'outbound call failed; will try again');
     }
   }
 }

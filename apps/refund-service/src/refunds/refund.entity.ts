@@ -16,13 +16,13 @@ export interface RefundLine {
   quantity: number;
 }
 
+/** The refund ledger a refund counts on: the order's, or a duplicate payment's own. */
+export const ledgerKeyOf = (refund: Pick<Refund, 'orderId' | 'paymentId'>) => (refund.paymentId ? `payment:${refund.paymentId}` : refund.orderId);
+
 /**
  * A refund request. It keeps what its events need from the order (customer, e-mail, currency,
  * whether it had shipped), so a transition never has to ask order-service again.
  */
-/** The refund ledger a refund counts on: the order's, or a duplicate payment's own. */
-export const ledgerKeyOf = (refund: Pick<Refund, 'orderId' | 'paymentId'>) => (refund.paymentId ? `payment:${refund.paymentId}` : refund.orderId);
-
 @Entity('refunds')
 export class Refund {
   @PrimaryColumn('text')

@@ -25,13 +25,6 @@ export class IdempotencyClaimLostError extends Error {
   }
 }
 
-/**
- * Ties the request's Idempotency-Key to its effect (`refund:ref_…`), in the transaction that makes
- * the effect: the key is never free while the effect exists. With `answer`, the answer is stored in
- * the same commit too; without, the interceptor stores what the handler returns, and if that is lost
- * (a crash between), a repeat is answered from the effect as it stands (see `IdempotencyStore.answerEffects`)
- * instead of running again. Outside a request with a key (a background loop, no header) it does nothing.
- */
 const RECORD_EFFECT = statement(
   'idempotency-effect',
   `UPDATE idempotency_keys SET effect = $4 WHERE scope = $1 AND key = $2 AND claim_token = $3`,
@@ -42,6 +35,13 @@ const RECORD_EFFECT_AND_ANSWER = statement(
     WHERE scope = $1 AND key = $2 AND claim_token = $3`,
 );
 
+/**
+ * Ties the request's Idempotency-Key to its effect (`refund:ref_…`), in the transaction that makes
+ * the effect: the key is never free while the effect exists. With `answer`, the answer is stored in
+ * the same commit too; without, the interceptor stores what the handler returns, and if that is lost
+ * (a crash between), a repeat is answered from the effect as it stands (see `IdempotencyStore.answerEffects`)
+ * instead of running again. Outside a request with a key (a background loop, no header) it does nothing.
+ */
 export async function recordIdempotentEffect(manager: EntityManager, effect: string, answer?: unknown): Promise<void> {
   const request = current.getStore();
   if (!request) return;
