@@ -4,9 +4,10 @@ import * as protoLoader from '@grpc/proto-loader';
 import { Client } from 'pg';
 import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
 import { OrderQueryClient } from '@ebb/service';
-import { sleep, waitFor } from '@ebb/testing';
+import { ServiceIdentity } from '@ebb/http';
+import { sleep, tokenFor, waitFor } from '@ebb/testing';
 import { OrderHandlers } from '../src/orders/order-events.handler';
-import { type OrderService, bootOrderService, orderBody, tokens } from './order-service.harness';
+import { type OrderService, TEST_SERVICE_SECRET, bootOrderService, orderBody, tokens } from './order-service.harness';
 
 describe('order-service consuming the events of payment, inventory and refund', () => {
   let svc: OrderService;
@@ -252,24 +253,44 @@ describe('order-service consuming the events of payment, inventory and refund', 
     expect(await read(order.id)).toMatchObject({ refundedAmount: 0, capturedAmount: 3999 });
   });
 
-  it('answers GetOrder over gRPC with the payment id and shipping time once they are known', async () => {
+  it('answers GetOrder over gRPC with the payment id and shipping time once they are known, to other services only', async () => {
     const order = await captured('cus_kim');
     await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'ups', trackingNumber: '1Z1' } });
     const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS)) as any;
     const client = new loaded.ebb.order.v1.OrderQuery(`127.0.0.1:${svc.grpcPort}`, grpc.credentials.createInsecure());
+    const getOrder = (authorization?: string) => {
+      const metadata = new grpc.Metadata();
+      if (authorization) metadata.set('authorization', authorization);
+      return new Promise<any>((resolve, reject) => client.GetOrder({ orderId: order.id }, metadata, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))));
+    };
     try {
-      const message: any = await new Promise((resolve, reject) => client.GetOrder({ orderId: order.id }, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))));
+      const message = await getOrder(`Bearer ${tokens.service}`);
       expect(message).toMatchObject({ paymentId: `pay_${order.id}`, capturedAmount: 3999, status: 'open', fulfillmentStatus: 'shipped', deliveredAt: '' });
       expect(Date.parse(message.shippedAt)).not.toBeNaN();
+
+      // no token, a person's token of any role, a service claim signed with the people's secret, a bad signature
+      await expect(getOrder()).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      await expect(getOrder(`Bearer ${tokens.customer('cus_kim')}`)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+      await expect(getOrder(`Bearer ${tokens.admin}`)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+      await expect(getOrder(`Bearer ${tokenFor('service', 'payments')}`)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      await expect(getOrder(`Bearer ${tokenFor('service', 'payments', 'not-the-secret')}`)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     } finally {
       client.close();
     }
   });
 
+  it('takes a service token only under the service secret over HTTP too', async () => {
+    const order = await captured('cus_lee');
+    const ship = (token: string) => svc.api(`/v1/orders/${order.id}/shipments`, { token, body: { carrier: 'ups', trackingNumber: `1Z-${order.id}` } });
+    const forged = await ship(tokenFor('service', 'payments'));
+    expect({ status: forged.status, code: forged.body.error.code }).toEqual({ status: 401, code: 'unauthorized' });
+    expect((await ship(tokens.service)).status).toBe(201);
+  });
+
   describe('goods held for a refund being paid', () => {
     let orders: OrderQueryClient;
     beforeAll(() => {
-      orders = new OrderQueryClient(`127.0.0.1:${svc.grpcPort}`, 5000);
+      orders = new OrderQueryClient(`127.0.0.1:${svc.grpcPort}`, 5000, new ServiceIdentity('refunds', TEST_SERVICE_SECRET));
     });
     afterAll(() => orders?.close());
     const ship = (orderId: string, trackingNumber = `T-${orderId}`) =>

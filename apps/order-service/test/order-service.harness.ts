@@ -36,10 +36,13 @@ export interface OrderService {
   close(): Promise<void>;
 }
 
+/** order-service runs here as in production: other services sign with a secret of their own, not EBB_JWT_SECRET's. */
+export const TEST_SERVICE_SECRET = 'orders-test-service-secret';
+
 export const tokens = {
   support: tokenFor('support', 'agent-1'),
   admin: tokenFor('admin', 'ops-1'),
-  service: tokenFor('service', 'payments'),
+  service: tokenFor('service', 'payments', TEST_SERVICE_SECRET),
   customer: (sub: string) => tokenFor('customer', sub),
 };
 
@@ -55,6 +58,7 @@ export async function bootOrderService(label: string): Promise<OrderService> {
       NODE_ENV: 'test',
       ORDER_GRPC_HOST: '127.0.0.1',
       ORDER_GRPC_PORT: '0',
+      EBB_SERVICE_SECRET: TEST_SERVICE_SECRET,
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       MESSAGE_MAX_RETRIES: String(RETRY_DELAYS_MS.length),
       OUTBOX_POLL_MS: '200',

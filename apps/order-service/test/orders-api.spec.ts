@@ -4,6 +4,13 @@ import { ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
 import { waitFor } from '@ebb/testing';
 import { type OrderService, bootOrderService, countRows, orderBody, tokens } from './order-service.harness';
 
+/** The metadata another service's call carries: its `service` token. */
+const serviceMetadata = () => {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${tokens.service}`);
+  return metadata;
+};
+
 describe('order-service over HTTP and gRPC', () => {
   let svc: OrderService;
   let grpcClient: grpc.Client & Record<string, any>;
@@ -20,7 +27,7 @@ describe('order-service over HTTP and gRPC', () => {
   });
 
   const getOrder = (orderId: string) =>
-    new Promise<any>((resolve, reject) => grpcClient.GetOrder({ orderId }, (error: grpc.ServiceError | null, order: any) => (error ? reject(error) : resolve(order))));
+    new Promise<any>((resolve, reject) => grpcClient.GetOrder({ orderId }, serviceMetadata(), (error: grpc.ServiceError | null, order: any) => (error ? reject(error) : resolve(order))));
 
   const place = (customerId: string, overrides: Record<string, unknown> = {}, token = tokens.customer(customerId)) =>
     svc.api('/v1/orders', { token, body: orderBody(customerId, overrides) });

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceIdentity } from '@ebb/http';
 import { platformImports } from '@ebb/service';
 import { PAYMENT_ENV, type PaymentEnv } from './config';
 import { paymentMigrations } from './migrations';
@@ -37,7 +38,8 @@ export class AppModule {
         { provide: PAYMENT_ENV, useValue: env },
         {
           provide: OrderQueryClient,
-          useFactory: () => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_TIMEOUT_MS),
+          useFactory: (identity: ServiceIdentity) => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_TIMEOUT_MS, identity),
+          inject: [ServiceIdentity],
         },
         {
           provide: PAYMENT_PROVIDERS,

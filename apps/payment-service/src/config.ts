@@ -1,13 +1,18 @@
 import { z } from 'zod';
-import { positiveInt, serviceEnvSchema } from '@ebb/config';
+import { positiveInt, refuseDefaultSecret, serviceEnvSchema } from '@ebb/config';
+
+/** The sandbox's keys, the development defaults: production must be given its own. */
+export const DEV_STRIPE_SECRET_KEY = 'sk_test_ebb_local';
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_ebb_local';
 
 /** payment-service's environment: the shared settings plus the provider, OrderQuery and refund loops. */
 export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
   z.object({
     ORDER_GRPC_URL: z.string().min(1).default('127.0.0.1:50051'),
     STRIPE_API_BASE: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:4010' }).default('http://127.0.0.1:4010'),
-    STRIPE_SECRET_KEY: z.string().min(1).default('sk_test_ebb_local'),
-    STRIPE_WEBHOOK_SECRET: z.string().min(1).default('whsec_ebb_local'),
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** verifies Stripe-Signature: with a known one anybody could forge a refund's success */
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
     /** a provider refund still pending this long is asked for its status */
     REFUND_SYNC_AFTER_MS: positiveInt.default(60000),
     /** how often the outbound-call loop (provider refunds, payment cancellations) looks for work it was not woken for */
@@ -26,7 +31,15 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
     /** how long POST /v1/payments waits for OrderQuery.GetOrder */
     ORDER_GRPC_TIMEOUT_MS: positiveInt.default(5000),
   }),
-);
+).transform((env, ctx) => {
+  if (env.NODE_ENV === 'production') {
+    const refuse = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+    refuseDefaultSecret(refuse, 'STRIPE_SECRET_KEY', env.STRIPE_SECRET_KEY, DEV_STRIPE_SECRET_KEY);
+    refuseDefaultSecret(refuse, 'STRIPE_WEBHOOK_SECRET', env.STRIPE_WEBHOOK_SECRET, DEV_STRIPE_WEBHOOK_SECRET);
+    if ([env.STRIPE_SECRET_KEY, env.STRIPE_WEBHOOK_SECRET].some((value) => !value || value === DEV_STRIPE_SECRET_KEY || value === DEV_STRIPE_WEBHOOK_SECRET)) return z.NEVER;
+  }
+  return { ...env, STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? DEV_STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? DEV_STRIPE_WEBHOOK_SECRET };
+});
 
 export type PaymentEnv = z.output<typeof paymentEnvSchema>;
 

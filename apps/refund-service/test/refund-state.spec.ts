@@ -1,3 +1,4 @@
+import { ServiceIdentity } from '@ebb/http';
 import { StateMachine } from '@ebb/state-machine';
 import { REFUND_ACTIONS, REFUND_STATUSES, REFUND_TRANSITIONS, refundStateMachine } from '../src/refunds/refund-state';
 import { OrderQueryClient } from '../src/orders/order-query.client';
@@ -36,7 +37,7 @@ describe('the refund state machine', () => {
 
 describe('the OrderQuery client', () => {
   it('answers 503 order_service_unavailable when order-service does not answer within its deadline', async () => {
-    const client = new OrderQueryClient('127.0.0.1:1', 500);
+    const client = new OrderQueryClient('127.0.0.1:1', 500, new ServiceIdentity('refunds', 'a-service-secret'));
     const started = Date.now();
     await expect(client.getOrder('ord_1')).rejects.toMatchObject({ status: 503, code: 'order_service_unavailable' });
     expect(Date.now() - started).toBeLessThan(3000);

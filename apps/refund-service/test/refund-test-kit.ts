@@ -33,6 +33,8 @@ export interface RefundTestBed {
   /** every refund.* event published on the test's exchange, in arrival order */
   events: SeenEvent[];
   publish: PublishAs;
+  /** one more refund-service on the same database, bus and Redis (closed with the bed) */
+  replica(): Promise<TestApp>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     SERVICE_NAME: service,
   };
   const app = await bootTestApp({ module: AppModule.forRoot(env) });
+  const replicas: TestApp[] = [];
 
   const watch = await watchBus(exchange, 'refund.#');
 
@@ -79,8 +82,14 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     sandboxUrl: `http://127.0.0.1:${carrierPort}`,
     events: watch.events,
     publish: publisherOn(app.app.get(AmqpBroker)),
+    async replica() {
+      const replica = await bootTestApp({ module: AppModule.forRoot(env) });
+      replicas.push(replica);
+      return replica;
+    },
     async close() {
       await watch.close();
+      for (const replica of replicas) await replica.close();
       await app.close();
       await grpcServer.close();
       carrier.kill();

@@ -23,10 +23,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig(schema, { PORT: 'eighty' })).toThrow(/^PORT: /);
   });
 
-  it('refuses to start in production without a JWT secret', () => {
-    expect(() => loadConfig(schema, { NODE_ENV: 'production' })).toThrow(
-      new ConfigError('EBB_JWT_SECRET', 'is required in production'),
+  it('refuses to start in production without its secrets, naming each one', () => {
+    let refusal: ConfigError | undefined;
+    try {
+      loadConfig(schema, { NODE_ENV: 'production' });
+    } catch (error) {
+      refusal = error as ConfigError;
+    }
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect(refusal?.issues).toEqual([
+      { variable: 'EBB_JWT_SECRET', problem: 'is required in production' },
+      { variable: 'EBB_SERVICE_SECRET', problem: 'is required in production' },
+    ]);
+  });
+
+  it('refuses the development secrets in production, and one secret for both people and services', () => {
+    expect(() => loadConfig(schema, { NODE_ENV: 'production', EBB_JWT_SECRET: 'ebb-dev-secret', EBB_SERVICE_SECRET: 's3rvice' })).toThrow(
+      new ConfigError('EBB_JWT_SECRET', 'is the development default, which must not be used in production'),
     );
+    expect(() => loadConfig(schema, { NODE_ENV: 'production', EBB_JWT_SECRET: 'same', EBB_SERVICE_SECRET: 'same' })).toThrow(/^EBB_SERVICE_SECRET: must differ from EBB_JWT_SECRET/);
+    const env = loadConfig(schema, { NODE_ENV: 'production', EBB_JWT_SECRET: 'people', EBB_SERVICE_SECRET: 'services' });
+    expect([env.EBB_JWT_SECRET, env.EBB_SERVICE_SECRET]).toEqual(['people', 'services']);
+    // development signs service tokens with the one documented secret unless told otherwise
+    expect(loadConfig(schema, {}).EBB_SERVICE_SECRET).toBe('ebb-dev-secret');
   });
 
   it('says a required variable is not set', () => {

@@ -72,6 +72,8 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       EBB_EXCHANGE: z.string().min(1).default('ebb.events'),
       REDIS_URLS: redisUrlList.default(['redis://127.0.0.1:6379']),
       EBB_JWT_SECRET: z.string().min(1).optional(),
+      /** signs the `service` tokens services call each other with (gRPC, internal calls); EBB_JWT_SECRET in development unless set */
+      EBB_SERVICE_SECRET: z.string().min(1).optional(),
       MESSAGE_MAX_RETRIES: nonNegativeInt.default(3),
       MESSAGE_RETRY_DELAYS_MS: intList.default([1000, 5000, 25000]),
       OUTBOX_POLL_MS: positiveInt.default(1000),
@@ -81,6 +83,11 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       SHUTDOWN_GRACE_MS: positiveInt.default(10000),
       /** browser origins allowed to call this service's API (the operator console's); none unless set */
       CORS_ORIGINS: originList.default([]),
+      /** writes one customer may make to one route per window (429 past it, counted in Redis across replicas); 0 for none */
+      RATE_LIMIT_CUSTOMER_WRITES: nonNegativeInt.default(300),
+      /** the same for support and admin, whose tools write in bursts; other services are never limited */
+      RATE_LIMIT_STAFF_WRITES: nonNegativeInt.default(6000),
+      RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
       // names the service's queues and its metrics label; tests running side by side give each its own
       EBB_SERVICE_NAME: z
         .string()
@@ -88,13 +95,28 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
         .optional(),
     })
     .transform((env, ctx) => {
-      // production must be given its secret; development and tests fall back to the documented one
-      if (!env.EBB_JWT_SECRET && env.NODE_ENV === 'production') {
-        ctx.addIssue({ code: 'custom', path: ['EBB_JWT_SECRET'], message: 'is required in production' });
-        return z.NEVER;
+      // production must be given its own secrets; development and tests fall back to the documented ones
+      if (env.NODE_ENV === 'production') {
+        const refuse = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+        refuseDefaultSecret(refuse, 'EBB_JWT_SECRET', env.EBB_JWT_SECRET, DEV_JWT_SECRET);
+        refuseDefaultSecret(refuse, 'EBB_SERVICE_SECRET', env.EBB_SERVICE_SECRET, DEV_JWT_SECRET);
+        if (env.EBB_SERVICE_SECRET && env.EBB_SERVICE_SECRET === env.EBB_JWT_SECRET) {
+          refuse('EBB_SERVICE_SECRET', 'must differ from EBB_JWT_SECRET in production, so that people\'s tokens cannot speak as a service');
+        }
+        if (!env.EBB_JWT_SECRET || !env.EBB_SERVICE_SECRET || env.EBB_SERVICE_SECRET === env.EBB_JWT_SECRET) return z.NEVER;
       }
-      return { ...env, SERVICE_NAME: env.EBB_SERVICE_NAME ?? service, EBB_JWT_SECRET: env.EBB_JWT_SECRET ?? DEV_JWT_SECRET };
+      const jwtSecret = env.EBB_JWT_SECRET ?? DEV_JWT_SECRET;
+      return { ...env, SERVICE_NAME: env.EBB_SERVICE_NAME ?? service, EBB_JWT_SECRET: jwtSecret, EBB_SERVICE_SECRET: env.EBB_SERVICE_SECRET ?? jwtSecret };
     });
+}
+
+/**
+ * In production a secret must be set, and not to the value development falls back to (it is in this
+ * repository for anyone to read): each refusal names its variable, so a start that fails says which.
+ */
+export function refuseDefaultSecret(refuse: (variable: string, message: string) => void, variable: string, value: string | undefined, developmentDefault: string): void {
+  if (!value) refuse(variable, 'is required in production');
+  else if (value === developmentDefault) refuse(variable, 'is the development default, which must not be used in production');
 }
 
 export type ServiceEnv = z.output<ReturnType<typeof serviceEnvSchema>>;

@@ -29,10 +29,16 @@ describe('a service started with bad configuration', () => {
     expect(run.stderr).toBe('config error: DATABASE_URL must be a URL like postgres://user@host:5432/db');
   });
 
-  it('exits 1 naming a required variable that is not set', () => {
+  it('exits 1 naming, one line each, every required secret that is not set', () => {
     const run = start({ NODE_ENV: 'production' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('config error: EBB_JWT_SECRET is required in production');
+    expect(run.stderr).toBe('config error: EBB_JWT_SECRET is required in production\nconfig error: EBB_SERVICE_SECRET is required in production');
+  });
+
+  it('exits 1 naming a development secret given in production', () => {
+    const run = start({ NODE_ENV: 'production', EBB_JWT_SECRET: 'ebb-dev-secret', EBB_SERVICE_SECRET: 'a-service-secret' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('config error: EBB_JWT_SECRET is the development default, which must not be used in production');
   });
 
   it('exits 1 naming a malformed number', () => {

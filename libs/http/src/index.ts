@@ -13,5 +13,6 @@ export * from './idempotency/idempotent-effect';
 export * from './idempotency/replayed-response';
 export * from './idempotency/canonical-json';
 export * from './app/configure-http-app';
+export * from './limits/write-rate-limit.guard';
 export * from './http-platform.module';
 export { Public } from '@ebb/observability';

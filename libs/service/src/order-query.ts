@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { type GoodsLine, type HoldGoodsAnswer, ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import type { ServiceIdentity } from '@ebb/http';
 
 let loaded: grpc.ServiceClientConstructor | undefined;
 
@@ -29,31 +30,41 @@ export class OrderQueryUnavailableError extends Error {
   }
 }
 
-type Unary<Q, A> = (request: Q, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, answer?: A) => void) => void;
+type Unary<Q, A> = (request: Q, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, answer?: A) => void) => void;
 type Stub = grpc.Client & {
   getOrder: Unary<{ orderId: string }, OrderMessage>;
   holdGoodsForRefund: Unary<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>;
 };
 
-/** A client of order-service's OrderQuery with a deadline on every call; amounts arrive as exact numbers. */
+/**
+ * A client of order-service's OrderQuery with a deadline on every call, each carrying this service's
+ * token (order-service answers other services only); amounts arrive as exact numbers.
+ */
 export class OrderQueryClient {
   private readonly stub: Stub;
 
   constructor(
     url: string,
     private readonly deadlineMs: number,
+    private readonly identity: ServiceIdentity,
   ) {
     const OrderQuery = orderQueryService();
     this.stub = new OrderQuery(url, grpc.credentials.createInsecure()) as unknown as Stub;
   }
 
   getOrder(orderId: string): Promise<OrderMessage> {
-    return this.unary((callback) => this.stub.getOrder({ orderId }, this.callOptions(), callback));
+    return this.unary((callback) => this.stub.getOrder({ orderId }, this.metadata(), this.callOptions(), callback));
   }
 
   /** Holds a refund's goods that have not shipped (idempotent per refund id); not held when the order shipped meanwhile. */
   holdGoodsForRefund(orderId: string, refundId: string, items: GoodsLine[]): Promise<HoldGoodsAnswer> {
-    return this.unary((callback) => this.stub.holdGoodsForRefund({ orderId, refundId, items }, this.callOptions(), callback));
+    return this.unary((callback) => this.stub.holdGoodsForRefund({ orderId, refundId, items }, this.metadata(), this.callOptions(), callback));
+  }
+
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', this.identity.authorization());
+    return metadata;
   }
 
   private callOptions(): grpc.CallOptions {

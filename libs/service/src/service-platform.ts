@@ -44,7 +44,19 @@ export function platformImports(env: ServiceEnv, options: PlatformOptions): (Dyn
     // the parsed LOG_LEVEL, so a service configured in code (tests) logs at the level it was given
     ObservabilityModule.forRoot({ service: env.SERVICE_NAME, logger: createLogger(env.SERVICE_NAME, env.LOG_LEVEL) }),
     PersistenceModule.forRoot(serviceDatabase(env, options)),
-    HttpPlatformModule.forRoot({ jwtSecret: env.EBB_JWT_SECRET }),
+    HttpPlatformModule.forRoot({
+      jwtSecret: env.EBB_JWT_SECRET,
+      serviceSecret: env.EBB_SERVICE_SECRET,
+      service: env.SERVICE_NAME,
+      rateLimits: {
+        // the first Redis: a limit needs one shared count, not a quorum
+        redisUrl: env.REDIS_URLS[0],
+        service: env.SERVICE_NAME,
+        customerWrites: env.RATE_LIMIT_CUSTOMER_WRITES,
+        staffWrites: env.RATE_LIMIT_STAFF_WRITES,
+        windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      },
+    }),
     MessagingModule.forRoot({
       service: env.SERVICE_NAME,
       url: env.AMQP_URL,

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, type INestApplication, type LogLevel, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DEV_JWT_SECRET } from '@ebb/config';
+import { ConfigError, DEV_JWT_SECRET } from '@ebb/config';
 import { type Role, configureHttpApp, signToken } from '@ebb/http';
 
 type ModuleRef = Type<unknown> | DynamicModule;
@@ -42,4 +42,15 @@ export async function bootTestApp(options: TestAppOptions): Promise<TestApp> {
 /** A bearer token for `role` (signed with the development secret unless told). */
 export function tokenFor(role: Role, sub: string, secret = DEV_JWT_SECRET): string {
   return signToken({ sub, role }, secret);
+}
+
+/** The variables a configuration refuses, in order (none when it loads). */
+export function refusedVariables(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => issue.variable);
+    throw error;
+  }
+  return [];
 }

@@ -126,10 +126,10 @@ describe('Kustomize overlays (staging, production)', () => {
       }
     });
 
-    it('takes EBB_JWT_SECRET and DATABASE_URL from Secrets (secretKeyRef), never from a ConfigMap', () => {
+    it('takes EBB_JWT_SECRET, EBB_SERVICE_SECRET and DATABASE_URL from Secrets (secretKeyRef), never from a ConfigMap', () => {
       for (const w of workloadsOf(objects)) {
         const env: Obj[] = w.spec.template.spec.containers[0].env;
-        for (const name of ['EBB_JWT_SECRET', 'DATABASE_URL']) {
+        for (const name of ['EBB_JWT_SECRET', 'EBB_SERVICE_SECRET', 'DATABASE_URL']) {
           expect(env.find((e) => e.name === name)?.valueFrom?.secretKeyRef?.key).toBe(name);
         }
       }
@@ -145,6 +145,7 @@ describe('Kustomize overlays (staging, production)', () => {
         DATABASE_URL: 'postgres://ebb:secret@db:5432/ebb',
         AMQP_URL: 'amqp://ebb:secret@rabbitmq:5672',
         EBB_JWT_SECRET: 'k8s-secret',
+        EBB_SERVICE_SECRET: 'k8s-service-secret',
         STRIPE_SECRET_KEY: 'sk_live_x',
         STRIPE_WEBHOOK_SECRET: 'whsec_x',
         MERCHANT_WEBHOOK_SECRET: 'whsec_m',
@@ -436,6 +437,7 @@ describe('docker-compose.yml', () => {
       expect(env.AMQP_URL).toBe('amqp://guest:guest@rabbitmq:5672');
       expect(env.REDIS_URLS).toBe('redis://redis:6379');
       expect(env.EBB_JWT_SECRET).toBe('${EBB_JWT_SECRET}');
+      expect(env.EBB_SERVICE_SECRET).toBe('${EBB_SERVICE_SECRET}');
     }
     for (const app of ['payment-service', 'refund-service']) expect(services[app].environment.ORDER_GRPC_URL).toBe(`order-service:${DEFAULT_PORTS.orderGrpc}`);
     expect(substitute(services['payment-service'].environment.STRIPE_API_BASE)).toBe('http://sandbox:4010');

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { GoodsLine, HoldGoodsAnswer, OrderMessage } from '@ebb/contracts';
-import { ApiError } from '@ebb/http';
+import { ApiError, type CallerSecrets, JWT_SECRET, checkServiceCaller } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { orderQueryService } from '@ebb/service';
 import { ORDER_ENV, type OrderEnv } from '../config';
@@ -25,8 +25,9 @@ function orderQueryDefinition(): ServiceDefinition {
 }
 
 /**
- * gRPC `OrderQuery` for the other services (payment and refund read an order's amounts here).
- * Listens once the application has bootstrapped; stops with it.
+ * gRPC `OrderQuery` for the other services (payment and refund read an order's amounts here), and
+ * for them only: every call carries a `service` token (UNAUTHENTICATED without a valid one,
+ * PERMISSION_DENIED for a person's token). Listens once the application has bootstrapped; stops with it.
  */
 @Injectable()
 export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,8 +38,24 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(ORDER_ENV) private readonly env: OrderEnv,
     private readonly dataSource: DataSource,
     private readonly orders: OrdersService,
+    @Inject(JWT_SECRET) private readonly secrets: CallerSecrets,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** Answers a call only when it comes from another service. */
+  private fromService<Q, A>(answer: (request: Q) => Promise<A>) {
+    return (call: grpc.ServerUnaryCall<Q, A>, callback: grpc.sendUnaryData<A>) => {
+      const caller = checkServiceCaller(call.metadata.get('authorization')[0]?.toString(), this.secrets);
+      if ('refused' in caller) {
+        this.logger.warn({ method: call.getPath(), refused: caller.refused, peer: call.getPeer() }, 'OrderQuery call refused');
+        return callback(grpcError(caller.refused === 'forbidden' ? grpc.status.PERMISSION_DENIED : grpc.status.UNAUTHENTICATED, caller.message));
+      }
+      answer(call.request).then(
+        (result) => callback(null, result),
+        (error: grpc.ServiceError) => callback(error),
+      );
+    };
+  }
 
   /** The port it listens on (the real one when ORDER_GRPC_PORT is 0). */
   get port(): number {
@@ -48,21 +65,8 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap() {
     this.server.addService(orderQueryDefinition(), {
-      GetOrder: (call: grpc.ServerUnaryCall<{ orderId: string }, OrderMessage>, callback: grpc.sendUnaryData<OrderMessage>) => {
-        this.getOrder(call.request.orderId).then(
-          (order) => callback(null, order),
-          (error: grpc.ServiceError) => callback(error),
-        );
-      },
-      HoldGoodsForRefund: (
-        call: grpc.ServerUnaryCall<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>,
-        callback: grpc.sendUnaryData<HoldGoodsAnswer>,
-      ) => {
-        this.holdGoods(call.request).then(
-          (answer) => callback(null, answer),
-          (error: grpc.ServiceError) => callback(error),
-        );
-      },
+      GetOrder: this.fromService<{ orderId: string }, OrderMessage>(({ orderId }) => this.getOrder(orderId)),
+      HoldGoodsForRefund: this.fromService<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>((request) => this.holdGoods(request)),
     });
     const address = `${this.env.ORDER_GRPC_HOST}:${this.env.ORDER_GRPC_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>

@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { ServiceIdentity } from '@ebb/http';
 import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
@@ -24,7 +25,7 @@ export class RefundsModule implements OnApplicationShutdown {
       controllers: [RefundController],
       providers: [
         { provide: REFUND_ENV, useValue: env },
-        { provide: OrderQueryClient, useFactory: () => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_DEADLINE_MS) },
+        { provide: OrderQueryClient, useFactory: (identity: ServiceIdentity) => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_DEADLINE_MS, identity), inject: [ServiceIdentity] },
         { provide: CARRIER, useFactory: () => new CarrierClient(env.CARRIER_URL, env.CARRIER_TIMEOUT_MS) },
         RefundUnitOfWork,
         RefundRequests,

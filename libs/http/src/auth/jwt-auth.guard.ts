@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import { PUBLIC_ROUTE } from '@ebb/observability';
 import type { Request } from 'express';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
-import { verifyToken } from './jwt';
+import { type CallerSecrets, verifyCaller } from './jwt';
 import { ROLES_KEY, type Principal, type Role } from './roles';
 
-/** Injection token of the HS256 secret (`EBB_JWT_SECRET`). */
+/** Injection token of the HS256 secrets callers are verified with (`EBB_JWT_SECRET`, `EBB_SERVICE_SECRET`): a CallerSecrets. */
 export const JWT_SECRET = Symbol('ebb:jwt-secret');
 
 /** A request after the guard: the verified caller, absent on public routes. */
@@ -24,7 +24,7 @@ const BEARER = /^Bearer ([^\s]+)$/i;
 export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(JWT_SECRET) private readonly secret: string,
+    @Inject(JWT_SECRET) private readonly secrets: CallerSecrets,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -36,7 +36,7 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const match = BEARER.exec(request.header('authorization') ?? '');
     if (!match) throw httpError(HttpErrorCode.Unauthorized, 'A bearer token is required.');
-    const principal = verifyToken(match[1], this.secret);
+    const principal = verifyCaller(match[1], this.secrets);
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

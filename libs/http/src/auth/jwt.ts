@@ -42,3 +42,71 @@ export function verifyToken(token: string, secret: string): Principal {
   }
   return { sub: claims.sub, role: claims.role };
 }
+
+/** The secrets a service verifies callers with: people's tokens, and other services' (`EBB_SERVICE_SECRET`). */
+export interface CallerSecrets {
+  /** signs customer, support and admin tokens (the shop's identity provider shares it) */
+  jwtSecret: string;
+  /** signs `service` tokens, and only those; the same as jwtSecret in local development unless set */
+  serviceSecret: string;
+}
+
+/**
+ * The caller of a token: people's roles verify with the JWT secret; `service` verifies only with the
+ * service secret, so whoever holds the identity provider's secret cannot speak as a service.
+ */
+export function verifyCaller(token: string, secrets: CallerSecrets): Principal {
+  let principal: Principal | undefined;
+  try {
+    principal = verifyToken(token, secrets.jwtSecret);
+  } catch (error) {
+    if (secrets.serviceSecret === secrets.jwtSecret) throw error;
+  }
+  if (principal && (principal.role !== 'service' || secrets.serviceSecret === secrets.jwtSecret)) return principal;
+  const service = verifyToken(token, secrets.serviceSecret);
+  if (service.role !== 'service') throw httpError(HttpErrorCode.Unauthorized, 'The bearer token is invalid or expired.');
+  return service;
+}
+
+/** The refusal of a call: no or bad identity (`unauthenticated`), or one whose role may not make it (`forbidden`). */
+export type IdentityRefusal = { refused: 'unauthenticated' | 'forbidden'; message: string };
+
+/** Checks that a token (gRPC metadata, an internal call) names another service of Ebb; anything else is refused. */
+export function checkServiceCaller(authorization: string | undefined, secrets: CallerSecrets): Principal | IdentityRefusal {
+  const match = /^Bearer ([^\s]+)$/i.exec(authorization ?? '');
+  if (!match) return { refused: 'unauthenticated', message: 'a service token is required' };
+  let principal: Principal;
+  try {
+    principal = verifyCaller(match[1], secrets);
+  } catch {
+    return { refused: 'unauthenticated', message: 'the service token is invalid or expired' };
+  }
+  if (principal.role !== 'service') return { refused: 'forbidden', message: `internal calls are for services, not ${principal.role} tokens` };
+  return principal;
+}
+
+/** How long a service's own token lives; it is signed again well before it runs out. */
+const SERVICE_TOKEN_SECONDS = 600;
+
+/** This service's identity towards the others: a `service` token naming it, kept fresh. */
+export class ServiceIdentity {
+  private token = '';
+  private renewAt = 0;
+
+  constructor(
+    readonly service: string,
+    private readonly serviceSecret: string,
+  ) {
+    if (!serviceSecret) throw new Error('ServiceIdentity needs a non-empty service secret');
+  }
+
+  /** `Bearer <token>` for an Authorization header or gRPC metadata. */
+  authorization(): string {
+    const now = Date.now();
+    if (now >= this.renewAt) {
+      this.token = signToken({ sub: this.service, role: 'service' }, this.serviceSecret, { expiresIn: SERVICE_TOKEN_SECONDS });
+      this.renewAt = now + (SERVICE_TOKEN_SECONDS * 1000) / 2;
+    }
+    return `Bearer ${this.token}`;
+  }
+}
