@@ -5,6 +5,8 @@ import { ServiceIdentity } from './auth/jwt';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { IDEMPOTENCY_OPTIONS, type IdempotencyOptions, IdempotencyStore } from './idempotency/idempotency.store';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
 import { RATE_LIMIT_OPTIONS, type RateLimitOptions, WriteRateLimitGuard } from './limits/write-rate-limit.guard';
 
 export interface HttpPlatformOptions {
@@ -21,7 +23,8 @@ export interface HttpPlatformOptions {
 
 /**
  * The HTTP rules of every service, applied globally: the JWT guard, then the write limits, the
- * error filter and `Idempotency-Key` on POST. Needs PersistenceModule (its DataSource holds the keys, so list
+ * error filter, the audit of support's and admin's writes (`GET /v1/admin/audit`) and
+ * `Idempotency-Key` on POST. Needs PersistenceModule (its DataSource holds the keys, so list
  * `httpMigrations` among the service's migrations) and ObservabilityModule (its LOGGER).
  */
 @Global()
@@ -32,6 +35,7 @@ export class HttpPlatformModule {
     if (!options.jwtSecret) throw new Error('HttpPlatformModule needs a non-empty jwtSecret');
     return {
       module: HttpPlatformModule,
+      controllers: [AuditController],
       providers: [
         { provide: JWT_SECRET, useValue: { jwtSecret: options.jwtSecret, serviceSecret: options.serviceSecret || options.jwtSecret } },
         { provide: ServiceIdentity, useValue: new ServiceIdentity(options.service ?? 'ebb', options.serviceSecret || options.jwtSecret) },
@@ -42,6 +46,8 @@ export class HttpPlatformModule {
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: WriteRateLimitGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        // the audit wraps the idempotency interceptor, so an answer replayed from a key is recorded as such
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [JWT_SECRET, ServiceIdentity, IdempotencyStore],

@@ -164,6 +164,17 @@ describe('a service on the messaging library', () => {
     expect(await countEffects(dataSource(), 'refund-2')).toBe(0);
   });
 
+  it('keeps every replay and discard in the audit log, with its outcome', async () => {
+    const entries = (await json(await api('/v1/admin/audit?actor=ops-1', { headers: admin }))).items;
+    expect(entries.map((entry: Record<string, unknown>) => [entry.action, entry.outcome, entry.status, entry.code])).toEqual([
+      ['POST /v1/admin/dead-letters/:id/replay', 'succeeded', 200, null],
+      ['POST /v1/admin/dead-letters/:id/replay', 'refused', 404, 'dead_letter_not_found'],
+      ['DELETE /v1/admin/dead-letters/:id', 'succeeded', 204, null],
+      ['DELETE /v1/admin/dead-letters/:id', 'refused', 404, 'dead_letter_not_found'],
+    ]);
+    expect(new Set(entries.map((entry: { target: string }) => entry.target)).size).toBe(2);
+  });
+
   it('pages parked messages newest first by (parked_at, id): none skipped or repeated, even with ties and changes between pages', async () => {
     await dataSource().query(`DELETE FROM dead_letters`);
     // ids in random order against their times, and three parked in the same instant

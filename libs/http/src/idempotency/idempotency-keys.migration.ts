@@ -1,3 +1,4 @@
+import { AuditLog1765700000000 } from '../audit/audit-log.migration';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The table behind `Idempotency-Key`: one row per key and scope, first as a claim, then as the stored answer. */
@@ -60,4 +61,4 @@ export class IdempotencyKeyEffects1764000000102 implements MigrationInterface {
 }
 
 /** The migrations of this lib; a service lists them before its own. */
-export const httpMigrations = [IdempotencyKeys1764000000100, IdempotencyResponseAsWritten1764000000101, IdempotencyKeyEffects1764000000102];
+export const httpMigrations = [IdempotencyKeys1764000000100, IdempotencyResponseAsWritten1764000000101, IdempotencyKeyEffects1764000000102, AuditLog1765700000000];
