@@ -3,3 +3,4 @@ export * from './api-client';
 export * from './poll';
 export * from './checkout';
 export * from './ledger';
+export * from './typed-client';

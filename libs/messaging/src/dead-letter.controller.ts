@@ -1,10 +1,55 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiError, Roles } from '@ebb/http';
-import { DeadLetterStore, InvalidCursorError } from './dead-letters';
+import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { Answers, Refuses, Roles, ZodQuery, defineErrors, httpError, HttpErrorCode } from '@ebb/http';
+import { type DeadLetter, DeadLetterStore, InvalidCursorError } from './dead-letters';
 
 const MAX_PAGE = 500;
 
-const notFound = (id: string) => new ApiError(404, 'dead_letter_not_found', `no parked message ${id}`);
+/** The refusals of these routes beside the shared ones. */
+export const deadLetterError = defineErrors({ dead_letter_not_found: 404 });
+
+const notFound = (id: string) => deadLetterError('dead_letter_not_found', `no parked message ${id}`);
+
+const pageSize = `must be an integer from 1 to ${MAX_PAGE}`;
+// not strict: a query key it does not know is left alone, as it always was
+const listQuery = z.object({
+  limit: z.coerce.number({ error: pageSize }).int(pageSize).min(1, pageSize).max(MAX_PAGE, pageSize).default(100),
+  /** `nextCursor` of the previous page */
+  cursor: z.string().optional().describe('`nextCursor` of the previous page'),
+  /** the older way to page: the id of the last item of the previous page */
+  before: z.string().optional().describe('the older way to page: the id of the last item of the previous page'),
+});
+
+const isoTime = z.string().describe('ISO 8601 UTC');
+
+/** A parked message as the admin routes answer it: the schema is the OpenAPI document's answer. */
+export const deadLetterViewSchema = z.strictObject({
+  id: z.string(),
+  messageId: z.string(),
+  type: z.string().describe('the event type'),
+  handler: z.string().describe('the handler that failed on it'),
+  queue: z.string().describe('where a replay sends it'),
+  content: z.string().describe('the message body as it arrived (JSON text)'),
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+  error: z.string().describe("the last attempt's error"),
+  attempts: z.number().int(),
+  parkedAt: isoTime,
+});
+export type DeadLetterView = z.infer<typeof deadLetterViewSchema>;
+
+export const deadLetterListSchema = z.strictObject({
+  items: z.array(deadLetterViewSchema),
+  nextCursor: z.string().nullable().describe('the `cursor` of the next page; null on the last one'),
+});
+
+export const replayedDeadLetterSchema = deadLetterViewSchema.extend({ status: z.literal('replayed') });
+
+// The store builds these answers (toDeadLetter): tsc refuses this file as soon as its DeadLetter and the
+// schema differ in a key, a type, an optional or a nullable key.
+type Same<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type DeadLetterIsItsView = Assert<Same<DeadLetter, DeadLetterView>>;
 
 /** Operators list, replay and discard this service's parked messages. */
 @Roles('admin')
@@ -12,32 +57,33 @@ const notFound = (id: string) => new ApiError(404, 'dead_letter_not_found', `no 
 export class DeadLetterController {
   constructor(private readonly store: DeadLetterStore) {}
 
+  /** Newest first. */
   @Get()
-  async list(@Query('limit') limit?: string, @Query('before') before?: string, @Query('cursor') cursor?: string) {
-    const size = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) {
-      throw new ApiError(400, 'validation_error', 'limit must be an integer from 1 to 500', [
-        { field: 'limit', message: `must be an integer from 1 to ${MAX_PAGE}` },
-      ]);
-    }
+  @Answers({ 200: deadLetterListSchema })
+  async list(@ZodQuery(listQuery) query: z.output<typeof listQuery>): Promise<z.infer<typeof deadLetterListSchema>> {
     try {
-      return await this.store.list(size, { cursor, before });
+      return await this.store.list(query.limit, { cursor: query.cursor, before: query.before });
     } catch (error) {
       if (!(error instanceof InvalidCursorError)) throw error;
-      throw new ApiError(400, 'validation_error', 'The request query is invalid.', [{ field: 'cursor', message: 'is not a cursor of this list' }]);
+      throw httpError(HttpErrorCode.ValidationError, 'The request query is invalid.', [{ field: 'cursor', message: 'is not a cursor of this list' }]);
     }
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
+  @Answers({ 200: deadLetterViewSchema })
+  @Refuses(deadLetterError, 'dead_letter_not_found')
+  async get(@Param('id') id: string): Promise<DeadLetterView> {
     const found = await this.store.get(id);
     if (!found) throw notFound(id);
     return found;
   }
 
+  /** Sends the message back to its queue as a first delivery and forgets it. */
   @Post(':id/replay')
   @HttpCode(200)
-  async replay(@Param('id') id: string) {
+  @Answers({ 200: replayedDeadLetterSchema })
+  @Refuses(deadLetterError, 'dead_letter_not_found')
+  async replay(@Param('id') id: string): Promise<z.infer<typeof replayedDeadLetterSchema>> {
     const replayed = await this.store.replay(id);
     if (!replayed) throw notFound(id);
     return { ...replayed, status: 'replayed' };
@@ -45,7 +91,9 @@ export class DeadLetterController {
 
   @Delete(':id')
   @HttpCode(204)
-  async discard(@Param('id') id: string) {
+  @Answers({ 204: null })
+  @Refuses(deadLetterError, 'dead_letter_not_found')
+  async discard(@Param('id') id: string): Promise<void> {
     if (!(await this.store.discard(id))) throw notFound(id);
   }
 }

@@ -2,7 +2,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ServiceEnv } from '@ebb/config';
-import { configureHttpApp } from '@ebb/http';
+import { type OpenApiDocument, completeOpenApiDocument, configureHttpApp, operationIdOf } from '@ebb/http';
 import { NestPinoLogger, createLogger } from '@ebb/observability';
 
 /**
@@ -41,14 +41,18 @@ export async function startService(
   }
 }
 
-/** The service's OpenAPI document at `/docs-json`, browsable at `/docs` (api-v1 promises both). */
-export function serveOpenApi(app: INestApplication, service: string): void {
+/** The service's OpenAPI document, made from its routes and the zod schemas that validate them. */
+export function openApiDocument(app: INestApplication, service: string): OpenApiDocument {
   const config = new DocumentBuilder()
     .setTitle(`Ebb ${service}`)
     .setDescription(`The ${service} part of the Ebb public API, version 1 (see api-v1.md)`)
     .setVersion('1')
-    .addBearerAuth()
     .build();
-  const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: operationIdOf }) as unknown as OpenApiDocument;
+  return completeOpenApiDocument(app, document);
+}
+
+/** The service's OpenAPI document at `/docs-json`, browsable at `/docs` (api-v1 promises both). */
+export function serveOpenApi(app: INestApplication, service: string): void {
+  SwaggerModule.setup('docs', app, openApiDocument(app, service) as never, { jsonDocumentUrl: 'docs-json' });
 }

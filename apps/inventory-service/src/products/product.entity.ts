@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { z } from 'zod';
 
 /** A product a seller offers; its SKUs carry the stock. */
 @Entity('products')
@@ -10,13 +11,18 @@ export class Product {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }
 
-export interface ProductView {
-  id: string;
-  sellerId: string;
-  title: string;
-  description: string;
-  createdAt: string;
-}
+/**
+ * A product as `POST /v1/products` answers it (api-v1): the schema is the OpenAPI document's answer
+ * and the type the code builds, so the two cannot differ.
+ */
+export const productViewSchema = z.strictObject({
+  id: z.string(),
+  sellerId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  createdAt: z.string().describe('ISO 8601 UTC'),
+});
+export type ProductView = z.infer<typeof productViewSchema>;
 
 export const productView = (product: Product): ProductView => ({
   id: product.id,

@@ -2,9 +2,9 @@ import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema, newId } from '@ebb/contracts';
-import { Roles, ZodBody, recordIdempotentEffect } from '@ebb/http';
+import { Answers, Refuses, Roles, ZodBody, recordIdempotentEffect } from '@ebb/http';
 import { InventoryErrorCode, inventoryError } from '../inventory-errors';
-import { Product, type ProductView, productView } from './product.entity';
+import { Product, type ProductView, productView, productViewSchema } from './product.entity';
 
 export const createProductSchema = z.object({
   id: idSchema.optional(),
@@ -21,6 +21,8 @@ export class ProductsController {
   /** Catalogue entries come from operators and from other services (a shop's import), never from customers. */
   @Post()
   @HttpCode(201)
+  @Answers({ 201: productViewSchema })
+  @Refuses(inventoryError, InventoryErrorCode.ProductExists)
   @Roles('admin', 'service')
   async create(@ZodBody(createProductSchema) body: CreateProduct): Promise<ProductView> {
     const id = body.id ?? newId('prd');

@@ -2,9 +2,9 @@ import { Controller, Get, Inject, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { Roles, ZodBody, ZodParams } from '@ebb/http';
+import { Answers, Refuses, Roles, ZodBody, ZodParams } from '@ebb/http';
 import { InventoryErrorCode, inventoryError } from '../inventory-errors';
-import { Stock, type StockView, stockView } from './stock.entity';
+import { Stock, type StockView, stockView, stockViewSchema } from './stock.entity';
 
 const skuParams = z.object({ sku: idSchema });
 
@@ -29,6 +29,8 @@ export class StockController {
    * go below what unpaid orders hold, so it cannot race a reservation.
    */
   @Put(':sku')
+  @Answers({ 200: stockViewSchema })
+  @Refuses(inventoryError, InventoryErrorCode.ProductNotFound, InventoryErrorCode.StockBelowReserved)
   @Roles('admin')
   async put(@ZodParams(skuParams) { sku }: { sku: string }, @ZodBody(putStockSchema) body: PutStock): Promise<StockView> {
     const [product]: unknown[] = await this.dataSource.query(`SELECT 1 FROM products WHERE id = $1`, [body.productId]);
@@ -61,6 +63,8 @@ export class StockController {
 
   /** Any signed-in caller may see what is available (storefronts show it). */
   @Get(':sku')
+  @Answers({ 200: stockViewSchema })
+  @Refuses(inventoryError, InventoryErrorCode.SkuNotFound)
   async get(@ZodParams(skuParams) { sku }: { sku: string }): Promise<StockView> {
     const stock = await this.dataSource.getRepository(Stock).findOneBy({ sku });
     if (!stock) throw inventoryError(InventoryErrorCode.SkuNotFound, `No stock is recorded for SKU ${sku}.`, { sku });

@@ -40,12 +40,15 @@ export class OrderLine {
   @Column('int', { name: 'shipped_quantity', default: 0 }) shippedQuantity: number;
 }
 
+/** Where the system's refund of a duplicate payment stands. */
+export const DUPLICATE_PAYMENT_STATUSES = ['refund_pending', 'refunded'] as const;
+
 /** Money captured for the order beyond its one payment, and whether the system has paid it back. */
 export interface DuplicatePayment {
   paymentId: string;
   amount: number;
   currency: string;
-  status: 'refund_pending' | 'refunded';
+  status: (typeof DUPLICATE_PAYMENT_STATUSES)[number];
   refundId: string | null;
 }
 

@@ -1,8 +1,64 @@
+import { z } from 'zod';
 import type { OrderMessage } from '@ebb/contracts';
-import type { OrderWithLines } from './order.entity';
+import { DUPLICATE_PAYMENT_STATUSES, type OrderWithLines } from './order.entity';
+import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from './order-state';
+
+const isoTime = z.string().describe('ISO 8601 UTC');
+const minorUnits = z.number().int().describe("minor units of the order's currency");
+
+/**
+ * An order as `GET /v1/orders/:id` answers it (api-v1), plus `shipment.items`, `promisedShipBy`,
+ * `paymentId` and `duplicatePayments` when known: the schema is the OpenAPI document's answer and
+ * the type the code builds, so the two cannot differ.
+ */
+export const orderResponseSchema = z.strictObject({
+  id: z.string(),
+  customerId: z.string(),
+  email: z.string(),
+  sellerId: z.string(),
+  currency: z.string(),
+  items: z.array(z.strictObject({ productId: z.string(), sku: z.string(), quantity: z.number().int(), unitAmount: minorUnits })),
+  shippingAmount: minorUnits,
+  totalAmount: minorUnits,
+  capturedAmount: minorUnits,
+  refundedAmount: minorUnits,
+  status: z.enum(ORDER_STATUSES),
+  paymentStatus: z.enum(PAYMENT_STATUSES),
+  fulfillmentStatus: z.enum(FULFILLMENT_STATUSES),
+  shipment: z
+    .strictObject({
+      carrier: z.string(),
+      trackingNumber: z.string(),
+      shippedAt: isoTime,
+      items: z.array(z.strictObject({ sku: z.string(), quantity: z.number().int() })).describe('what left with the parcel'),
+      deliveredAt: isoTime.optional(),
+    })
+    .optional(),
+  promisedShipBy: isoTime.optional(),
+  paymentId: z.string().optional(),
+  duplicatePayments: z
+    .array(
+      z.strictObject({
+        paymentId: z.string(),
+        amount: minorUnits,
+        currency: z.string(),
+        status: z.enum(DUPLICATE_PAYMENT_STATUSES),
+        refundId: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe("money captured beyond the order's payment, paid back by the system"),
+  createdAt: isoTime,
+});
+export type OrderResponse = z.infer<typeof orderResponseSchema>;
+
+/** `GET /v1/orders`: newest first. */
+export const orderListSchema = z.strictObject({ items: z.array(orderResponseSchema) });
 
 /** What both views of an order share: its parties, lines, money and statuses. */
-function orderCore({ order, lines }: OrderWithLines) {
+type OrderCore = Omit<OrderResponse, 'shipment' | 'promisedShipBy' | 'paymentId' | 'duplicatePayments' | 'createdAt'>;
+
+function orderCore({ order, lines }: OrderWithLines): OrderCore {
   return {
     id: order.id,
     customerId: order.customerId,
@@ -21,11 +77,12 @@ function orderCore({ order, lines }: OrderWithLines) {
 }
 
 /** An order as api-v1 answers it (`GET /v1/orders/:id`), plus `promisedShipBy` and `paymentId` when known. */
-export function toOrderResponse(view: OrderWithLines) {
+export function toOrderResponse(view: OrderWithLines): OrderResponse {
   const { order } = view;
   return {
     ...orderCore(view),
-    ...(order.shippedAt && {
+    // a shipment sets its carrier, tracking number and time together
+    ...(order.shippedAt && order.carrier !== null && order.trackingNumber !== null && {
       shipment: {
         carrier: order.carrier,
         trackingNumber: order.trackingNumber,
@@ -44,7 +101,6 @@ export function toOrderResponse(view: OrderWithLines) {
     createdAt: order.createdAt.toISOString(),
   };
 }
-export type OrderResponse = ReturnType<typeof toOrderResponse>;
 
 /** An order as OrderQuery.GetOrder answers it: absent times and payment id are empty strings. */
 export function toOrderMessage(view: OrderWithLines): OrderMessage {

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { OrderErrorCode as E, orderError } from './order-errors';
 import {
   type CreateOrderInput,
   type ListOrdersQuery,
@@ -9,7 +10,7 @@ import {
   orderIdParams,
   shipmentSchema,
 } from './order.schemas';
-import { toOrderResponse } from './order.view';
+import { orderListSchema, orderResponseSchema, toOrderResponse } from './order.view';
 import { OrdersService } from './orders.service';
 
 /** `/v1/orders` of api-v1: customers place and read their own orders; support, admin and services all. */
@@ -19,18 +20,24 @@ export class OrdersController {
 
   @Post()
   @HttpCode(201)
+  // a customer placing an order for another is refused with the shared 403 `forbidden`
+  @Answers({ 201: orderResponseSchema })
   @Roles('customer', 'support', 'admin', 'service')
   async create(@ZodBody(createOrderSchema) body: CreateOrderInput, @CurrentPrincipal() principal: Principal) {
     return toOrderResponse(await this.orders.create(body, principal));
   }
 
   @Get()
+  // a customer listing another's orders is refused with the shared 403 `forbidden`
+  @Answers({ 200: orderListSchema })
   @Roles('customer', 'support', 'admin', 'service')
   async list(@ZodQuery(listOrdersQuery) query: ListOrdersQuery, @CurrentPrincipal() principal: Principal) {
     return { items: (await this.orders.list(query, principal)).map(toOrderResponse) };
   }
 
   @Get(':id')
+  @Answers({ 200: orderResponseSchema })
+  @Refuses(orderError, E.NotFound)
   @Roles('customer', 'support', 'admin', 'service')
   async find(@ZodParams(orderIdParams) { id }: { id: string }, @CurrentPrincipal() principal: Principal) {
     return toOrderResponse(await this.orders.find(id, principal));
@@ -38,6 +45,8 @@ export class OrdersController {
 
   @Post(':id/shipments')
   @HttpCode(201)
+  @Answers({ 201: orderResponseSchema })
+  @Refuses(orderError, E.NotFound, E.NotShippable, E.RefundInProgress)
   @Roles('support', 'admin', 'service')
   async ship(@ZodParams(orderIdParams) { id }: { id: string }, @ZodBody(shipmentSchema) body: ShipmentInput) {
     return toOrderResponse(await this.orders.ship(id, body));
@@ -45,6 +54,8 @@ export class OrdersController {
 
   @Post(':id/delivery')
   @HttpCode(200)
+  @Answers({ 200: orderResponseSchema })
+  @Refuses(orderError, E.NotFound, E.NotDeliverable)
   @Roles('support', 'admin', 'service')
   async deliver(@ZodParams(orderIdParams) { id }: { id: string }) {
     return toOrderResponse(await this.orders.deliver(id));

@@ -2,7 +2,7 @@ import { Controller, Get, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { Roles, ZodBody, ZodParams } from '@ebb/http';
+import { Answers, Refuses, Roles, ZodBody, ZodParams } from '@ebb/http';
 import { RefundErrorCode, refundError } from '../refunds/refund-errors';
 import { type PolicyScope, RefundPolicy } from './refund-policy.entity';
 
@@ -11,6 +11,9 @@ const windowSchema = z.strictObject({
 });
 const productParams = z.strictObject({ productId: idSchema });
 const sellerParams = z.strictObject({ sellerId: idSchema });
+const stored = { windowDays: z.number().int(), updatedAt: z.string().describe('ISO 8601 UTC') };
+const productPolicySchema = z.strictObject({ productId: z.string(), ...stored });
+const sellerPolicySchema = z.strictObject({ sellerId: z.string(), ...stored });
 
 /**
  * Refund windows per product and per seller (admin). They are stored here; enforcing them on
@@ -22,23 +25,29 @@ export class RefundPolicyController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Put('products/:productId')
+  @Answers({ 200: productPolicySchema })
   async putProduct(@ZodParams(productParams) params: { productId: string }, @ZodBody(windowSchema) body: { windowDays: number }) {
     return { productId: params.productId, ...(await this.save('product', params.productId, body.windowDays)) };
   }
 
   @Get('products/:productId')
   @Roles('admin', 'support')
+  @Answers({ 200: productPolicySchema })
+  @Refuses(refundError, RefundErrorCode.RefundPolicyNotFound)
   async getProduct(@ZodParams(productParams) params: { productId: string }) {
     return { productId: params.productId, ...(await this.find('product', params.productId)) };
   }
 
   @Put('sellers/:sellerId')
+  @Answers({ 200: sellerPolicySchema })
   async putSeller(@ZodParams(sellerParams) params: { sellerId: string }, @ZodBody(windowSchema) body: { windowDays: number }) {
     return { sellerId: params.sellerId, ...(await this.save('seller', params.sellerId, body.windowDays)) };
   }
 
   @Get('sellers/:sellerId')
   @Roles('admin', 'support')
+  @Answers({ 200: sellerPolicySchema })
+  @Refuses(refundError, RefundErrorCode.RefundPolicyNotFound)
   async getSeller(@ZodParams(sellerParams) params: { sellerId: string }) {
     return { sellerId: params.sellerId, ...(await this.find('seller', params.sellerId)) };
   }

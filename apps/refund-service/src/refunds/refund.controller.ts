@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { RefundErrorCode as E, refundError } from './refund-errors';
+import { refundListSchema, refundViewSchema } from './refund.view';
 import { RefundActions } from './refund-actions';
 import { RefundQueries } from './refund-queries';
 import { RefundRequests } from './refund-requests';
@@ -28,18 +30,23 @@ export class RefundController {
 
   @Post()
   @HttpCode(201)
+  @Answers({ 201: refundViewSchema })
+  @Refuses(refundError, E.OrderNotFound, E.OrderNotRefundable, E.AmountExceedsRefundable, E.QuantityExceedsOrdered, E.RefundWindowExpired, E.RefundInProgress, E.OrderServiceUnavailable, E.LockUnavailable)
   @Roles('customer', 'support', 'admin', 'service')
   request(@ZodBody(requestRefundSchema) body: RequestRefundBody, @CurrentPrincipal() principal: Principal) {
     return this.requests.request(body, principal);
   }
 
   @Get()
+  @Answers({ 200: refundListSchema })
   @Roles('customer', 'support', 'admin', 'service')
   list(@ZodQuery(listRefundsSchema) query: ListRefundsQuery, @CurrentPrincipal() principal: Principal) {
     return this.queries.list(query, principal);
   }
 
   @Get(':id')
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound)
   @Roles('customer', 'support', 'admin', 'service')
   get(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
     return this.queries.get(params.id, principal);
@@ -47,6 +54,8 @@ export class RefundController {
 
   @Post(':id/approve')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('support', 'admin')
   approve(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(noteOnlySchema) body: { note?: string }, @CurrentPrincipal() principal: Principal) {
     return this.actions.act(params.id, 'approve', principal, { note: body.note });
@@ -54,6 +63,8 @@ export class RefundController {
 
   @Post(':id/reject')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('support', 'admin')
   reject(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(rejectSchema) body: { reason: string }, @CurrentPrincipal() principal: Principal) {
     return this.actions.act(params.id, 'reject', principal, { note: body.reason });
@@ -61,6 +72,8 @@ export class RefundController {
 
   @Post(':id/cancel')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('customer', 'support', 'admin')
   cancel(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
     return this.actions.act(params.id, 'cancel', principal);
@@ -68,6 +81,8 @@ export class RefundController {
 
   @Post(':id/return-received')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('support', 'admin')
   returnReceived(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(returnReceivedSchema) body: ReturnReceivedBody, @CurrentPrincipal() principal: Principal) {
     return this.actions.act(params.id, 'receive_return', principal, { note: body.note, returned: body.items });
@@ -75,6 +90,8 @@ export class RefundController {
 
   @Post(':id/inspection')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('support', 'admin')
   inspection(@ZodParams(refundIdParams) params: { id: string }, @ZodBody(inspectionSchema) body: InspectionBody, @CurrentPrincipal() principal: Principal) {
     if (body.result === 'passed') return this.actions.act(params.id, 'pass_inspection', principal, { note: body.note });
@@ -84,6 +101,8 @@ export class RefundController {
 
   @Post(':id/retry')
   @HttpCode(200)
+  @Answers({ 200: refundViewSchema })
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
   @Roles('admin')
   retry(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
     return this.actions.retry(params.id, principal);

@@ -1,24 +1,33 @@
 import type { Refund, RefundHistoryEntry, RefundLine } from './refund.entity';
-import type { RefundStatus } from './refund-state';
+import { z } from 'zod';
+import { REFUND_STATUSES } from './refund-state';
 
-/** A refund as `GET /v1/refunds/:id` answers it (api-v1). */
-export interface RefundView {
-  id: string;
-  orderId: string;
-  status: RefundStatus;
-  amount: number;
-  currency: string;
-  reason: string;
-  initiator: string;
-  items?: RefundLine[];
-  providerRefundId?: string;
-  failureReason?: string;
+const isoTime = z.string().describe('ISO 8601 UTC');
+
+/**
+ * A refund as `GET /v1/refunds/:id` answers it (api-v1): the schema is the OpenAPI document's answer
+ * and the type the code builds, so the two cannot differ.
+ */
+export const refundViewSchema = z.strictObject({
+  id: z.string(),
+  orderId: z.string(),
+  status: z.enum(REFUND_STATUSES),
+  amount: z.number().int().describe("minor units of the order's currency"),
+  currency: z.string(),
+  reason: z.string(),
+  initiator: z.string(),
+  items: z.array(z.strictObject({ sku: z.string(), quantity: z.number().int() })).optional(),
+  providerRefundId: z.string().optional(),
+  failureReason: z.string().optional(),
   /** the payment it pays back, when that is not the order's own (a duplicate capture) */
-  paymentId?: string;
-  history: RefundHistoryEntry[];
-  createdAt: string;
-  updatedAt: string;
-}
+  paymentId: z.string().optional().describe("the payment it pays back, when that is not the order's own (a duplicate capture)"),
+  history: z.array(z.strictObject({ status: z.enum(REFUND_STATUSES), at: isoTime, actor: z.string(), note: z.string().optional() })),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type RefundView = z.infer<typeof refundViewSchema>;
+
+export const refundListSchema = z.strictObject({ items: z.array(refundViewSchema) });
 
 export function refundView(refund: Refund): RefundView {
   return {

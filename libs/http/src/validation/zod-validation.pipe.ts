@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Body, Param, PipeTransform, Query } from '@nestjs/common';
 import type { z } from 'zod';
+import { type RoutePart, recordRouteInput } from '../openapi/route-docs';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 
 /** One bad field of a refused request: a dotted path (`items.0.quantity`) and what is wrong. */
@@ -35,11 +36,20 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
   }
 }
 
+/** A parameter decorator that parses its part with the schema and records the schema for the OpenAPI document. */
+function zodPart(part: RoutePart, decorate: (pipe: ZodValidationPipe<z.ZodType>) => ParameterDecorator, schema: z.ZodType): ParameterDecorator {
+  const decorator = decorate(new ZodValidationPipe(schema));
+  return (target, key, index) => {
+    decorator(target, key, index);
+    recordRouteInput(target, key, part, schema);
+  };
+}
+
 /** `@ZodBody(schema) body: z.infer<typeof schema>`: the JSON body, parsed by the schema. */
-export const ZodBody = (schema: z.ZodType) => Body(new ZodValidationPipe(schema));
+export const ZodBody = (schema: z.ZodType) => zodPart('body', (pipe) => Body(pipe), schema);
 
 /** The query string, parsed by the schema (values arrive as strings: use `z.coerce` for numbers). */
-export const ZodQuery = (schema: z.ZodType) => Query(new ZodValidationPipe(schema));
+export const ZodQuery = (schema: z.ZodType) => zodPart('query', (pipe) => Query(pipe), schema);
 
 /** The route parameters, parsed by the schema. */
-export const ZodParams = (schema: z.ZodType) => Param(new ZodValidationPipe(schema));
+export const ZodParams = (schema: z.ZodType) => zodPart('params', (pipe) => Param(pipe), schema);
