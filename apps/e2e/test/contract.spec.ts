@@ -1,5 +1,5 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
-import type { Answer, RequestOptions } from '@ebb/api-client';
+import { type Answer, type RequestOptions, ok, typedClient } from '@ebb/api-client';
 import type { OpenApiDocument, Operation } from '@ebb/http';
 import { tokenFor } from '@ebb/testing';
 import { Client, admin, paidOrder, platformForTests, refundReaches, support } from './client';
@@ -72,6 +72,13 @@ describe('the answers of the platform against its OpenAPI documents', () => {
     await refundReaches(client, refund.body.id, ['succeeded'], order.token);
     await call('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: order.token });
     await call('notification', 'GET', `/v1/notifications?orderId=${order.orderId}`, { token: order.token });
+
+    // the client generated from the merged document reaches the same answers, typed
+    const refunds = typedClient('refund', order.token, (service) => world.platform.url(service));
+    const typed = await ok(refunds.GET('/v1/refunds/{id}', { params: { path: { id: refund.body.id } } }));
+    expect([typed.status, typed.amount, typed.history.at(-1)?.status]).toEqual(['succeeded', 900, 'succeeded']);
+    const missing = refunds.GET('/v1/refunds/{id}', { params: { path: { id: 'ref_missing' } } });
+    await expect(ok(missing)).rejects.toMatchObject({ status: 404, code: 'refund_not_found' });
 
     // refusals: bad input, someone else's order, a missing refund, a transition that is not allowed, no token
     await call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: -1, reason: 'damaged' } });

@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { Roles, ZodParams } from '@ebb/http';
+import { Answers, Refuses, Roles, ZodParams } from '@ebb/http';
 import { LOGGER, gauge } from '@ebb/observability';
 import { retryParkedCall } from '@ebb/outbound';
 import type { Logger } from 'pino';
@@ -33,6 +33,8 @@ export class NotificationAdminController {
 
   @Post(':id/retry')
   @HttpCode(200)
+  @Answers({ 200: z.strictObject({ id: z.string(), status: z.literal('queued') }) })
+  @Refuses(notificationError, NotificationErrorCode.NotFound, NotificationErrorCode.NotFailed)
   async retry(@ZodParams(idParams) { id }: { id: string }) {
     const retried = await this.dataSource.transaction(async (manager) => {
       const [found]: { status: string }[] = await manager.query(`SELECT status FROM notifications WHERE id = $1 FOR UPDATE`, [id]);

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { CurrentPrincipal, type Principal, Roles, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodParams, ZodQuery } from '@ebb/http';
 import { Notification } from './notification.entity';
 import { NotificationErrorCode, notificationError } from './notification-errors';
 
@@ -13,7 +13,23 @@ const idParams = z.object({ id: idSchema });
 const LIST_LIMIT = 500;
 
 /** A notification as api-v1 shows it: no body, `sending` shown as `queued`; the last error only to staff. */
-function view(n: Notification, caller: Principal) {
+export const notificationViewSchema = z.strictObject({
+  id: z.string(),
+  channel: z.enum(['email', 'webhook']),
+  template: z.string(),
+  recipient: z.string(),
+  status: z.enum(['queued', 'sent', 'failed']),
+  orderId: z.string(),
+  refundId: z.string().optional(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  sentAt: z.string().optional(),
+  lastError: z.string().optional().describe('the last failure, to staff only'),
+});
+export type NotificationView = z.infer<typeof notificationViewSchema>;
+const notificationListSchema = z.strictObject({ items: z.array(notificationViewSchema) });
+
+function view(n: Notification, caller: Principal): NotificationView {
   return {
     id: n.id,
     channel: n.channel,
@@ -36,6 +52,7 @@ export class NotificationsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @Answers({ 200: notificationListSchema })
   async list(@ZodQuery(listQuery) query: z.infer<typeof listQuery>, @CurrentPrincipal() caller: Principal) {
     const where: FindOptionsWhere<Notification> = {};
     if (query.orderId) where.orderId = query.orderId;
@@ -50,6 +67,8 @@ export class NotificationsController {
   }
 
   @Get(':id')
+  @Answers({ 200: notificationViewSchema })
+  @Refuses(notificationError, NotificationErrorCode.NotFound)
   async get(@ZodParams(idParams) { id }: z.infer<typeof idParams>, @CurrentPrincipal() caller: Principal) {
     const row = await this.dataSource.getRepository(Notification).findOneBy({ id });
     // another customer's notification is as absent as a missing one

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { minorUnitsTransformer } from '@ebb/persistence';
-import type { PaymentStatus } from './payment-state';
+import { z } from 'zod';
+import { PAYMENT_STATUSES, type PaymentStatus } from './payment-state';
 
 @Entity('payments')
 export class Payment {
@@ -53,17 +54,39 @@ export class Payment {
 }
 
 /** A payment as api-v1 shows it. */
-export function paymentView(payment: Payment) {
+/** A payment as `GET /v1/payments/:id` answers it (api-v1): the OpenAPI answer, and the type the code builds. */
+export const paymentViewSchema = z.strictObject({
+  id: z.string(),
+  orderId: z.string(),
+  provider: z.string(),
+  providerPaymentId: z.string().nullable(),
+  status: z.enum(PAYMENT_STATUSES),
+  amount: z.number().int(),
+  currency: z.string(),
+  capturedAmount: z.number().int(),
+  refundedAmount: z.number().int(),
+  failureReason: z.string().optional(),
+  duplicate: z.literal(true).optional().describe("captured beyond the order's one payment: the system refunds it"),
+  createdAt: z.string(),
+});
+export type PaymentView = z.infer<typeof paymentViewSchema>;
+/** `POST /v1/payments`: the payment, with the secret the storefront confirms it with while it is open. */
+export const startedPaymentSchema = paymentViewSchema.extend({ clientSecret: z.string().optional() });
+export const paymentListSchema = z.strictObject({ items: z.array(paymentViewSchema) });
+
+export function paymentView(payment: Payment): PaymentView {
   return {
     id: payment.id,
     orderId: payment.orderId,
     provider: payment.provider,
     providerPaymentId: payment.providerPaymentId,
     status: payment.status,
-    amount: payment.amount,
+    // Number(): TypeORM's insert writes the database's text of a defaulted bigint ("0") back onto the
+    // entity, past the transformer; api-v1's money is an integer (the contract test caught "0")
+    amount: Number(payment.amount),
     currency: payment.currency,
-    capturedAmount: payment.capturedAmount,
-    refundedAmount: payment.refundedAmount,
+    capturedAmount: Number(payment.capturedAmount),
+    refundedAmount: Number(payment.refundedAmount),
     ...(payment.failureReason ? { failureReason: payment.failureReason } : {}),
     // captured beyond the order's one payment: the system refunds it
     ...(payment.duplicate ? { duplicate: true } : {}),

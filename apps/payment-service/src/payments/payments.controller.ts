@@ -2,7 +2,9 @@ import { Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { PaymentErrorCode as E, paymentError } from './payment-errors';
+import { paymentListSchema, paymentViewSchema, startedPaymentSchema } from './payment.entity';
 import { PROVIDER_NAMES } from '../providers/payment-provider';
 import { PaymentsService } from './payments.service';
 
@@ -20,6 +22,9 @@ export class PaymentsController {
 
   @Post()
   @HttpCode(201)
+  // 200: the order's payment already in flight, answered again
+  @Answers({ 201: startedPaymentSchema, 200: startedPaymentSchema })
+  @Refuses(paymentError, E.OrderNotFound, E.OrderNotPayable, E.ProviderNotSupported, E.ProviderRefused, E.ProviderUnavailable, E.OrderServiceUnavailable)
   async create(
     @CurrentPrincipal() caller: Principal,
     @ZodBody(createPaymentBody) body: z.infer<typeof createPaymentBody>,
@@ -32,11 +37,15 @@ export class PaymentsController {
   }
 
   @Get(':id')
+  @Answers({ 200: paymentViewSchema })
+  @Refuses(paymentError, E.PaymentNotFound)
   get(@CurrentPrincipal() caller: Principal, @ZodParams(paymentParams) params: z.infer<typeof paymentParams>) {
     return this.payments.get(caller, params.id);
   }
 
   @Get()
+  @Answers({ 200: paymentListSchema })
+  @Refuses(paymentError, E.OrderNotFound)
   list(@CurrentPrincipal() caller: Principal, @ZodQuery(listQuery) query: z.infer<typeof listQuery>) {
     return this.payments.listForOrder(caller, query.orderId);
   }

@@ -1,7 +1,31 @@
+import { z } from 'zod';
+import { PROVIDER_REFUND_STATUSES } from './provider-refund-state';
 import type { ProviderRefund } from './provider-refund.entity';
 
 /** A provider refund as operators see it (`GET /v1/admin/provider-refunds`). */
-export function providerRefundView(row: ProviderRefund) {
+export const providerRefundViewSchema = z.strictObject({
+  refundId: z.string(),
+  orderId: z.string(),
+  paymentId: z.string().nullable(),
+  provider: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  attempt: z.number().int(),
+  status: z.enum(PROVIDER_REFUND_STATUSES),
+  providerRefundId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ProviderRefundView = z.infer<typeof providerRefundViewSchema>;
+export const providerRefundListSchema = z.strictObject({ items: z.array(providerRefundViewSchema), nextCursor: z.string().nullable() });
+/** A look-up now: the refund as recorded after it, and what the provider said (null: it knows no such refund, or was not asked). */
+export const providerRefundSyncSchema = z.strictObject({
+  refund: providerRefundViewSchema,
+  provider: z.strictObject({ providerRefundId: z.string(), status: z.enum(['pending', 'succeeded', 'failed']), reason: z.string().optional() }).nullable(),
+});
+
+export function providerRefundView(row: ProviderRefund): ProviderRefundView {
   return {
     refundId: row.refundId,
     orderId: row.orderId,
@@ -17,4 +41,3 @@ export function providerRefundView(row: ProviderRefund) {
     updatedAt: new Date(row.updatedAt).toISOString(),
   };
 }
-export type ProviderRefundView = ReturnType<typeof providerRefundView>;

@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
-import { CurrentPrincipal, type Principal, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { PaymentErrorCode as E, paymentError } from '../payments/payment-errors';
+import { providerRefundListSchema, providerRefundSyncSchema, providerRefundViewSchema } from './provider-refund.view';
 import { ProviderRefundOperations } from './provider-refund-operations';
 import { PROVIDER_REFUND_STATUSES } from './provider-refund-state';
 
@@ -24,18 +26,23 @@ export class ProviderRefundsController {
   constructor(private readonly operations: ProviderRefundOperations) {}
 
   @Get()
+  @Answers({ 200: providerRefundListSchema })
   list(@ZodQuery(listQuery) query: z.output<typeof listQuery>) {
     return this.operations.list(query);
   }
 
   @Post(':refundId/sync')
   @HttpCode(200)
+  @Answers({ 200: providerRefundSyncSchema })
+  @Refuses(paymentError, E.ProviderRefundNotFound, E.ProviderUnavailable)
   sync(@ZodParams(refundParams) { refundId }: { refundId: string }) {
     return this.operations.sync(refundId);
   }
 
   @Post(':refundId/resolve')
   @HttpCode(200)
+  @Answers({ 200: providerRefundViewSchema })
+  @Refuses(paymentError, E.ProviderRefundNotFound, E.ProviderRefundNotUnknown)
   resolve(@ZodParams(refundParams) { refundId }: { refundId: string }, @ZodBody(resolveBody) body: z.output<typeof resolveBody>, @CurrentPrincipal() principal: Principal) {
     return this.operations.resolve(refundId, body, `${principal.role}:${principal.sub}`);
   }

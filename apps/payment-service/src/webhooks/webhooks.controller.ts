@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { z } from 'zod';
-import { Public, type RawBodyRequest, ZodParams } from '@ebb/http';
+import { Answers, Public, type RawBodyRequest, Refuses, ZodParams } from '@ebb/http';
+import { PaymentErrorCode as E, paymentError } from '../payments/payment-errors';
 import { WebhooksService } from './webhooks.service';
 
 const webhookParams = z.object({ provider: z.string().regex(/^[a-z]{1,32}$/, 'must name a provider') });
@@ -13,6 +14,9 @@ export class WebhooksController {
 
   @Post(':provider')
   @HttpCode(200)
+  // the body is the provider's own format, verified by its signature on the exact bytes: no schema of Ebb's
+  @Answers({ 200: z.strictObject({ received: z.literal(true), duplicate: z.literal(true).optional().describe('an event id seen before: no effect') }) })
+  @Refuses(paymentError, E.ProviderNotSupported, E.InvalidSignature, E.InvalidWebhookEvent)
   receive(@ZodParams(webhookParams) params: z.infer<typeof webhookParams>, @Req() request: RawBodyRequest) {
     return this.webhooks.receive(params.provider, request.rawBody, request.headers);
   }
