@@ -192,7 +192,7 @@ describe('pay for an order, refund it before it ships (all six services)', () =>
     const expected: Record<string, string> = { order: '/v1/orders', payment: '/v1/payments', refund: '/v1/refunds', inventory: '/v1/products', notification: '/v1/notifications' };
     for (const [app, path] of Object.entries(expected)) {
       const document = await world.client.request(app as never, 'GET', '/docs-json');
-      expect({ app, status: document.status, openapi: document.body.openapi }).toEqual({ app, status: 200, openapi: '3.0.0' });
+      expect({ app, status: document.status, openapi: document.body.openapi }).toEqual({ app, status: 200, openapi: '3.1.0' });
       expect(Object.keys(document.body.paths)).toContain(path);
       expect((await fetch(`${world.platform.url(app as never)}/docs`)).status).toBe(200);
     }

@@ -10,6 +10,8 @@ import { NotificationErrorCode, notificationError } from './notification-errors'
 import { NOTIFICATION_CALLS } from './notification-sender';
 
 const idParams = z.strictObject({ id: idSchema });
+/** The notification, queued to be sent again. */
+const retriedSchema = z.strictObject({ id: z.string(), status: z.literal('queued') });
 
 /** Notifications that failed every attempt: NotificationsFailed alerts on them until an operator sends them again. */
 export const notificationsFailedGauge = (dataSource: DataSource) =>
@@ -33,9 +35,9 @@ export class NotificationAdminController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  @Answers({ 200: z.strictObject({ id: z.string(), status: z.literal('queued') }) })
+  @Answers({ 200: retriedSchema })
   @Refuses(notificationError, NotificationErrorCode.NotFound, NotificationErrorCode.NotFailed)
-  async retry(@ZodParams(idParams) { id }: { id: string }) {
+  async retry(@ZodParams(idParams) { id }: { id: string }): Promise<z.infer<typeof retriedSchema>> {
     const retried = await this.dataSource.transaction(async (manager) => {
       const [found]: { status: string }[] = await manager.query(`SELECT status FROM notifications WHERE id = $1 FOR UPDATE`, [id]);
       if (!found) throw notificationError(NotificationErrorCode.NotFound, `No notification ${id}.`);

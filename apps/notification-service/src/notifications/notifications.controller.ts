@@ -12,6 +12,8 @@ const idParams = z.object({ id: idSchema });
 /** The most rows one list returns, oldest first. */
 const LIST_LIMIT = 500;
 
+const isoTime = z.string().describe('ISO 8601 UTC');
+
 /** A notification as api-v1 shows it: no body, `sending` shown as `queued`; the last error only to staff. */
 export const notificationViewSchema = z.strictObject({
   id: z.string(),
@@ -22,8 +24,8 @@ export const notificationViewSchema = z.strictObject({
   orderId: z.string(),
   refundId: z.string().optional(),
   attempts: z.number().int(),
-  createdAt: z.string(),
-  sentAt: z.string().optional(),
+  createdAt: isoTime,
+  sentAt: isoTime.optional(),
   lastError: z.string().optional().describe('the last failure, to staff only'),
 });
 export type NotificationView = z.infer<typeof notificationViewSchema>;

@@ -53,7 +53,9 @@ export class Payment {
   updatedAt: Date;
 }
 
-/** A payment as api-v1 shows it. */
+const isoTime = z.string().describe('ISO 8601 UTC');
+const minorUnits = z.number().int().describe('minor units of the currency');
+
 /** A payment as `GET /v1/payments/:id` answers it (api-v1): the OpenAPI answer, and the type the code builds. */
 export const paymentViewSchema = z.strictObject({
   id: z.string(),
@@ -61,18 +63,20 @@ export const paymentViewSchema = z.strictObject({
   provider: z.string(),
   providerPaymentId: z.string().nullable(),
   status: z.enum(PAYMENT_STATUSES),
-  amount: z.number().int(),
+  amount: minorUnits,
   currency: z.string(),
-  capturedAmount: z.number().int(),
-  refundedAmount: z.number().int(),
+  capturedAmount: minorUnits,
+  refundedAmount: minorUnits,
   failureReason: z.string().optional(),
   duplicate: z.literal(true).optional().describe("captured beyond the order's one payment: the system refunds it"),
-  createdAt: z.string(),
+  createdAt: isoTime,
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 /** `POST /v1/payments`: the payment, with the secret the storefront confirms it with while it is open. */
 export const startedPaymentSchema = paymentViewSchema.extend({ clientSecret: z.string().optional() });
+export type StartedPayment = z.infer<typeof startedPaymentSchema>;
 export const paymentListSchema = z.strictObject({ items: z.array(paymentViewSchema) });
+export type PaymentList = z.infer<typeof paymentListSchema>;
 
 export function paymentView(payment: Payment): PaymentView {
   return {

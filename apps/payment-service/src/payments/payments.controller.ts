@@ -44,8 +44,8 @@ export class PaymentsController {
   }
 
   @Get()
+  // an order with no payments (or none of the caller's) is an empty list, not a refusal
   @Answers({ 200: paymentListSchema })
-  @Refuses(paymentError, E.OrderNotFound)
   list(@CurrentPrincipal() caller: Principal, @ZodQuery(listQuery) query: z.infer<typeof listQuery>) {
     return this.payments.listForOrder(caller, query.orderId);
   }

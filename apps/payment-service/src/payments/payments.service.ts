@@ -7,7 +7,7 @@ import { LOGGER } from '@ebb/observability';
 import { OrderNotFoundError, OrderQueryClient } from '../orders/order-query.client';
 import { PAYMENT_PROVIDERS, type PaymentProvider, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
 import { PaymentErrorCode, paymentError } from './payment-errors';
-import { Payment, paymentView } from './payment.entity';
+import { Payment, type PaymentList, type PaymentView, type StartedPayment, paymentView } from './payment.entity';
 import { applyPaymentAction, recordPaymentHistory } from './payment-lifecycle';
 import { OPEN_PAYMENT_STATUSES } from './payment-state';
 
@@ -15,9 +15,6 @@ const notFound = (orderId: string) => paymentError(PaymentErrorCode.OrderNotFoun
 const notPayable = (orderId: string, reason: 'paid' | 'cancelled' | 'nothing_to_pay', message: string) =>
   paymentError(PaymentErrorCode.OrderNotPayable, message, { orderId, reason });
 const UNIQUE_VIOLATION = '23505';
-
-/** A payment as POST /v1/payments answers it, with the client secret the customer confirms with. */
-export type StartedPayment = ReturnType<typeof paymentView> & { clientSecret?: string };
 
 /**
  * Starts payments. An order has one payment in flight: asking again answers that one (the customer
@@ -142,7 +139,7 @@ export class PaymentsService implements OnModuleInit {
     return { ...paymentView(payment), ...(clientSecret ? { clientSecret } : {}) };
   }
 
-  async get(caller: Principal, id: string) {
+  async get(caller: Principal, id: string): Promise<PaymentView> {
     const payment = await this.dataSource.getRepository(Payment).findOneBy({ id });
     if (!payment || (caller.role === 'customer' && payment.customerId !== caller.sub)) {
       throw paymentError(PaymentErrorCode.PaymentNotFound, `No payment ${id}.`);
@@ -150,7 +147,7 @@ export class PaymentsService implements OnModuleInit {
     return paymentView(payment);
   }
 
-  async listForOrder(caller: Principal, orderId: string) {
+  async listForOrder(caller: Principal, orderId: string): Promise<PaymentList> {
     const payments = await this.dataSource.getRepository(Payment).find({
       where: caller.role === 'customer' ? { orderId, customerId: caller.sub } : { orderId },
       order: { createdAt: 'ASC', id: 'ASC' },

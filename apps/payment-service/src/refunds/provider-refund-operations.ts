@@ -7,7 +7,7 @@ import { PaymentErrorCode, paymentError } from '../payments/payment-errors';
 import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, type ProviderRefundState } from '../providers/payment-provider';
 import { ProviderRefundCall } from './provider-refund-kind';
 import { ProviderRefund } from './provider-refund.entity';
-import { type ProviderRefundView, providerRefundView } from './provider-refund.view';
+import { type ProviderRefundList, type ProviderRefundSync, type ProviderRefundView, providerRefundView } from './provider-refund.view';
 import { ProviderRefundsService } from './provider-refunds.service';
 import type { ProviderRefundStatus } from './provider-refund-state';
 
@@ -36,7 +36,7 @@ export class ProviderRefundOperations {
   ) {}
 
   /** Oldest first, paged by an opaque cursor; `outcome_unknown` ones are what a person must look at. */
-  async list(query: { status?: ProviderRefundStatus; limit: number; cursor?: string }) {
+  async list(query: { status?: ProviderRefundStatus; limit: number; cursor?: string }): Promise<ProviderRefundList> {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const rows = await this.dataSource
       .getRepository(ProviderRefund)
@@ -56,7 +56,7 @@ export class ProviderRefundOperations {
    * reference; settles what it says. A refund whose outcome stayed unknown and that the provider never
    * made fails, releasing its amount (refund-service may send it again).
    */
-  async sync(refundId: string): Promise<{ refund: ProviderRefundView; provider: ProviderRefundState | null }> {
+  async sync(refundId: string): Promise<ProviderRefundSync> {
     const [row]: { attempt: number; status: ProviderRefundStatus; provider: ProviderName; provider_refund_id: string | null; provider_payment_id: string | null }[] =
       await this.dataSource.query(
         `SELECT r.attempt, r.status, r.provider, r.provider_refund_id, p.provider_payment_id

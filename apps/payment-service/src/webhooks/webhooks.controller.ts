@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { z } from 'zod';
 import { Answers, Public, type RawBodyRequest, Refuses, ZodParams } from '@ebb/http';
 import { PaymentErrorCode as E, paymentError } from '../payments/payment-errors';
-import { WebhooksService } from './webhooks.service';
+import { WebhooksService, webhookReceiptSchema } from './webhooks.service';
 
 const webhookParams = z.object({ provider: z.string().regex(/^[a-z]{1,32}$/, 'must name a provider') });
 
@@ -15,7 +15,7 @@ export class WebhooksController {
   @Post(':provider')
   @HttpCode(200)
   // the body is the provider's own format, verified by its signature on the exact bytes: no schema of Ebb's
-  @Answers({ 200: z.strictObject({ received: z.literal(true), duplicate: z.literal(true).optional().describe('an event id seen before: no effect') }) })
+  @Answers({ 200: webhookReceiptSchema })
   @Refuses(paymentError, E.ProviderNotSupported, E.InvalidSignature, E.InvalidWebhookEvent)
   receive(@ZodParams(webhookParams) params: z.infer<typeof webhookParams>, @Req() request: RawBodyRequest) {
     return this.webhooks.receive(params.provider, request.rawBody, request.headers);

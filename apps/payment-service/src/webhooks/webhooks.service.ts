@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { PaymentDuplicateCaptured as PaymentDuplicateCapturedEvent, type PaymentDuplicateCaptured, newId, PaymentSucceeded, PaymentFailed } from '@ebb/contracts';
 import { addToOutbox } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
@@ -20,6 +21,13 @@ import { ProviderRefundsService } from '../refunds/provider-refunds.service';
 
 type Outcome = 'applied' | 'unchanged' | 'stale' | 'unmatched' | 'ignored';
 
+/** What `POST /v1/webhooks/:provider` answers a verified event: the OpenAPI answer, and the type `receive` builds. */
+export const webhookReceiptSchema = z.strictObject({
+  received: z.literal(true),
+  duplicate: z.literal(true).optional().describe('an event id seen before: no effect'),
+});
+export type WebhookReceipt = z.infer<typeof webhookReceiptSchema>;
+
 /** Verifies a provider webhook, records its event id once, and applies what it says in the same transaction. */
 @Injectable()
 export class WebhooksService {
@@ -36,7 +44,7 @@ export class WebhooksService {
     return provider;
   }
 
-  async receive(providerName: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>) {
+  async receive(providerName: string, rawBody: Buffer | undefined, headers: Record<string, string | string[] | undefined>): Promise<WebhookReceipt> {
     const provider = this.provider(providerName);
     let event: ProviderEvent;
     try {
@@ -51,7 +59,7 @@ export class WebhooksService {
       this.logger.warn({ provider: providerName, err: error.message }, 'webhook refused: bad signature');
       throw paymentError(PaymentErrorCode.InvalidSignature, 'The webhook signature does not verify.');
     }
-    return this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager): Promise<WebhookReceipt> => {
       // the provider may send an event again; its id makes the repeat a no-op
       const inserted: unknown[] = await manager.query(
         `INSERT INTO webhook_events (provider, event_id, type, outcome, payload) VALUES ($1, $2, $3, 'received', $4::jsonb)

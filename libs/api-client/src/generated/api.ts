@@ -1399,8 +1399,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description minor units of the currency */
                             amount: number;
                             attempt: number;
+                            /** @description ISO 8601 UTC */
                             createdAt: string;
                             currency: string;
                             failureReason: string | null;
@@ -1411,6 +1413,7 @@ export interface operations {
                             refundId: string;
                             /** @enum {string} */
                             status: "requested" | "pending" | "succeeded" | "failed" | "outcome_unknown";
+                            /** @description ISO 8601 UTC */
                             updatedAt: string;
                         }[];
                         nextCursor: string | null;
@@ -1485,8 +1488,10 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description minor units of the currency */
                         amount: number;
                         attempt: number;
+                        /** @description ISO 8601 UTC */
                         createdAt: string;
                         currency: string;
                         failureReason: string | null;
@@ -1497,6 +1502,7 @@ export interface operations {
                         refundId: string;
                         /** @enum {string} */
                         status: "requested" | "pending" | "succeeded" | "failed" | "outcome_unknown";
+                        /** @description ISO 8601 UTC */
                         updatedAt: string;
                     };
                 };
@@ -1613,8 +1619,10 @@ export interface operations {
                             status: "pending" | "succeeded" | "failed";
                         } | null;
                         refund: {
+                            /** @description minor units of the currency */
                             amount: number;
                             attempt: number;
+                            /** @description ISO 8601 UTC */
                             createdAt: string;
                             currency: string;
                             failureReason: string | null;
@@ -1625,6 +1633,7 @@ export interface operations {
                             refundId: string;
                             /** @enum {string} */
                             status: "requested" | "pending" | "succeeded" | "failed" | "outcome_unknown";
+                            /** @description ISO 8601 UTC */
                             updatedAt: string;
                         };
                     };
@@ -1728,6 +1737,7 @@ export interface operations {
                             attempts: number;
                             /** @enum {string} */
                             channel: "email" | "webhook";
+                            /** @description ISO 8601 UTC */
                             createdAt: string;
                             id: string;
                             /** @description the last failure, to staff only */
@@ -1735,6 +1745,7 @@ export interface operations {
                             orderId: string;
                             recipient: string;
                             refundId?: string;
+                            /** @description ISO 8601 UTC */
                             sentAt?: string;
                             /** @enum {string} */
                             status: "queued" | "sent" | "failed";
@@ -1802,6 +1813,7 @@ export interface operations {
                         attempts: number;
                         /** @enum {string} */
                         channel: "email" | "webhook";
+                        /** @description ISO 8601 UTC */
                         createdAt: string;
                         id: string;
                         /** @description the last failure, to staff only */
@@ -1809,6 +1821,7 @@ export interface operations {
                         orderId: string;
                         recipient: string;
                         refundId?: string;
+                        /** @description ISO 8601 UTC */
                         sentAt?: string;
                         /** @enum {string} */
                         status: "queued" | "sent" | "failed";
@@ -2603,8 +2616,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description minor units of the currency */
                             amount: number;
+                            /** @description minor units of the currency */
                             capturedAmount: number;
+                            /** @description ISO 8601 UTC */
                             createdAt: string;
                             currency: string;
                             /**
@@ -2617,6 +2633,7 @@ export interface operations {
                             orderId: string;
                             provider: string;
                             providerPaymentId: string | null;
+                            /** @description minor units of the currency */
                             refundedAmount: number;
                             /** @enum {string} */
                             status: "pending" | "succeeded" | "failed" | "canceled";
@@ -2644,15 +2661,6 @@ export interface operations {
             };
             /** @description the token's role may not do this (allowed: customer, support, admin, service), or it is not the caller's (forbidden) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description refused by the rules of this route (order_not_found) */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2701,9 +2709,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description minor units of the currency */
                         amount: number;
+                        /** @description minor units of the currency */
                         capturedAmount: number;
                         clientSecret?: string;
+                        /** @description ISO 8601 UTC */
                         createdAt: string;
                         currency: string;
                         /**
@@ -2716,6 +2727,7 @@ export interface operations {
                         orderId: string;
                         provider: string;
                         providerPaymentId: string | null;
+                        /** @description minor units of the currency */
                         refundedAmount: number;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "canceled";
@@ -2729,9 +2741,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description minor units of the currency */
                         amount: number;
+                        /** @description minor units of the currency */
                         capturedAmount: number;
                         clientSecret?: string;
+                        /** @description ISO 8601 UTC */
                         createdAt: string;
                         currency: string;
                         /**
@@ -2744,6 +2759,7 @@ export interface operations {
                         orderId: string;
                         provider: string;
                         providerPaymentId: string | null;
+                        /** @description minor units of the currency */
                         refundedAmount: number;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "canceled";
@@ -2870,8 +2886,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description minor units of the currency */
                         amount: number;
+                        /** @description minor units of the currency */
                         capturedAmount: number;
+                        /** @description ISO 8601 UTC */
                         createdAt: string;
                         currency: string;
                         /**
@@ -2884,6 +2903,7 @@ export interface operations {
                         orderId: string;
                         provider: string;
                         providerPaymentId: string | null;
+                        /** @description minor units of the currency */
                         refundedAmount: number;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "canceled";
