@@ -33,12 +33,13 @@ export class HttpPlatformModule {
   static forRoot(options: HttpPlatformOptions): DynamicModule {
     // an empty secret would make every token trivially forgeable
     if (!options.jwtSecret) throw new Error('HttpPlatformModule needs a non-empty jwtSecret');
+    const serviceSecret = options.serviceSecret || options.jwtSecret;
     return {
       module: HttpPlatformModule,
       controllers: [AuditController],
       providers: [
-        { provide: JWT_SECRET, useValue: { jwtSecret: options.jwtSecret, serviceSecret: options.serviceSecret || options.jwtSecret } },
-        { provide: ServiceIdentity, useValue: new ServiceIdentity(options.service ?? 'ebb', options.serviceSecret || options.jwtSecret) },
+        { provide: JWT_SECRET, useValue: { jwtSecret: options.jwtSecret, serviceSecret } },
+        { provide: ServiceIdentity, useValue: new ServiceIdentity(options.service ?? 'ebb', serviceSecret) },
         { provide: IDEMPOTENCY_OPTIONS, useValue: options.idempotency ?? {} },
         IdempotencyStore,
         { provide: RATE_LIMIT_OPTIONS, useValue: options.rateLimits },

@@ -4,13 +4,13 @@ import type { Logger } from 'pino';
 import { Observable, catchError, mergeMap } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { LOGGER } from '@ebb/observability';
+import { isWrite, routeOf } from '../app/request-route';
 import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import type { Role } from '../auth/roles';
 import { renderError } from '../errors/error-body';
 import { ReplayedResponse } from '../idempotency/replayed-response';
 
 const AUDITED_ROLES: ReadonlySet<Role> = new Set(['support', 'admin']);
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** How an audited action ended. `pending` stays only where the process died during it: the action may or may not have happened. */
 export type AuditOutcome = 'pending' | 'succeeded' | 'refused' | 'replayed' | 'failed';
@@ -40,13 +40,12 @@ export class AuditInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.principal;
-    if (!principal || !AUDITED_ROLES.has(principal.role) || !WRITES.has(request.method)) return next.handle();
+    if (!principal || !AUDITED_ROLES.has(principal.role) || !isWrite(request)) return next.handle();
 
-    const pattern = (request.route as { path?: string } | undefined)?.path ?? request.path;
     const params = { ...(request.params as Record<string, string>) };
     const [{ id }]: { id: string }[] = await this.dataSource.query(
       `INSERT INTO audit_log (actor, role, action, target, params, outcome) VALUES ($1, $2, $3, $4, $5::jsonb, 'pending') RETURNING id`,
-      [principal.sub, principal.role, `${request.method} ${pattern}`, targetOf(params, null), JSON.stringify(params)],
+      [principal.sub, principal.role, routeOf(request), targetOf(params, null), JSON.stringify(params)],
     );
     const end = async (outcome: AuditOutcome, status: number, code: string | null, body?: unknown) => {
       try {

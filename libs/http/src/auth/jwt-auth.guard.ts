@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { PUBLIC_ROUTE } from '@ebb/observability';
 import type { Request } from 'express';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
-import { type CallerSecrets, verifyCaller } from './jwt';
+import { type CallerSecrets, bearerToken, verifyCaller } from './jwt';
 import { ROLES_KEY, type Principal, type Role } from './roles';
 
 /** Injection token of the HS256 secrets callers are verified with (`EBB_JWT_SECRET`, `EBB_SERVICE_SECRET`): a CallerSecrets. */
@@ -13,8 +13,6 @@ export const JWT_SECRET = Symbol('ebb:jwt-secret');
 export interface AuthenticatedRequest extends Request {
   principal?: Principal;
 }
-
-const BEARER = /^Bearer ([^\s]+)$/i;
 
 /**
  * Every route needs a valid bearer token unless marked `Public()`; `@Roles(...)` narrows who may call.
@@ -34,9 +32,9 @@ export class JwtAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const match = BEARER.exec(request.header('authorization') ?? '');
-    if (!match) throw httpError(HttpErrorCode.Unauthorized, 'A bearer token is required.');
-    const principal = verifyCaller(match[1], this.secrets);
+    const token = bearerToken(request.header('authorization'));
+    if (!token) throw httpError(HttpErrorCode.Unauthorized, 'A bearer token is required.');
+    const principal = verifyCaller(token, this.secrets);
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

@@ -43,6 +43,11 @@ export function verifyToken(token: string, secret: string): Principal {
   return { sub: claims.sub, role: claims.role };
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for none or another scheme. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /** The secrets a service verifies callers with: people's tokens, and other services' (`EBB_SERVICE_SECRET`). */
 export interface CallerSecrets {
   /** signs customer, support and admin tokens (the shop's identity provider shares it) */
@@ -73,11 +78,11 @@ export type IdentityRefusal = { refused: 'unauthenticated' | 'forbidden'; messag
 
 /** Checks that a token (gRPC metadata, an internal call) names another service of Ebb; anything else is refused. */
 export function checkServiceCaller(authorization: string | undefined, secrets: CallerSecrets): Principal | IdentityRefusal {
-  const match = /^Bearer ([^\s]+)$/i.exec(authorization ?? '');
-  if (!match) return { refused: 'unauthenticated', message: 'a service token is required' };
+  const token = bearerToken(authorization);
+  if (!token) return { refused: 'unauthenticated', message: 'a service token is required' };
   let principal: Principal;
   try {
-    principal = verifyCaller(match[1], secrets);
+    principal = verifyCaller(token, secrets);
   } catch {
     return { refused: 'unauthenticated', message: 'the service token is invalid or expired' };
   }

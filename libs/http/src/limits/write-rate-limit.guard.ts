@@ -6,6 +6,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import { LOGGER } from '@ebb/observability';
 import type { AuthenticatedRequest } from '../auth/jwt-auth.guard';
 import type { Role } from '../auth/roles';
+import { isWrite, routeOf } from '../app/request-route';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 
 /** Injection token of the write limits of this service. */
@@ -21,14 +22,6 @@ export interface RateLimitOptions {
   /** the same for support and admin (their tools and scripts write in bursts); 0 for no limit */
   staffWrites: number;
   windowSeconds: number;
-}
-
-const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** The request's route pattern (`/v1/refunds/:id/approve`): one caller's writes to every refund share a budget. */
-function routeOf(request: AuthenticatedRequest): string {
-  const pattern = (request.route as { path?: string } | undefined)?.path ?? request.path;
-  return `${request.method} ${pattern}`;
 }
 
 /**
@@ -71,11 +64,13 @@ export class WriteRateLimitGuard implements CanActivate, OnApplicationShutdown {
     if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const principal = request.principal;
-    if (!principal || !WRITES.has(request.method)) return true;
+    if (!principal || !isWrite(request)) return true;
     const limiter = this.limiters[principal.role];
     if (!limiter) return true;
+    // by route pattern: one caller's writes to every refund's /approve share a budget
+    const route = routeOf(request);
     try {
-      await limiter.consume(`${principal.sub}:${routeOf(request)}`);
+      await limiter.consume(`${principal.sub}:${route}`);
       return true;
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) {
@@ -85,7 +80,7 @@ export class WriteRateLimitGuard implements CanActivate, OnApplicationShutdown {
       }
       const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(seconds));
-      throw httpError(HttpErrorCode.TooManyRequests, `Too many writes to ${routeOf(request)}; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
+      throw httpError(HttpErrorCode.TooManyRequests, `Too many writes to ${route}; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
     }
   }
 
