@@ -4,3 +4,4 @@ export * from './events';
 export * from './refund-vocabulary';
 export * from './domain-events';
 export * from './order-query';
+export * from './times';

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Answers, Refuses, Roles, ZodQuery, defineErrors, httpError, HttpErrorCode } from '@ebb/http';
 import { type DeadLetter, DeadLetterStore, InvalidCursorError } from './dead-letters';
 
@@ -20,7 +21,6 @@ const listQuery = z.object({
   before: z.string().optional().describe('the older way to page: the id of the last item of the previous page'),
 });
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /** A parked message as the admin routes answer it: the schema is the OpenAPI document's answer. */
 export const deadLetterViewSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Answers, Refuses, Roles, ZodParams, ZodQuery, defineErrors } from '@ebb/http';
 import { retryParkedCall } from './outbound-call';
 import { OutboundCalls } from './outbound-calls';
@@ -36,7 +37,6 @@ interface CallRow {
   updated_at: Date;
 }
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /** A call to the outside as the admin routes answer it: the schema is the OpenAPI document's answer and the type the view builds. */
 export const outboundCallViewSchema = z.strictObject({

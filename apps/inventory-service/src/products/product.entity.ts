@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 
 /** A product a seller offers; its SKUs carry the stock. */
 @Entity('products')
@@ -20,7 +21,7 @@ export const productViewSchema = z.strictObject({
   sellerId: z.string(),
   title: z.string(),
   description: z.string(),
-  createdAt: z.string().describe('ISO 8601 UTC'),
+  createdAt: isoTime,
 });
 export type ProductView = z.infer<typeof productViewSchema>;
 

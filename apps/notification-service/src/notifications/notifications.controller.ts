@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { DataSource, type FindOptionsWhere } from 'typeorm';
 import { z } from 'zod';
-import { idSchema } from '@ebb/contracts';
+import { idSchema, isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodParams, ZodQuery } from '@ebb/http';
 import { Notification } from './notification.entity';
 import { NotificationErrorCode, notificationError } from './notification-errors';
@@ -12,7 +12,6 @@ const idParams = z.object({ id: idSchema });
 /** The most rows one list returns, oldest first. */
 const LIST_LIMIT = 500;
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /** A notification as api-v1 shows it: no body, `sending` shown as `queued`; the last error only to staff. */
 export const notificationViewSchema = z.strictObject({

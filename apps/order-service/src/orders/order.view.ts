@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import type { OrderMessage } from '@ebb/contracts';
 import { DUPLICATE_PAYMENT_STATUSES, type OrderWithLines } from './order.entity';
 import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from './order-state';
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 const minorUnits = z.number().int().describe("minor units of the order's currency");
 
 /**

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { minorUnitsTransformer } from '@ebb/persistence';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { PAYMENT_STATUSES, type PaymentStatus } from './payment-state';
 
 @Entity('payments')
@@ -53,7 +54,6 @@ export class Payment {
   updatedAt: Date;
 }
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 const minorUnits = z.number().int().describe('minor units of the currency');
 
 /** A payment as `GET /v1/payments/:id` answers it (api-v1): the OpenAPI answer, and the type the code builds. */

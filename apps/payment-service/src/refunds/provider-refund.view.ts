@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { PROVIDER_REFUND_STATUSES } from './provider-refund-state';
 import type { ProviderRefund } from './provider-refund.entity';
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /** A provider refund as operators see it (`GET /v1/admin/provider-refunds`). */
 export const providerRefundViewSchema = z.strictObject({

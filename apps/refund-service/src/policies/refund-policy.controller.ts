@@ -1,7 +1,7 @@
 import { Controller, Get, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { idSchema } from '@ebb/contracts';
+import { idSchema, isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Answers, Refuses, Roles, ZodBody, ZodParams } from '@ebb/http';
 import { RefundErrorCode, refundError } from '../refunds/refund-errors';
 import { type PolicyScope, RefundPolicy } from './refund-policy.entity';
@@ -11,7 +11,7 @@ const windowSchema = z.strictObject({
 });
 const productParams = z.strictObject({ productId: idSchema });
 const sellerParams = z.strictObject({ sellerId: idSchema });
-const stored = { windowDays: z.number().int(), updatedAt: z.string().describe('ISO 8601 UTC') };
+const stored = { windowDays: z.number().int(), updatedAt: isoTime };
 const productPolicySchema = z.strictObject({ productId: z.string(), ...stored });
 const sellerPolicySchema = z.strictObject({ sellerId: z.string(), ...stored });
 

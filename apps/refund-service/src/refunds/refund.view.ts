@@ -1,8 +1,8 @@
 import type { Refund, RefundHistoryEntry, RefundLine } from './refund.entity';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { REFUND_STATUSES } from './refund-state';
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /**
  * A refund as `GET /v1/refunds/:id` answers it (api-v1): the schema is the OpenAPI document's answer

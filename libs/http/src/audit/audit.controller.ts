@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
+import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Roles } from '../auth/roles';
 import { Answers } from '../openapi/route-docs';
 import { ZodQuery } from '../validation/zod-validation.pipe';
@@ -33,7 +34,6 @@ interface AuditRow {
 /** Every AuditOutcome, no more: tsc refuses a value the type lacks here, and the view a value missing here. */
 const AUDIT_OUTCOMES = ['pending', 'succeeded', 'refused', 'replayed', 'failed'] as const satisfies readonly AuditOutcome[];
 
-const isoTime = z.string().describe('ISO 8601 UTC');
 
 /** One audited action as `GET /v1/admin/audit` answers it: the schema is the OpenAPI document's answer and the type the view builds. */
 export const auditEntryViewSchema = z.strictObject({
