@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, refuseDefaultSecret, serviceEnvSchema } from '@ebb/config';
+import { positiveInt, productionSecrets, serviceEnvSchema } from '@ebb/config';
 
 const smtpUrl = z.string().refine((value) => {
   try {
@@ -41,14 +41,10 @@ export const notificationEnvSchema = z.intersection(
     NOTIFY_SEND_TIMEOUT_MS: positiveInt.default(30_000),
   }),
 ).transform((env, ctx) => {
-  if (env.MERCHANT_WEBHOOK_URL && env.NODE_ENV === 'production' && (!env.MERCHANT_WEBHOOK_SECRET || env.MERCHANT_WEBHOOK_SECRET === DEV_MERCHANT_WEBHOOK_SECRET)) {
-    refuseDefaultSecret(
-      (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message: `${message} when MERCHANT_WEBHOOK_URL is set` }),
-      'MERCHANT_WEBHOOK_SECRET',
-      env.MERCHANT_WEBHOOK_SECRET,
-      DEV_MERCHANT_WEBHOOK_SECRET,
-    );
-    return z.NEVER;
+  if (env.MERCHANT_WEBHOOK_URL && env.NODE_ENV === 'production') {
+    const secrets = productionSecrets(ctx, ' when MERCHANT_WEBHOOK_URL is set');
+    secrets.requireOwn('MERCHANT_WEBHOOK_SECRET', env.MERCHANT_WEBHOOK_SECRET, DEV_MERCHANT_WEBHOOK_SECRET);
+    if (secrets.refused) return z.NEVER;
   }
   return { ...env, MERCHANT_WEBHOOK_SECRET: env.MERCHANT_WEBHOOK_SECRET ?? DEV_MERCHANT_WEBHOOK_SECRET };
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt, refuseDefaultSecret, serviceEnvSchema } from '@ebb/config';
+import { positiveInt, productionSecrets, serviceEnvSchema } from '@ebb/config';
 
 /** The sandbox's keys, the development defaults: production must be given its own. */
 export const DEV_STRIPE_SECRET_KEY = 'sk_test_ebb_local';
@@ -33,10 +33,10 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
   }),
 ).transform((env, ctx) => {
   if (env.NODE_ENV === 'production') {
-    const refuse = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
-    refuseDefaultSecret(refuse, 'STRIPE_SECRET_KEY', env.STRIPE_SECRET_KEY, DEV_STRIPE_SECRET_KEY);
-    refuseDefaultSecret(refuse, 'STRIPE_WEBHOOK_SECRET', env.STRIPE_WEBHOOK_SECRET, DEV_STRIPE_WEBHOOK_SECRET);
-    if ([env.STRIPE_SECRET_KEY, env.STRIPE_WEBHOOK_SECRET].some((value) => !value || value === DEV_STRIPE_SECRET_KEY || value === DEV_STRIPE_WEBHOOK_SECRET)) return z.NEVER;
+    const secrets = productionSecrets(ctx);
+    secrets.requireOwn('STRIPE_SECRET_KEY', env.STRIPE_SECRET_KEY, DEV_STRIPE_SECRET_KEY);
+    secrets.requireOwn('STRIPE_WEBHOOK_SECRET', env.STRIPE_WEBHOOK_SECRET, DEV_STRIPE_WEBHOOK_SECRET);
+    if (secrets.refused) return z.NEVER;
   }
   return { ...env, STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY ?? DEV_STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: env.STRIPE_WEBHOOK_SECRET ?? DEV_STRIPE_WEBHOOK_SECRET };
 });

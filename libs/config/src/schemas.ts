@@ -97,13 +97,13 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
     .transform((env, ctx) => {
       // production must be given its own secrets; development and tests fall back to the documented ones
       if (env.NODE_ENV === 'production') {
-        const refuse = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
-        refuseDefaultSecret(refuse, 'EBB_JWT_SECRET', env.EBB_JWT_SECRET, DEV_JWT_SECRET);
-        refuseDefaultSecret(refuse, 'EBB_SERVICE_SECRET', env.EBB_SERVICE_SECRET, DEV_JWT_SECRET);
+        const secrets = productionSecrets(ctx);
+        secrets.requireOwn('EBB_JWT_SECRET', env.EBB_JWT_SECRET, DEV_JWT_SECRET);
+        secrets.requireOwn('EBB_SERVICE_SECRET', env.EBB_SERVICE_SECRET, DEV_JWT_SECRET);
         if (env.EBB_SERVICE_SECRET && env.EBB_SERVICE_SECRET === env.EBB_JWT_SECRET) {
-          refuse('EBB_SERVICE_SECRET', 'must differ from EBB_JWT_SECRET in production, so that people\'s tokens cannot speak as a service');
+          secrets.refuse('EBB_SERVICE_SECRET', 'must differ from EBB_JWT_SECRET in production, so that people\'s tokens cannot speak as a service');
         }
-        if (!env.EBB_JWT_SECRET || !env.EBB_SERVICE_SECRET || env.EBB_SERVICE_SECRET === env.EBB_JWT_SECRET) return z.NEVER;
+        if (secrets.refused) return z.NEVER;
       }
       const jwtSecret = env.EBB_JWT_SECRET ?? DEV_JWT_SECRET;
       return { ...env, SERVICE_NAME: env.EBB_SERVICE_NAME ?? service, EBB_JWT_SECRET: jwtSecret, EBB_SERVICE_SECRET: env.EBB_SERVICE_SECRET ?? jwtSecret };
@@ -111,12 +111,26 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
 }
 
 /**
- * In production a secret must be set, and not to the value development falls back to (it is in this
- * repository for anyone to read): each refusal names its variable, so a start that fails says which.
+ * The refusals of a production environment's secrets, each an issue naming its variable (so a start
+ * that fails says which), with `when` added to every message; `refused` says whether there was one.
  */
-export function refuseDefaultSecret(refuse: (variable: string, message: string) => void, variable: string, value: string | undefined, developmentDefault: string): void {
-  if (!value) refuse(variable, 'is required in production');
-  else if (value === developmentDefault) refuse(variable, 'is the development default, which must not be used in production');
+export function productionSecrets(ctx: { addIssue(issue: { code: 'custom'; path: string[]; message: string }): void }, when = '') {
+  let refused = false;
+  const refuse = (variable: string, message: string) => {
+    refused = true;
+    ctx.addIssue({ code: 'custom', path: [variable], message: `${message}${when}` });
+  };
+  return {
+    refuse,
+    /** A secret must be set, and not to the value development falls back to (it is in this repository for anyone to read). */
+    requireOwn(variable: string, value: string | undefined, developmentDefault: string): void {
+      if (!value) refuse(variable, 'is required in production');
+      else if (value === developmentDefault) refuse(variable, 'is the development default, which must not be used in production');
+    },
+    get refused() {
+      return refused;
+    },
+  };
 }
 
 export type ServiceEnv = z.output<ReturnType<typeof serviceEnvSchema>>;
