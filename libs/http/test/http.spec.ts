@@ -419,6 +419,63 @@ describe('http platform', () => {
       expect((await counts()).widgets).toBe(before.widgets);
     });
 
+    describe('a route that claims its key with its effect', () => {
+      const unique = (key: string, body: object) => api().post('/v1/widgets/unique').set('Authorization', customer).set('Idempotency-Key', key).send(body);
+
+      it('claims the key in the effect’s transaction: no claim is written before the handler runs', async () => {
+        const before = await counts();
+        stats.keyRowsSeen = [];
+        const first = await unique('with-effect-1', { name: 'with-effect-1', amount: 1 });
+        expect(first.status).toBe(201);
+        expect(stats.keyRowsSeen).toEqual([before.keys]);
+        const repeat = await unique('with-effect-1', { name: 'with-effect-1', amount: 1 });
+        expect({ status: repeat.status, body: repeat.body, replayed: repeat.headers['idempotent-replayed'] }).toEqual({ status: 201, body: first.body, replayed: 'true' });
+        // the repeat found the stored answer: its handler did not run
+        expect(await counts()).toEqual({ widgets: before.widgets + 1, keys: before.keys + 1, executions: before.executions + 1 });
+      });
+
+      it('commits one effect of ten concurrent first uses of one key, and answers all ten alike', async () => {
+        stats.delayMs = 200;
+        const before = await counts();
+        const responses = await Promise.all(Array.from({ length: 10 }, () => api().post('/v1/widgets/unique').set('Authorization', customer).set('Idempotency-Key', 'with-effect-race').send({ name: 'race-unique', amount: 7 })));
+        expect(new Set(responses.map((response) => JSON.stringify([response.status, response.body]))).size).toBe(1);
+        expect(responses[0].status).toBe(201);
+        expect(responses.filter((response) => response.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
+        expect(await counts()).toMatchObject({ widgets: before.widgets + 1, keys: before.keys + 1 });
+      });
+
+      it('answers a repeat refused because of the first request’s effect with the first answer', async () => {
+        stats.delayMs = 400;
+        const body = { name: 'refused-repeat', amount: 8 };
+        const first = unique('with-effect-refusal', body).then((response) => response);
+        // the second starts before the first made its effect, finds no key, and is refused (the name is taken) once it has
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const second = await unique('with-effect-refusal', body);
+        expect((await first).status).toBe(201);
+        expect({ status: second.status, body: second.body }).toEqual({ status: 201, body: (await first).body });
+        expect((await dataSource.query(`SELECT count(*)::int AS n FROM widgets WHERE name = 'refused-repeat'`))[0].n).toBe(1);
+      });
+
+      it('refuses the same key with another body with 409 idempotency_key_reused, run side by side', async () => {
+        stats.delayMs = 200;
+        const before = await counts();
+        const [a, b] = await Promise.all([unique('with-effect-reused', { name: 'reused-a', amount: 1 }), unique('with-effect-reused', { name: 'reused-b', amount: 1 })]);
+        expect([a.status, b.status].sort()).toEqual([201, 409]);
+        expect([a, b].find((response) => response.status === 409)!.body.error.code).toBe('idempotency_key_reused');
+        expect(await counts()).toMatchObject({ widgets: before.widgets + 1, keys: before.keys + 1 });
+      });
+
+      it('stores a refusal as the answer, and a repeat gets it without running', async () => {
+        await unique('taken-name-setup', { name: 'taken-name', amount: 1 });
+        const before = await counts();
+        const first = await unique('with-effect-refused', { name: 'taken-name', amount: 2 });
+        const second = await unique('with-effect-refused', { name: 'taken-name', amount: 2 });
+        expect({ status: first.status, code: first.body.error.code }).toEqual({ status: 409, code: 'widget_exists' });
+        expect({ status: second.status, text: second.text, replayed: second.headers['idempotent-replayed'] }).toEqual({ status: 409, text: first.text, replayed: 'true' });
+        expect(await counts()).toEqual({ widgets: before.widgets, keys: before.keys + 1, executions: before.executions + 1 });
+      });
+    });
+
     it('purges keys older than the retention, and only those', async () => {
       await api().post('/v1/widgets').set('Authorization', customer).set('Idempotency-Key', 'old-1').send({ name: 'old', amount: 1 });
       await dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old-1'`);

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, ClaimKeyWithEffect, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
 import { OrderErrorCode as E, orderError } from './order-errors';
 import {
   type CreateOrderInput,
@@ -13,12 +13,16 @@ import {
 import { orderListSchema, orderResponseSchema, toOrderResponse } from './order.view';
 import { OrdersService } from './orders.service';
 
-/** `/v1/orders` of api-v1: customers place and read their own orders; support, admin and services all. */
+/**
+ * `/v1/orders` of api-v1: customers place and read their own orders; support, admin and services all.
+ * Each write records its Idempotency-Key with its effect and answer, so the key is claimed there.
+ */
 @Controller('v1/orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
+  @ClaimKeyWithEffect()
   @HttpCode(201)
   // a customer placing an order for another is refused with the shared 403 `forbidden`
   @Answers({ 201: orderResponseSchema })
@@ -44,6 +48,7 @@ export class OrdersController {
   }
 
   @Post(':id/shipments')
+  @ClaimKeyWithEffect()
   @HttpCode(201)
   @Answers({ 201: orderResponseSchema })
   @Refuses(orderError, E.NotFound, E.NotShippable, E.RefundInProgress)
@@ -53,6 +58,7 @@ export class OrdersController {
   }
 
   @Post(':id/delivery')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: orderResponseSchema })
   @Refuses(orderError, E.NotFound, E.NotDeliverable)

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
+import { Answers, ClaimKeyWithEffect, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
 import { RefundErrorCode as E, refundError } from './refund-errors';
 import { refundListSchema, refundViewSchema } from './refund.view';
 import { RefundActions } from './refund-actions';
@@ -19,7 +19,11 @@ import {
   returnReceivedSchema,
 } from './refund.schemas';
 
-/** /v1/refunds of api-v1: parses and authorises; RefundRequests, RefundActions and RefundQueries decide. */
+/**
+ * /v1/refunds of api-v1: parses and authorises; RefundRequests, RefundActions and RefundQueries decide.
+ * Every write ends in `saveRefund`, whose transaction records the Idempotency-Key with the refund: the
+ * key is claimed there (`@ClaimKeyWithEffect`), not in a transaction of its own.
+ */
 @Controller('v1/refunds')
 export class RefundController {
   constructor(
@@ -29,6 +33,7 @@ export class RefundController {
   ) {}
 
   @Post()
+  @ClaimKeyWithEffect()
   @HttpCode(201)
   @Answers({ 201: refundViewSchema })
   @Refuses(refundError, E.OrderNotFound, E.OrderNotRefundable, E.AmountExceedsRefundable, E.QuantityExceedsOrdered, E.RefundWindowExpired, E.RefundInProgress, E.OrderServiceUnavailable, E.LockUnavailable)
@@ -53,6 +58,7 @@ export class RefundController {
   }
 
   @Post(':id/approve')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
@@ -62,6 +68,7 @@ export class RefundController {
   }
 
   @Post(':id/reject')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
@@ -71,6 +78,7 @@ export class RefundController {
   }
 
   @Post(':id/cancel')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
@@ -80,6 +88,7 @@ export class RefundController {
   }
 
   @Post(':id/return-received')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
@@ -89,6 +98,7 @@ export class RefundController {
   }
 
   @Post(':id/inspection')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
@@ -100,6 +110,7 @@ export class RefundController {
   }
 
   @Post(':id/retry')
+  @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
   @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, Optional } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpStatus, Inject, Injectable, NestInterceptor, Optional, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { LOGGER } from '@ebb/observability';
 import type { Response } from 'express';
@@ -9,7 +9,7 @@ import { renderError } from '../errors/error-body';
 import { HttpErrorCode, httpError } from '../errors/error-codes';
 import { requestHash } from './canonical-json';
 import { IdempotencyStore } from './idempotency.store';
-import { runIdempotent } from './idempotent-effect';
+import { IdempotencyClaimLostError, type IdempotentRequest, runIdempotent } from './idempotent-effect';
 import { ReplayedResponse } from './replayed-response';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -24,6 +24,16 @@ export function parseIdempotencyKey(header: string | string[]): string {
   }
   return key;
 }
+
+const CLAIM_KEY_WITH_EFFECT = 'ebb:claim-key-with-effect';
+
+/**
+ * A route whose every effect records its key (`recordIdempotentEffect` in the effect's transaction)
+ * claims the key there, not in a transaction of its own before the handler: one write transaction
+ * less per request. Concurrent first uses of one key may then each run the handler, but only one
+ * effect commits (the others roll back and answer as a repeat would).
+ */
+export const ClaimKeyWithEffect = () => SetMetadata(CLAIM_KEY_WITH_EFFECT, true);
 
 /**
  * Every POST carrying `Idempotency-Key` runs at most once per key, caller and path: a repeat with the
@@ -50,25 +60,38 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // the concrete path, not the route pattern: one key on two refunds' /approve is two requests
     const scope = `${request.method} ${request.path} ${request.principal?.sub ?? ''}`;
     const successStatus: number = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    const decision = await this.store.begin(scope, key, requestHash(request.body), successStatus);
+    const claimWithEffect = Reflect.getMetadata(CLAIM_KEY_WITH_EFFECT, context.getHandler()) === true;
+    const hash = requestHash(request.body);
+    const decision = await this.store.begin(scope, key, hash, successStatus, claimWithEffect);
     if (decision.kind === 'replay') throw new ReplayedResponse(decision.status, decision.body);
-    const { token } = decision;
+    const idempotent: IdempotentRequest = { scope, key, token: decision.token, requestHash: hash, successStatus, claimed: decision.claimed, answered: false };
 
-    const handled = new Observable<unknown>((subscriber) => runIdempotent({ scope, key, token }, () => next.handle().subscribe(subscriber)));
+    const handled = new Observable<unknown>((subscriber) => runIdempotent(idempotent, () => next.handle().subscribe(subscriber)));
     return handled.pipe(
       mergeMap(async (body) => {
-        // stored before the answer leaves, so a client that saw it and retries finds it (a no-op if the effect stored it)
-        await this.store.complete(scope, key, token, response.statusCode, body);
+        // stored before the answer leaves, so a client that saw it and retries finds it (unless the effect's transaction stored it)
+        if (!idempotent.answered) await this.store.complete(idempotent, response.statusCode, body);
         return body;
       }),
       catchError(async (error: unknown) => {
         const rendered = renderError(error);
+        let another = false;
         try {
-          // a refusal is the answer, unless it is temporary or an effect was made (then the effect is the answer)
-          if (!rendered.temporary) await this.store.complete(scope, key, token, rendered.status, rendered.body);
-          await this.store.release(scope, key, token);
+          if (!idempotent.claimed) {
+            // nothing of this request is stored: its refusal is the answer, unless another request with the key made its effect first
+            another = error instanceof IdempotencyClaimLostError || (!rendered.temporary && !(await this.store.complete(idempotent, rendered.status, rendered.body)));
+          } else {
+            // a refusal is the answer, unless it is temporary or an effect was made (then the effect is the answer)
+            if (!rendered.temporary) await this.store.complete(idempotent, rendered.status, rendered.body);
+            await this.store.release(scope, key, idempotent.token);
+          }
         } catch (storeError) {
           this.logger?.error({ err: storeError, scope, key }, 'could not record the outcome of an idempotent request');
+        }
+        if (another) {
+          // answered as a repeat would be: the other request's answer, a wait for it, or 409 idempotency_key_reused
+          const again = await this.store.begin(scope, key, hash, successStatus, true);
+          if (again.kind === 'replay') throw new ReplayedResponse(again.status, again.body);
         }
         throw error;
       }),

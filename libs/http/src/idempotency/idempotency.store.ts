@@ -12,10 +12,24 @@ const CLAIM_KEY = statement(
   `INSERT INTO idempotency_keys (scope, key, request_hash, status, claim_token, success_status) VALUES ($1, $2, $3, 'in_progress', $4, $5)
    ON CONFLICT (scope, key) DO NOTHING RETURNING key`,
 );
+// the answer, onto this request's claim; for a route that claims its key with the effect and made none
+// (a refusal), the row is inserted here. Never a refusal over an effect, never over another request's row.
 const COMPLETE_KEY = statement(
   'idempotency-complete',
-  `UPDATE idempotency_keys SET status = 'completed', response_status = $4, response_body = $5::json, completed_at = now()
-    WHERE scope = $1 AND key = $2 AND claim_token = $3 AND status = 'in_progress' AND ($4 < 400 OR effect IS NULL)`,
+  `INSERT INTO idempotency_keys (scope, key, claim_token, request_hash, success_status, status, response_status, response_body, completed_at)
+   VALUES ($1, $2, $3, $6, $7, 'completed', $4, $5::json, now())
+   ON CONFLICT (scope, key) DO UPDATE SET status = 'completed', response_status = EXCLUDED.response_status,
+          response_body = EXCLUDED.response_body, completed_at = now()
+    WHERE idempotency_keys.claim_token = EXCLUDED.claim_token AND idempotency_keys.status = 'in_progress'
+      AND (EXCLUDED.response_status < 400 OR idempotency_keys.effect IS NULL)
+   RETURNING 1`,
+);
+const FIND_KEY = statement(
+  'idempotency-find',
+  `SELECT request_hash, status, response_status, response_body, effect, success_status, claim_token,
+          created_at < now() - $3 * interval '1 millisecond' AS stale,
+          created_at < now() - $4 * interval '1 millisecond' AS effect_stale
+     FROM idempotency_keys WHERE scope = $1 AND key = $2`,
 );
 
 /** Tuning of the idempotency store; the defaults suit a service. */
@@ -45,8 +59,12 @@ const DEFAULTS: Required<IdempotencyOptions> = {
   retentionHours: 24,
 };
 
-/** What to do with a request carrying a key: run the handler under this claim, or answer what the first request got. */
-export type IdempotencyDecision = { kind: 'execute'; token: string } | { kind: 'replay'; status: number; body: unknown };
+/**
+ * What to do with a request carrying a key: run the handler with this token (under a claim already
+ * committed, or, `claimed: false`, to be claimed by the effect's own transaction), or answer what the
+ * first request got.
+ */
+export type IdempotencyDecision = { kind: 'execute'; token: string; claimed: boolean } | { kind: 'replay'; status: number; body: unknown };
 
 /** Renders an effect (`refund:ref_…` → the refund as the API shows it) for a key whose stored answer was lost. */
 export type EffectAnswer = (id: string) => Promise<unknown>;
@@ -67,9 +85,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * `idempotency_keys` in PostgreSQL. A claim commits on its own before the handler runs (the primary
- * key (scope, key) decides which of concurrent requests runs); the handler's effect transaction ties
- * the key to the effect (`recordIdempotentEffect`), so a key is never free while its effect exists:
- * if the answer is then lost, a repeat is answered from the effect, never run again.
+ * key (scope, key) decides which of concurrent requests runs), or, for a route whose every effect
+ * records its key (`@ClaimKeyWithEffect`), in the effect's own transaction (the primary key then
+ * decides which effect commits). The effect's transaction ties the key to the effect
+ * (`recordIdempotentEffect`), so a key is never free while its effect exists: if the answer is then
+ * lost, a repeat is answered from the effect, never run again.
  */
 @Injectable()
 export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
@@ -108,24 +128,23 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
    * Claims the key for this request, or decides from the row already there: a different body is
    * 409 `idempotency_key_reused`; a finished one is replayed; one whose request died after its effect
    * committed is answered from the effect; one still running is waited for. `successStatus` is what
-   * the route answers on success (the status of an answer rendered from the effect).
+   * the route answers on success (the status of an answer rendered from the effect). With
+   * `claimWithEffect` a key not used yet is not claimed here: the effect's transaction claims it.
    */
-  async begin(scope: string, key: string, requestHash: string, successStatus = 201): Promise<IdempotencyDecision> {
+  async begin(scope: string, key: string, requestHash: string, successStatus = 201, claimWithEffect = false): Promise<IdempotencyDecision> {
     const deadline = Date.now() + this.options.waitMs;
     for (;;) {
       const token = randomUUID();
-      const claimed: unknown[] = await runStatement(this.dataSource, CLAIM_KEY, [scope, key, requestHash, token, successStatus]);
-      if (claimed.length > 0) return { kind: 'execute', token };
-
-      const [row]: KeyRow[] = await this.dataSource.query(
-        `SELECT request_hash, status, response_status, response_body, effect, success_status, claim_token,
-                created_at < now() - $3 * interval '1 millisecond' AS stale,
-                created_at < now() - $4 * interval '1 millisecond' AS effect_stale
-           FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-        [scope, key, this.options.staleAfterMs, this.options.effectStaleAfterMs],
-      );
-      // the first request was refused for now (or failed before any effect) and let the key go: this one may run
-      if (!row) continue;
+      if (!claimWithEffect) {
+        const claimed: unknown[] = await runStatement(this.dataSource, CLAIM_KEY, [scope, key, requestHash, token, successStatus]);
+        if (claimed.length > 0) return { kind: 'execute', token, claimed: true };
+      }
+      const [row]: KeyRow[] = await runStatement(this.dataSource, FIND_KEY, [scope, key, this.options.staleAfterMs, this.options.effectStaleAfterMs]);
+      if (!row) {
+        if (claimWithEffect) return { kind: 'execute', token, claimed: false };
+        // the first request was refused for now (or failed before any effect) and let the key go: this one may run
+        continue;
+      }
       if (row.request_hash !== requestHash) {
         throw httpError(HttpErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request body.');
       }
@@ -135,7 +154,7 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
         if (answered) return answered;
       } else if (!row.effect && row.stale) {
         const takenOver = await this.takeOver(scope, key, row.claim_token);
-        if (takenOver) return { kind: 'execute', token: takenOver };
+        if (takenOver) return { kind: 'execute', token: takenOver, claimed: true };
       }
       if (Date.now() >= deadline) {
         throw httpError(HttpErrorCode.RequestInProgress, 'A request with this Idempotency-Key is still being processed; retry later.');
@@ -177,10 +196,14 @@ export class IdempotencyStore implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Stores the answer the first request got, for every repeat to receive; a no-op when the effect's
-   * transaction stored it already. A refusal is stored only if no effect was made.
+   * transaction stored it already. A refusal is stored only if no effect was made. Answers whether it
+   * stored it: false also when the key belongs to another request (a route claiming with its effect
+   * that was refused while a concurrent request with the same key made its effect).
    */
-  async complete(scope: string, key: string, token: string, status: number, body: unknown): Promise<void> {
-    await runStatement(this.dataSource, COMPLETE_KEY, [scope, key, token, status, JSON.stringify(body ?? null)]);
+  async complete(request: { scope: string; key: string; token: string; requestHash: string; successStatus: number }, status: number, body: unknown): Promise<boolean> {
+    const { scope, key, token, requestHash, successStatus } = request;
+    const stored: unknown[] = await runStatement(this.dataSource, COMPLETE_KEY, [scope, key, token, status, JSON.stringify(body ?? null), requestHash, successStatus]);
+    return stored.length > 0;
   }
 
   /**
