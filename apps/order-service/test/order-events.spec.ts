@@ -32,6 +32,9 @@ describe('order-service consuming the events of payment, inventory and refund', 
     await sleep(500);
     return seenFor(type, orderId).length;
   };
+  // each refund applied moves the order once, in its history
+  const refundMoves = (orderId: string) =>
+    svc.dataSource.query(`SELECT action, payment_status FROM order_history WHERE order_id = $1 AND action LIKE 'refund%' ORDER BY id`, [orderId]);
   const handled = async (handler: string, messageId: string) => {
     const rows = await svc.dataSource.query(`SELECT 1 FROM inbox WHERE handler = $1 AND message_id = $2`, [handler, messageId]);
     return rows.length === 1;
@@ -197,11 +200,7 @@ describe('order-service consuming the events of payment, inventory and refund', 
       what: 'both copies to be handled',
     });
     expect(await read(order.id)).toMatchObject({ refundedAmount: 1000, capturedAmount: 3999, paymentStatus: 'partially_refunded', status: 'open' });
-    const [event] = await waitFor(() => seenFor('order.refunded', order.id).length === 1 && seenFor('order.refunded', order.id), {
-      what: 'order.refunded',
-    });
-    expect(event.payload).toEqual({ orderId: order.id, refundId: 'ref_1', amount: 1000, refundedAmount: 1000, paymentStatus: 'partially_refunded' });
-    expect(await emitted('order.refunded', order.id)).toBe(1);
+    expect(await refundMoves(order.id)).toEqual([{ action: 'refund_partially', payment_status: 'partially_refunded' }]);
   });
 
   it('marks the order refunded once its refunds reach the captured amount, and will not ship it', async () => {
@@ -211,12 +210,9 @@ describe('order-service consuming the events of payment, inventory and refund', 
     await svc.publish('refund.succeeded', refundSucceeded(order.id, 'ref_b', 3000));
     await waitFor(async () => (await read(order.id)).paymentStatus === 'refunded', { what: 'the second refund' });
     expect(await read(order.id)).toMatchObject({ refundedAmount: 3999, capturedAmount: 3999 });
-    const events = await waitFor(() => seenFor('order.refunded', order.id).length === 2 && seenFor('order.refunded', order.id), {
-      what: 'two order.refunded',
-    });
-    expect(events.map((event) => [event.payload.refundedAmount, event.payload.paymentStatus]).sort()).toEqual([
-      [3999, 'refunded'],
-      [999, 'partially_refunded'],
+    expect(await refundMoves(order.id)).toEqual([
+      { action: 'refund_partially', payment_status: 'partially_refunded' },
+      { action: 'refund_fully', payment_status: 'refunded' },
     ]);
     const ship = await svc.api(`/v1/orders/${order.id}/shipments`, { token: tokens.support, body: { carrier: 'dhl', trackingNumber: 'JD0003' } });
     expect(ship.status).toBe(409);

@@ -69,19 +69,6 @@ export const OrderCapturedAfterCancel = defineEvent(
 );
 export type OrderCapturedAfterCancel = z.infer<typeof OrderCapturedAfterCancel.schema>;
 
-/** order-service applied a succeeded refund to the order. */
-export const OrderRefunded = defineEvent(
-  'order.refunded',
-  z.object({
-    orderId: z.string(),
-    refundId: z.string(),
-    amount: minorUnitsSchema,
-    refundedAmount: minorUnitsSchema,
-    paymentStatus: z.enum(['partially_refunded', 'refunded']),
-  }),
-);
-export type OrderRefunded = z.infer<typeof OrderRefunded.schema>;
-
 export const PaymentSucceeded = defineEvent(
   'payment.succeeded',
   z.object({

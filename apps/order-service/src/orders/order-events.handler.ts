@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
-import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, PaymentFailed, PaymentSucceeded, type RefundSnapshot, OrderCaptured, OrderCancelled, OrderRefunded, RefundCancelled, RefundRejected, RefundSucceeded, InventoryReservationFailed } from '@ebb/contracts';
+import { OrderCapturedAfterCancel, PaymentDuplicateCaptured, PaymentFailed, PaymentSucceeded, type RefundSnapshot, OrderCaptured, OrderCancelled, RefundCancelled, RefundRejected, RefundSucceeded, InventoryReservationFailed } from '@ebb/contracts';
 import { sumMinor } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
@@ -147,12 +147,7 @@ export class OrderEventsHandler implements OnModuleInit {
       throw new Error(`refund ${payload.refundId} would take order ${order.id} to ${refundedAmount}, above the ${order.capturedAmount} captured`);
     }
     const action = refundedAmount === order.capturedAmount ? 'refund_fully' : 'refund_partially';
-    await this.orders.transition(manager, order, action, { refundedAmount }, OrderRefunded.of({
-        orderId: order.id,
-        refundId: payload.refundId,
-        amount: payload.amount,
-        refundedAmount,
-        paymentStatus: action === 'refund_fully' ? 'refunded' : 'partially_refunded',
-      }));
+    // nothing consumes a change of the order's payment status: it is read from the order (and its history), not announced
+    await this.orders.transition(manager, order, action, { refundedAmount }, []);
   }
 }
