@@ -77,14 +77,14 @@ const hotAmount = Math.round(positive('hot-amount', values['hot-amount']));
  * commits that write, and persistent messages published (each consumed by every subscriber queue).
  */
 const COST_PER_REFUND = {
-  transactions: 14,
-  messages: 4,
+  transactions: 13,
+  messages: 3,
   note:
     'write transactions of a refund before shipping, approved at once, from the code and pg_stat_statements, before any batching: ' +
-    'refund-service 4 (Idempotency-Key claim, request, the goods held, payment result), payment-service 3 (refund.refunding, provider answer, webhook), ' +
+    'refund-service 3 (request, its Idempotency-Key claimed in the same transaction; the goods held; payment result), payment-service 3 (refund.refunding, provider answer, webhook), ' +
     'notification-service 4 (two mails queued, two sent), order-service 2 (hold the goods, refund.succeeded), inventory-service 1; consumers batch ' +
     'deliveries and calls that end together share a transaction, so under load fewer; ' +
-    'messages: refund.refunding (requested, approved and refunding in one), payment.refund_succeeded, refund.succeeded, order.refunded',
+    'messages: refund.refunding (requested, approved and refunding in one), payment.refund_succeeded, refund.succeeded',
 };
 
 const tty = process.stdout.isTTY;

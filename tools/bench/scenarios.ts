@@ -1,5 +1,6 @@
 // The three scenarios of `npm run bench`. Each records every refund it had accepted, so the ledger
 // check at the end of the run can account for all of them.
+import { randomUUID } from 'node:crypto';
 import { ApiError } from '@ebb/api-client';
 import { type Catalog, type PaidOrder, type RefundView, api, inParallel, paidOrder, sleep, tokens } from './client';
 import { type Metrics, type RefundFeed, type Sample, type Sampler, histogramQuantile, scrape } from './platform';
@@ -76,7 +77,10 @@ interface Outcome {
   refused: Record<string, number>;
 }
 
-/** POST /v1/refunds; 201 is recorded as accepted, a refusal is counted by its code. */
+/**
+ * POST /v1/refunds with an Idempotency-Key, as a storefront that may retry sends it; 201 is recorded as
+ * accepted, a refusal is counted by its code.
+ */
 async function requestRefund(
   ctx: Context,
   outcome: Outcome,
@@ -87,7 +91,11 @@ async function requestRefund(
 ): Promise<Accepted | undefined> {
   const sentAt = Date.now();
   try {
-    const refund = await api.call<RefundView>('refund', 'POST', '/v1/refunds', { token, body: { orderId: order.id, ...body } });
+    const refund = await api.call<RefundView>('refund', 'POST', '/v1/refunds', {
+      token,
+      body: { orderId: order.id, ...body },
+      headers: { 'idempotency-key': randomUUID() },
+    });
     const accepted = { refundId: refund.id, orderId: order.id, amount: refund.amount, sentAt, requestMs: performance.now() - started };
     ctx.accepted.push(accepted);
     outcome.accepted++;
