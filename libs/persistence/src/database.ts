@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import { pipelineTransactionStart } from './pipelined-begin';
 
 type EntityList = MixedList<Function | string | EntitySchema>;
 
@@ -67,6 +68,9 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     poolSize: options.poolSize ?? 10,
     applicationName: options.applicationName,
     logging: ['error'],
+    // node-postgres writes a statement without waiting for the previous one's answer: a transaction's
+    // START TRANSACTION and its first statement travel together (pipelineTransactionStart)
+    extra: { pipeline: true },
   };
 }
 
@@ -74,6 +78,7 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<DataSource> {
   await ensureDatabase(options.url);
   const dataSource = new DataSource(dataSourceOptions(options));
+  pipelineTransactionStart(dataSource);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

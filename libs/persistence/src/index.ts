@@ -5,3 +5,4 @@ export * from './commit-signal';
 export * from './write-back';
 export * from './transaction-guard';
 export * from './prepared';
+export * from './pipelined-begin';

@@ -1,5 +1,5 @@
 import { Column, Entity, MigrationInterface, PrimaryColumn, QueryRunner } from 'typeorm';
-import { Client } from 'pg';
+import { Client, Connection } from 'pg';
 import { dropDatabase, ensureDatabase, minorUnitsTransformer, openDatabase, runStatement, statement, writeBack } from '../src';
 import { TEST_PG_BASE, uniqueSuffix } from '@ebb/testing';
 
@@ -90,6 +90,58 @@ describe('persistence', () => {
       await expect(ds.transaction((manager) => writeBack(manager, missing))).rejects.toThrow(/matched 0 rows/);
       expect((await ds.getRepository(LedgerEntry).findOneByOrFail({ id: 'written-back' })).amount).toBe(250);
     } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('sends a transaction’s START TRANSACTION with its first statement, unanswered, and runs that statement inside it', async () => {
+    const ds = await openDatabase({ url, entities: [LedgerEntry], migrations: [CreateLedger1732500000100], poolSize: 1 });
+    const seen: string[] = [];
+    // what node-postgres writes to the socket (statements without parameters go as one Query message)…
+    const write = Connection.prototype.query;
+    const writes = jest.spyOn(Connection.prototype, 'query').mockImplementation(function (this: Connection, text: string) {
+      seen.push(`written ${text}`);
+      return write.call(this, text);
+    });
+    // …and each answer PostgreSQL finishes (ReadyForQuery), in order
+    const emit = Connection.prototype.emit;
+    const answers = jest.spyOn(Connection.prototype, 'emit').mockImplementation(function (this: Connection, event: string | symbol, ...args: unknown[]) {
+      if (event === 'readyForQuery') seen.push('answered');
+      return emit.call(this, event, ...args);
+    });
+    try {
+      await ds.transaction(async (manager) => {
+        await manager.query(`INSERT INTO ledger_entries (id, amount) VALUES ('pipelined', 1)`);
+        await manager.query(`UPDATE ledger_entries SET amount = 2 WHERE id = 'pipelined'`);
+      });
+      // the first statement is written before START TRANSACTION is answered: one round trip for the two
+      expect(seen).toEqual([
+        'written START TRANSACTION',
+        `written INSERT INTO ledger_entries (id, amount) VALUES ('pipelined', 1)`,
+        'answered',
+        'answered',
+        `written UPDATE ledger_entries SET amount = 2 WHERE id = 'pipelined'`,
+        'answered',
+        'written COMMIT',
+        'answered',
+      ]);
+
+      // the first statement ran inside the transaction: a rollback takes it back
+      await expect(
+        ds.transaction(async (manager) => {
+          await manager.query(`INSERT INTO ledger_entries (id, amount) VALUES ('rolled-back', 1)`);
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect(await ds.getRepository(LedgerEntry).findOneBy({ id: 'rolled-back' })).toBeNull();
+
+      // a transaction that ran nothing sends nothing
+      seen.length = 0;
+      await ds.transaction(async () => undefined);
+      expect(seen).toEqual([]);
+    } finally {
+      writes.mockRestore();
+      answers.mockRestore();
       await ds.destroy();
     }
   });
