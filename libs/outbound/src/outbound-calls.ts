@@ -78,13 +78,13 @@ const CLAIM = statement(
     FROM due WHERE c.id = due.id
   RETURNING c.id, c.kind, c.key, c.payload, c.attempts, c.first_called_at`,
 );
-const LOCK_ENDING = statement(
-  'outbound-lock-ending',
-  `SELECT id, attempts FROM outbound_calls WHERE id = ANY($1::bigint[]) AND status = 'calling' ORDER BY id FOR UPDATE`,
-);
+// the attempt guard and the end in one statement: a slow attempt whose lease ran out (and was claimed
+// again) matches no row and records nothing; a retry is due again after its delay ($6 ms)
 const END_CALL = statement(
   'outbound-end',
-  `UPDATE outbound_calls SET status = $2, outcome = $3, last_error = $4, lease_until = NULL, updated_at = now() WHERE id = $1`,
+  `UPDATE outbound_calls SET status = $3, outcome = coalesce($4, outcome), last_error = $5, lease_until = NULL, updated_at = now(),
+          next_attempt_at = CASE WHEN $6::float8 IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $6::float8 / 1000) END
+    WHERE id = $1 AND attempts = $2 AND status = 'calling'`,
 );
 
 /**
@@ -294,39 +294,36 @@ export class OutboundCalls {
 
   private async record(batch: Ending[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      // the attempt guard: a slow attempt whose lease ran out (and was claimed again) records nothing
-      const mine: { id: string; attempts: number }[] = await runStatement(manager, LOCK_ENDING, [batch.map((ending) => ending.call.id)]);
-      const live = new Set(mine.map((row) => `${row.id}:${row.attempts}`));
-      for (const ending of batch) if (live.has(`${ending.call.id}:${ending.call.attempt}`)) await this.end(manager, ending);
+      // rows locked in id order, so two recorders never wait on each other crosswise
+      for (const ending of [...batch].sort((a, b) => Number(a.call.id) - Number(b.call.id))) await this.end(manager, ending);
     });
   }
 
+  /** Records one attempt's end, then lets its handler act on it in the same transaction (only if the attempt is still the call's live one). */
   private async end(manager: EntityManager, { kind, handler, call, result, failure }: Ending): Promise<void> {
     const log = { kind: call.kind, key: call.key, attempt: call.attempt };
-    const end = (status: string, outcome: string, error?: string) =>
-      runStatement(manager, END_CALL, [call.id, status, outcome, error?.slice(0, 2000) ?? null]);
+    const end = async (status: 'done' | 'parked' | 'due', outcome: 'done' | 'refused' | 'parked' | null, error?: string, delayMs?: number) => {
+      const [, ended]: [unknown, number] = await runStatement(manager, END_CALL, [call.id, call.attempt, status, outcome, error?.slice(0, 2000) ?? null, delayMs ?? null]);
+      return ended === 1;
+    };
     if (!failure) {
+      if (!(await end('done', 'done'))) return;
       await handler.onResult(manager, call, result);
-      await end('done', 'done');
       outcomes.inc({ kind: call.kind, outcome: 'done' });
     } else if (failure instanceof CallRefusedError) {
+      if (!(await end('done', 'refused', failure.message))) return;
       await handler.onRefused?.(manager, call, failure);
-      await end('done', 'refused', failure.message);
       outcomes.inc({ kind: call.kind, outcome: 'refused' });
       this.logger?.warn({ ...log, err: failure.message }, 'outbound call refused');
     } else if (call.attempt >= kind.maxAttempts) {
+      if (!(await end('parked', 'parked', failure.message))) return;
       await handler.onParked?.(manager, call, failure);
-      await end('parked', 'parked', failure.message);
       outcomes.inc({ kind: call.kind, outcome: 'parked' });
       this.logger?.error({ ...log, err: failure.message }, 'outbound call parked after its last attempt');
     } else {
       const delayMs = kind.backoffMs(call.attempt);
+      if (!(await end('due', null, failure.message, delayMs))) return;
       await handler.onRetry?.(manager, call, failure, delayMs);
-      await manager.query(
-        `UPDATE outbound_calls SET status = 'due', last_error = $2, lease_until = NULL, updated_at = now(),
-                next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) WHERE id = $1`,
-        [call.id, failure.message.slice(0, 2000), delayMs],
-      );
       outcomes.inc({ kind: call.kind, outcome: 'retry' });
       this.logger?.warn({ ...log, err: failure.message }, 'outbound call failed; will try again');
     }
