@@ -5,7 +5,7 @@ import { crashPoint } from '@ebb/config';
 import { FAST_BUCKETS, gauge, histogram } from '@ebb/observability';
 import type { AmqpBroker } from './broker';
 import { DrainLoop } from './drain-loop';
-import { OUTBOX_NOTIFY_CHANNEL, outboxCommits, outboxNotifyToken } from './outbox-signal';
+import { OUTBOX_NOTIFY_CHANNEL, outboxCommits, outboxNotifyToken, relayHere } from './outbox-signal';
 
 export interface RelayOptions {
   /** the relay keeps one connection of its own: it LISTENs there and publishes batches from it */
@@ -51,6 +51,7 @@ export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private stopped = true;
   private unsubscribe?: () => void;
+  private unregister?: () => void;
   private lastBatchSize = 0;
   private leader = false;
   /** published, not yet deleted: never published again by this relay */
@@ -86,6 +87,7 @@ export class OutboxRelay {
     this.stopped = false;
     this.loop.resume();
     this.unsubscribe = outboxCommits(this.dataSource).onCommit(() => void this.wake());
+    this.unregister = relayHere(this.dataSource, () => this.leader && !this.stopped);
     await this.listen();
     this.schedulePoll();
     this.wake();
@@ -95,6 +97,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unregister?.();
     clearTimeout(this.timer);
     await this.loop.stop();
     await this.deletePublished().catch((error) => this.options.logger?.warn({ err: (error as Error).message }, 'published outbox rows not deleted; the next relay publishes them again'));

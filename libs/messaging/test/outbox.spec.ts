@@ -1,5 +1,6 @@
 import './test-events';
 import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
 import path from 'node:path';
 import { sleep, waitFor } from '@ebb/testing';
 import { OutboxRelay, UnregisteredEventError, addToOutbox, outboxNotifyToken } from '../src';
@@ -150,6 +151,39 @@ describe('transactional outbox', () => {
     } finally {
       await slowPolling.stop();
     }
+  });
+
+  it('sends no NOTIFY while the relay that publishes is this process’s own: its commit signal woke it', async () => {
+    const listener = new Client({ connectionString: bus.database.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (notification) => heard.push(notification.payload ?? ''));
+    await listener.query('LISTEN ebb_outbox');
+    const relay = new OutboxRelay(bus.dataSource, bus.broker, { databaseUrl: bus.database.url, batchSize: 50, pollMs: 100 });
+    await relay.start();
+    const write = (key: string) => bus.dataSource.transaction((manager) => addToOutbox(manager, OrderPaid, { key }));
+    try {
+      await waitFor(() => (relay as unknown as { leader: boolean }).leader, { what: 'the relay to lead' });
+      for (let i = 0; i < 5; i++) await write(`leader-here-${i}`);
+      await waitFor(async () => (await bus.dataSource.query(`SELECT count(*)::int AS n FROM effects WHERE key LIKE 'leader-here-%'`))[0].n === 5, {
+        what: 'the 5 events to be consumed',
+      });
+      await sleep(200);
+      expect(heard).toEqual([]);
+      // with the publishing relay gone, this process's commits wake the others again
+      await relay.stop();
+      await write('leader-gone');
+      await waitFor(() => heard.includes(outboxNotifyToken(bus.dataSource)), { what: 'a NOTIFY' });
+    } finally {
+      await relay.stop();
+      await listener.end();
+    }
+    // the last one is published by the next relay
+    const next = new OutboxRelay(bus.dataSource, bus.broker, { databaseUrl: bus.database.url, batchSize: 50, pollMs: 100 });
+    await next.start();
+    await waitFor(async () => (await countEffects(bus.dataSource, 'leader-gone')) === 1, { what: 'the last event to be relayed' });
+    await waitFor(async () => (await pending()) === 0, { what: 'the published row to be deleted' });
+    await next.stop();
   });
 
   it('refuses to write an event outside a transaction', async () => {
