@@ -1,8 +1,7 @@
-import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import { type Answer, type RequestOptions, ok, typedClient } from '@ebb/api-client';
-import type { OpenApiDocument, Operation } from '@ebb/http';
 import { tokenFor } from '@ebb/testing';
 import { Client, admin, paidOrder, platformForTests, refundReaches, support } from './client';
+import { type DocumentedService, operationFor, servedDocuments, undeclaredCode } from './documented';
 
 type Service = Parameters<Client['request']>[0];
 interface Recorded {
@@ -22,30 +21,6 @@ class RecordingClient extends Client {
     if (service !== 'sandbox') this.recorded.push({ service, method, path, status: answer.status, body: answer.body });
     return answer;
   }
-}
-
-/** Each operation of a document, with a matcher of its concrete paths and its answers' validators. */
-function operationsOf(document: OpenApiDocument) {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  const schemas = document.components?.schemas ?? {};
-  // the one shared component (Error) inlined, so each answer's schema stands alone
-  const inline = (schema: unknown): unknown =>
-    JSON.parse(JSON.stringify(schema), (_key, value) =>
-      value && typeof value === 'object' && typeof value.$ref === 'string' && value.$ref.startsWith('#/components/schemas/') ? schemas[value.$ref.slice('#/components/schemas/'.length)] : value,
-    );
-  return Object.entries(document.paths).flatMap(([route, item]) =>
-    Object.entries(item)
-      .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
-      .map(([method, operation]) => {
-        const answers = new Map<number, ValidateFunction | null>();
-        for (const [status, answer] of Object.entries((operation as Operation).responses)) {
-          const schema = (answer as { content?: Record<string, { schema: unknown }> }).content?.['application/json']?.schema;
-          answers.set(Number(status), schema ? ajv.compile(inline(schema) as object) : null);
-        }
-        const pattern = new RegExp(`^${route.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-        return { name: `${method.toUpperCase()} ${route}`, method: method.toUpperCase(), pattern, answers };
-      }),
-  );
 }
 
 /**
@@ -111,16 +86,12 @@ describe('the answers of the platform against its OpenAPI documents', () => {
     await call('payment', 'GET', '/v1/admin/outbound-calls?status=done', { token: admin() });
     await call('notification', 'GET', '/v1/admin/dead-letters/dl_missing', { token: admin() });
 
-    const documents = new Map<Service, ReturnType<typeof operationsOf>>();
-    for (const service of ['order', 'payment', 'refund', 'inventory', 'notification'] as const) {
-      const document = await fetch(`${world.platform.url(service)}/docs-json`).then((response) => response.json());
-      documents.set(service, operationsOf(document as OpenApiDocument));
-    }
+    const documents = await servedDocuments(world.platform);
     const problems: string[] = [];
     const seen = new Set<string>();
     for (const answer of client.recorded) {
       const path = answer.path.split('?')[0];
-      const operation = documents.get(answer.service)!.find((candidate) => candidate.method === answer.method && candidate.pattern.test(path));
+      const operation = operationFor(documents.get(answer.service as DocumentedService)!, answer.method, path);
       const label = `${answer.method} ${answer.service}${path} → ${answer.status}`;
       if (!operation) {
         problems.push(`${label}: no such route in the document`);
@@ -133,6 +104,9 @@ describe('the answers of the platform against its OpenAPI documents', () => {
       }
       const validate = operation.answers.get(answer.status);
       if (validate && !validate(answer.body)) problems.push(`${label}: ${JSON.stringify(validate.errors?.slice(0, 3))} in ${JSON.stringify(answer.body).slice(0, 300)}`);
+      // a refusal carries one of the codes its route declares (@Refuses and the shared ones)
+      const undeclared = undeclaredCode(operation, answer.status, answer.body);
+      if (undeclared) problems.push(`${label}: ${undeclared}`);
     }
     expect(problems).toEqual([]);
     // the run met the kinds of answers it set out to: successes and refusals of several routes

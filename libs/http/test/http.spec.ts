@@ -132,6 +132,19 @@ describe('http platform', () => {
       expect({ status: zipped.status, name: ((await zipped.json()) as { name?: string }).name }).toEqual({ status: 201, name: 'zipped' });
     });
 
+    it('refuses a path holding a NUL character with 400 validation_error, before the audit or the Idempotency-Key store sees it', async () => {
+      // found by the public-writes property: an audited write to /…/%00 answered 500, as PostgreSQL refused the NUL in the audit row
+      const [{ audited }] = await dataSource.query(`SELECT count(*)::int AS audited FROM audit_log`);
+      for (const send of [
+        () => api().delete('/v1/widgets/%00').set('Authorization', admin),
+        () => api().post('/v1/widgets/unique%00').set('Authorization', customer).set('Idempotency-Key', 'nul-path').send({ name: 'n', amount: 1 }),
+      ]) {
+        const response = await refusesWithoutEffect(send, 400, 'validation_error');
+        expect(response.body.error.details).toEqual([{ field: 'path', message: 'must not hold a NUL character (%00)' }]);
+      }
+      expect((await dataSource.query(`SELECT count(*)::int AS audited FROM audit_log`))[0].audited).toBe(audited);
+    });
+
     it('refuses a body nested deeper than the limit with 400 validation_error, under an Idempotency-Key too', async () => {
       const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
       for (const nested of [deep(100_000), `{"name":"w","amount":1,"extra":${deep(40)}}`]) {

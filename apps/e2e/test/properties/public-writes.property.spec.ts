@@ -8,6 +8,7 @@ import { DEV_JWT_SECRET } from '@ebb/config';
 import type { Service } from '@ebb/api-client';
 import { tokenFor } from '@ebb/testing';
 import { type PaidOrder, admin, paidOrder, platformForTests, refundReaches, support } from '../client';
+import { type DocumentedOperation, type DocumentedService, operationFor, servedDocuments, undeclaredCode } from '../documented';
 import { fuzzParameters, fuzzTimeout } from './fuzz-options';
 import { PlatformState, changedTables } from './platform-state';
 
@@ -170,6 +171,7 @@ describe('every public write answers 2xx or 4xx, and a refusal changes nothing (
   const world = platformForTests({ refund: { REFUND_MAX_AUTO_AMOUNT: '10' } });
   let state: PlatformState;
   let fixture: Fixture;
+  let documents: Map<DocumentedService, DocumentedOperation[]>;
 
   beforeAll(async () => {
     state = new PlatformState(world.platform);
@@ -184,6 +186,7 @@ describe('every public write answers 2xx or 4xx, and a refusal changes nothing (
     });
     await refundReaches(world.client, refund.id, ['pending_review']);
     fixture = { order, refundId: refund.id, otherCustomer: `cust-other-${randomUUID().slice(0, 8)}` };
+    documents = await servedDocuments(world.platform);
   }, 120_000);
 
   afterAll(async () => {
@@ -200,8 +203,9 @@ describe('every public write answers 2xx or 4xx, and a refusal changes nothing (
     if (c.contentEncoding !== undefined) headers['content-encoding'] = c.contentEncoding;
     const body = c.body.kind === 'json' ? JSON.stringify(c.body.value) : c.body.kind === 'raw' ? c.body.text : undefined;
     if (body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
-    const response = await fetch(`${world.platform.url(route.service)}${route.path(id)}`, { method: route.method, headers, body });
-    return { status: response.status, text: await response.text() };
+    const path = route.path(id);
+    const response = await fetch(`${world.platform.url(route.service)}${path}`, { method: route.method, headers, body });
+    return { status: response.status, text: await response.text(), operation: operationFor(documents.get(route.service as DocumentedService)!, route.method, path) };
   }
 
   it(
@@ -216,8 +220,10 @@ describe('every public write answers 2xx or 4xx, and a refusal changes nothing (
           expect({ what, serverError: answer.status >= 500 }).toEqual({ what, serverError: false });
           if (answer.status >= 400) {
             seen.refused++;
-            // the error shape of api-v1, whatever went wrong
-            expect(JSON.parse(answer.text)).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+            // the error shape of api-v1, whatever went wrong, with a code its route declares (a path made up by the case may be no route)
+            const refusal = JSON.parse(answer.text);
+            expect(refusal).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
+            if (answer.operation) expect({ what, undeclared: undeclaredCode(answer.operation, answer.status, refusal) }).toEqual({ what, undeclared: undefined });
             const after = await state.fingerprint();
             expect({ what, changed: changedTables(before, after) }).toEqual({ what, changed: [] });
           } else {

@@ -727,7 +727,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -811,7 +811,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -943,6 +943,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description no, a bad or an expired bearer token (unauthorized) */
             401: {
                 headers: {
@@ -963,6 +972,24 @@ export interface operations {
             };
             /** @description refused by the rules of this route (dead_letter_not_found) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1034,6 +1061,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description no, a bad or an expired bearer token (unauthorized) */
             401: {
                 headers: {
@@ -1063,6 +1099,24 @@ export interface operations {
             };
             /** @description the Idempotency-Key was used with another body, or its first request is still running (idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1118,7 +1172,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1156,6 +1210,24 @@ export interface operations {
             };
             /** @description refused (notification_not_failed, idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1231,7 +1303,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1312,7 +1384,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1350,6 +1422,24 @@ export interface operations {
             };
             /** @description refused (outbound_call_not_parked, idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1420,7 +1510,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,7 +1597,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1639,7 +1729,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1677,6 +1767,24 @@ export interface operations {
             };
             /** @description the Idempotency-Key was used with another body, or its first request is still running (idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1754,7 +1862,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1829,7 +1937,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1954,7 +2062,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,7 +2195,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,7 +2345,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2362,7 +2470,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2400,6 +2508,24 @@ export interface operations {
             };
             /** @description refused (order_not_deliverable, idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2513,7 +2639,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2641,7 +2767,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2766,7 +2892,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,7 +3036,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2994,7 +3120,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +3220,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3172,7 +3298,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,7 +3389,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3341,7 +3467,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3462,7 +3588,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3567,7 +3693,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +3836,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3816,7 +3942,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3953,7 +4079,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3991,6 +4117,24 @@ export interface operations {
             };
             /** @description refused (invalid_refund_transition, idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4080,7 +4224,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4223,7 +4367,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4360,7 +4504,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4398,6 +4542,24 @@ export interface operations {
             };
             /** @description refused (invalid_refund_transition, idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4489,7 +4651,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4602,7 +4764,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4676,7 +4838,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json) */
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +4953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description refused (invalid_signature, invalid_webhook_event, validation_error, malformed_json) */
+            /** @description refused (invalid_signature, invalid_webhook_event, validation_error, malformed_json, bad_request, idempotency_key_invalid) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4802,6 +4964,24 @@ export interface operations {
             };
             /** @description the Idempotency-Key was used with another body, or its first request is still running (idempotency_key_reused, request_in_progress) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -56,6 +56,13 @@ export function configureHttpApp<T extends INestApplication>(app: T, options: Ht
   const origins = options.corsOrigins ?? [];
   if (origins.length > 0) app.enableCors({ ...CORS, origin: [...origins], credentials: false });
 
+  // no route takes a NUL character (ids are letters, digits and _ . : -), and PostgreSQL's text cannot hold one: a path
+  // with %00 is refused here, before the audit, the Idempotency-Key or a handler writes it anywhere
+  app.use(function refuseNulInPath(req: Request, _res: Response, next: NextFunction) {
+    if (!/%00/.test(req.path)) return next();
+    next(httpError(HttpErrorCode.ValidationError, 'The request path is invalid.', [{ field: 'path', message: 'must not hold a NUL character (%00)' }]));
+  });
+
   const maxDepth = options.maxDepth ?? MAX_BODY_DEPTH;
   const parse = express.json({
     limit: options.bodyLimit ?? '1mb',

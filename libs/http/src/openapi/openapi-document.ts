@@ -130,14 +130,18 @@ function complete(operation: Operation, method: string, doc: RouteDoc, isPublic:
     operation['x-undocumented-answer'] = true;
   }
   const writes = method !== 'get';
-  if (body || query || params) responses['400'] = errorAnswer('the request is invalid: `details` lists each bad field', [HttpErrorCode.ValidationError, HttpErrorCode.MalformedJson]);
+  // a write reads whatever body it is sent: one that is not JSON, or not encoded as its Content-Encoding says, is refused too
+  if (body || query || params || writes) {
+    const invalid = [HttpErrorCode.ValidationError, HttpErrorCode.MalformedJson, HttpErrorCode.BadRequest, ...(method === 'post' ? [HttpErrorCode.IdempotencyKeyInvalid] : [])];
+    responses['400'] = errorAnswer('the request is invalid: `details` lists each bad field', invalid);
+  }
   if (!isPublic) {
     responses['401'] = errorAnswer('no, a bad or an expired bearer token', [HttpErrorCode.Unauthorized]);
     if (roles) responses['403'] = errorAnswer(`the token's role may not do this (allowed: ${roles.join(', ')}), or it is not the caller's`, [HttpErrorCode.Forbidden]);
   }
   if (method === 'post') responses['409'] ??= errorAnswer('the Idempotency-Key was used with another body, or its first request is still running', [HttpErrorCode.IdempotencyKeyReused, HttpErrorCode.RequestInProgress]);
-  if (body) responses['413'] = errorAnswer('the body is larger than 1 MB', [HttpErrorCode.PayloadTooLarge]);
-  if (body) responses['415'] = errorAnswer('the body is not JSON', [HttpErrorCode.UnsupportedMediaType]);
+  if (writes) responses['413'] = errorAnswer('the body is larger than 1 MB', [HttpErrorCode.PayloadTooLarge]);
+  if (writes) responses['415'] = errorAnswer('the body is not JSON', [HttpErrorCode.UnsupportedMediaType]);
   if (writes && !isPublic) responses['429'] = { ...errorAnswer('too many writes to this route by this caller: try again after Retry-After seconds', [HttpErrorCode.TooManyRequests]), headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } } };
   responses['503'] = errorAnswer('a dependency did not answer in time: the same request may be sent again', [HttpErrorCode.ServiceUnavailable]);
   // an answer the route declares above 400 (the health check's own 503) is its own, not the shared one
