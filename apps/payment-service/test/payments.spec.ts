@@ -98,6 +98,9 @@ describe('payment-service: taking payments', () => {
       JSON.stringify({ id: 'evt_bad_amount', type: 'payment_intent.succeeded', data: { object: { ...intent, amount_received: '2999' } } }),
       JSON.stringify({ id: 'evt_bad_currency', type: 'payment_intent.succeeded', data: { object: { ...intent, currency: 7 } } }),
       JSON.stringify({ id: 'evt_bad_refund', type: 'refund.failed', data: { object: { id: 're_1', metadata: { refundId: 7 } } } }),
+      // a NUL character, which PostgreSQL's text cannot hold: a 400, not a 500 (found by the public-writes property)
+      JSON.stringify({ id: 'evt_nul', type: 'customer.created', data: { object: { id: '\u0000' } } }),
+      JSON.stringify({ id: 'evt_nul_\u0000', type: 'payment_intent.succeeded', data: { object: intent } }),
     ];
     for (const body of bodies) {
       const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: world.webhookSecret });

@@ -59,12 +59,22 @@ export class WebhooksService {
       this.logger.warn({ provider: providerName, err: error.message }, 'webhook refused: bad signature');
       throw paymentError(PaymentErrorCode.InvalidSignature, 'The webhook signature does not verify.');
     }
+    let nul = `${event.eventId}${event.type}`.includes('\0');
+    const payload = JSON.stringify(event.payload, (key, value) => {
+      nul ||= key.includes('\0') || (typeof value === 'string' && value.includes('\0'));
+      return value;
+    });
+    // no provider sends a NUL character, and PostgreSQL's text cannot hold one: refused as the not-event it is
+    if (nul) {
+      this.logger.warn({ provider: providerName }, 'webhook refused: a NUL character in the event');
+      throw paymentError(PaymentErrorCode.InvalidWebhookEvent, `The webhook body is not a ${providerName} event: it holds a NUL character.`);
+    }
     return this.dataSource.transaction(async (manager): Promise<WebhookReceipt> => {
       // the provider may send an event again; its id makes the repeat a no-op
       const inserted: unknown[] = await manager.query(
         `INSERT INTO webhook_events (provider, event_id, type, outcome, payload) VALUES ($1, $2, $3, 'received', $4::jsonb)
          ON CONFLICT DO NOTHING RETURNING 1`,
-        [provider.name, event.eventId, event.type, JSON.stringify(event.payload)],
+        [provider.name, event.eventId, event.type, payload],
       );
       if (inserted.length === 0) return { received: true, duplicate: true };
       const outcome = await this.apply(manager, provider.name, event);
