@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { ApiClient, checkout } from '@ebb/api-client';
+import { ApiClient, type NewOrder, checkout } from '@ebb/api-client';
 import { type PlatformApp, TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 
 /** The public API of the platform under test (api-v1.md), on the ports that platform picked. */
@@ -44,7 +44,7 @@ export interface PaidOrder {
 export async function paidOrder(
   client: Client,
   lines: { quantity: number; unitAmount: number }[],
-  options: { paymentMethod?: string; shippingAmount?: number; waitForCapture?: boolean } = {},
+  options: { paymentMethod?: string; shippingAmount?: number; waitForCapture?: boolean; order?: Pick<NewOrder, 'sellerId' | 'locale' | 'promisedShipBy'> } = {},
 ): Promise<PaidOrder & { paymentId: string; providerPaymentId: string }> {
   const run = randomUUID().slice(0, 8);
   const customerId = `cust-${run}`;
@@ -56,7 +56,7 @@ export async function paidOrder(
     await client.call('inventory', 'POST', '/v1/products', { token: admin(), body: product });
     await client.call('inventory', 'PUT', `/v1/stock/${line.sku}`, { token: admin(), body: { productId: line.productId, onHand: 100 } });
   }
-  const order = { customerId, email, currency: 'EUR', items: full, shippingAmount: options.shippingAmount ?? 0 };
+  const order = { customerId, email, currency: 'EUR', items: full, shippingAmount: options.shippingAmount ?? 0, ...options.order };
   const paid = await checkout(client, token, order, {
     paymentMethod: options.paymentMethod,
     waitForCapture: options.waitForCapture,

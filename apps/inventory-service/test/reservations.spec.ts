@@ -321,4 +321,27 @@ describe('inventory-service reservations', () => {
     expect(await stockOf('LAMP-H')).toMatchObject({ onHand: 2, reserved: expected.h });
     expect(await stockOf('LAMP-I')).toMatchObject({ onHand: 2, reserved: expected.i });
   });
+
+  it('counts a shelf short of what paid orders wait for: the newest paid order’s line is short, announced once, and never shipped or counted again', async () => {
+    const sku = `LAMP-COUNT-${Date.now()}`;
+    await setStock(sku, 5);
+    await placeAndCapture(`ord-count-old-${sku}`, [{ sku, quantity: 2 }]);
+    await placeAndCapture(`ord-count-new-${sku}`, [{ sku, quantity: 2 }]);
+    // 1 left on hand, 4 units paid for and not shipped: the shelf holds only 3
+    const counted = await api().post(`/v1/stock/${sku}/counts`).set('Authorization', bearer.admin).send({ counted: 3 });
+    expect(counted.status).toBe(200);
+    expect(counted.body).toEqual({ sku, productId: 'prod-lamp', onHand: 0, reserved: 0, available: 0, heldForPaidOrders: 3, short: [{ orderId: `ord-count-new-${sku}`, quantity: 1 }] });
+    const [short] = await waitFor(() => eventsOf(`ord-count-new-${sku}`, 'inventory.stock_short').length === 1 && eventsOf(`ord-count-new-${sku}`, 'inventory.stock_short'));
+    expect(short.payload).toEqual({ orderId: `ord-count-new-${sku}`, sku, quantity: 1, shortQuantity: 1 });
+    // the same count again finds nothing new missing
+    const again = await api().post(`/v1/stock/${sku}/counts`).set('Authorization', bearer.admin).send({ counted: 3 });
+    expect(again.body).toMatchObject({ heldForPaidOrders: 3, short: [] });
+    expect(eventsOf(`ord-count-old-${sku}`, 'inventory.stock_short')).toEqual([]);
+    for (const [body, status] of [[{ counted: -1 }, 400], [{ counted: 1.5 }, 400], [{}, 400]] as const) {
+      expect((await api().post(`/v1/stock/${sku}/counts`).set('Authorization', bearer.admin).send(body)).status).toBe(status);
+    }
+    expect((await api().post(`/v1/stock/${sku}/counts`).set('Authorization', bearer.support).send({ counted: 3 })).status).toBe(403);
+    expect((await api().post(`/v1/stock/NO-SUCH-${sku}/counts`).set('Authorization', bearer.admin).send({ counted: 3 })).status).toBe(404);
+    expect(await stockOf(sku)).toMatchObject({ onHand: 0, reserved: 0 });
+  });
 });

@@ -116,7 +116,7 @@ describe('notification-service', () => {
         return found.length === 1 && found;
       }, { what: 'the queued row' });
       expect(row).toMatchObject({ status: 'queued', attempts: 0, template: 'refund_succeeded', recipient: succeeded.email });
-      expect(row.subject).toBe(`Refunded: USD 12.34 for order ${succeeded.orderId}`);
+      expect(row.subject).toBe(`Refunded: $12.34 for order ${succeeded.orderId}`);
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(smtp.to(succeeded.email)).toHaveLength(0);
     } finally {
@@ -125,14 +125,28 @@ describe('notification-service', () => {
     await waitFor(() => smtp.to(succeeded.email).length === 1, { what: 'the mail once the sender runs' });
   });
 
+  it('writes to the customer of a zh-CN order in Chinese, money in the order’s currency as a Chinese reader writes it', async () => {
+    const approved = refund({ status: 'approved', amount: 4999, currency: 'CNY', locale: 'zh-CN' });
+    await publish('refund.approved', approved);
+    const [mail] = await waitFor(() => smtp.to(approved.email).length > 0 && smtp.to(approved.email), { what: 'the Chinese mail' });
+    expect(mail.subject).toBe('您 ¥49.99 的退款已获批准');
+    expect(mail.text).toContain('您好，');
+    expect(mail.text).toContain(`退款编号：${approved.refundId}`);
+    expect(mail.text).toContain('原因：商品到货时已损坏');
+    const captured = { orderId: `ord_${suffix}_zh`, customerId: 'cus_zh', email: 'zh@example.test', paymentId: 'pay_zh', amount: 100000, currency: 'JPY', locale: 'zh-CN' };
+    await publish('order.captured', captured);
+    const [receipt] = await waitFor(() => smtp.to(captured.email).length > 0 && smtp.to(captured.email), { what: 'the Chinese receipt' });
+    expect(receipt.subject).toBe(`已收到付款：订单 ${captured.orderId} 的 JP¥100,000`);
+  });
+
   it('mails the customer when a refund succeeds, with the amount, refund id and order id', async () => {
     const succeeded = refund({ amount: 4999, currency: 'EUR' });
     await publish('refund.succeeded', succeeded);
 
     const [mail] = await waitFor(() => smtp.to(succeeded.email).length > 0 && smtp.to(succeeded.email), { what: 'the mail' });
     expect(mail.from).toBe('refunds@ebb.local');
-    expect(mail.subject).toBe(`Refunded: EUR 49.99 for order ${succeeded.orderId}`);
-    expect(mail.text).toContain('Your refund of EUR 49.99 has been paid back');
+    expect(mail.subject).toBe(`Refunded: €49.99 for order ${succeeded.orderId}`);
+    expect(mail.text).toContain('Your refund of €49.99 has been paid back');
     expect(mail.text).toContain(`Refund: ${succeeded.refundId}`);
     expect(mail.text).toContain(`Order: ${succeeded.orderId}`);
     expect(mail.text).toContain('Reason: item arrived damaged');
@@ -171,7 +185,7 @@ describe('notification-service', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(await rows(`refund_id = $1`, [refunding.refundId])).toHaveLength(1);
     expect(row.template).toBe('refund_approved');
-    expect(smtp.to(refunding.email).map((mail) => mail.subject)).toEqual(['Your refund of USD 35.00 is approved']);
+    expect(smtp.to(refunding.email).map((mail) => mail.subject)).toEqual(['Your refund of $35.00 is approved']);
   });
 
   it('mails each step of a shipped refund once, even when each message is delivered twice', async () => {
@@ -199,7 +213,7 @@ describe('notification-service', () => {
       steps.map((step) => `email:${step.template}`).sort(),
     );
     const awaiting = mails.find((mail) => mail.subject === steps[1].subject)!;
-    expect(awaiting.text).toContain('Your refund of EUR 25.00 is paid once the parcel has arrived and passed our inspection.');
+    expect(awaiting.text).toContain('Your refund of €25.00 is paid once the parcel has arrived and passed our inspection.');
     expect(awaiting.text).toContain(`Refund: ${shipped.refundId}`);
   });
 
@@ -283,7 +297,7 @@ describe('notification-service', () => {
     };
     await publish('order.captured', captured);
     const [mail] = await waitFor(() => smtp.to(captured.email).length > 0 && smtp.to(captured.email), { what: 'the receipt' });
-    expect(mail.subject).toBe(`Payment received: JPY 100000 for order ${captured.orderId}`);
+    expect(mail.subject).toBe(`Payment received: ¥100,000 for order ${captured.orderId}`);
     expect(mail.text).toContain(`Payment: ${captured.paymentId}`);
     const [row] = await rows(`order_id = $1`, [captured.orderId]);
     expect(row).toMatchObject({ channel: 'email', template: 'payment_receipt', refund_id: null, customer_id: 'cus_paid' });

@@ -82,6 +82,7 @@ describe('order-service consuming the events of payment, inventory and refund', 
       paymentId: `pay_${order.id}`,
       amount: 3999,
       currency: 'USD',
+      locale: 'en',
     });
     expect(await read(order.id)).toMatchObject({ status: 'open', paymentStatus: 'captured', capturedAmount: 3999, paymentId: `pay_${order.id}` });
   });
@@ -127,7 +128,7 @@ describe('order-service consuming the events of payment, inventory and refund', 
     const [event] = await waitFor(() => seenFor('order.captured_after_cancel', order.id).length === 1 && seenFor('order.captured_after_cancel', order.id), {
       what: 'order.captured_after_cancel',
     });
-    expect(event.payload).toEqual({ orderId: order.id, customerId: 'cus_dirk', email: 'cus_dirk@example.com', paymentId: `pay_${order.id}`, amount: order.totalAmount, currency: 'USD' });
+    expect(event.payload).toEqual({ orderId: order.id, customerId: 'cus_dirk', email: 'cus_dirk@example.com', paymentId: `pay_${order.id}`, amount: order.totalAmount, currency: 'USD', locale: 'en' });
     expect(await read(order.id)).toMatchObject({ status: 'cancelled', paymentStatus: 'captured', capturedAmount: order.totalAmount });
   });
 

@@ -62,6 +62,7 @@ export async function bootOrderService(label: string): Promise<OrderService> {
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       MESSAGE_MAX_RETRIES: String(RETRY_DELAYS_MS.length),
       OUTBOX_POLL_MS: '200',
+      JOBS_POLL_SECONDS: '0.5',
     }),
     SERVICE_NAME: service,
   };

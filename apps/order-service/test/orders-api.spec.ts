@@ -49,6 +49,7 @@ describe('order-service over HTTP and gRPC', () => {
       status: 'pending_payment',
       paymentStatus: 'pending',
       fulfillmentStatus: 'unfulfilled',
+      locale: 'en',
       promisedShipBy: '2026-12-01T12:00:00.000Z',
       createdAt: expect.any(String),
     });
@@ -207,6 +208,8 @@ describe('order-service over HTTP and gRPC', () => {
       deliveredAt: '',
       carrier: '',
       trackingNumber: '',
+      locale: 'en',
+      promisedShipBy: '',
     });
   });
 

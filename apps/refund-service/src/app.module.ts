@@ -11,7 +11,7 @@ export class AppModule {
   static forRoot(env: RefundEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [...platformImports(env, { entities: refundEntities, migrations: refundMigrations, locking: true, outbound: true }), RefundsModule.forRoot(env)],
+      imports: [...platformImports(env, { entities: refundEntities, migrations: refundMigrations, locking: true, outbound: true, jobs: true }), RefundsModule.forRoot(env)],
       controllers: [RefundPolicyController],
     };
   }

@@ -16,8 +16,13 @@ const refundSettings = z.object({
   CARRIER_URL: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:4010/carrier' }).default(`http://127.0.0.1:${DEFAULT_PORTS.sandbox}/carrier`),
   /** a carrier call that takes longer fails and is retried with the message */
   CARRIER_TIMEOUT_MS: positiveInt.default(5000),
-  /** pending refunds are approved automatically after this many hours (not enforced yet) */
-  REFUND_AUTO_APPROVE_HOURS: positiveInt.default(2),
+  /**
+   * a refund waiting for a seller's manual review is approved by the system after this many hours
+   * (fractions allowed: tests shorten it); one above REFUND_MAX_AUTO_AMOUNT always waits for a person
+   */
+  REFUND_AUTO_APPROVE_HOURS: z.coerce.number().positive().max(24 * 365).default(2),
+  /** every refund request gets a first decision within this many hours: a gauge, a breach counter, an alert before it */
+  REFUND_SLA_HOURS: z.coerce.number().positive().max(24 * 365).default(48),
 });
 
 export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund).and(refundSettings);

@@ -90,6 +90,7 @@ describe('refund-service', () => {
       // the goods never left: on success they go back on hand
       restockItems: [{ sku: 'SKU-A', quantity: 2 }],
       steps: ['requested', 'approved', 'refunding'],
+      locale: 'en',
     });
     expect(bed.orderQuery.held.get(refund.id)).toEqual({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 2 }], held: true });
     expect(await ledgerOf(order.id)).toEqual({ captured: 3500, committed: 3500 });

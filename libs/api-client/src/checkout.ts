@@ -10,6 +10,9 @@ export interface NewOrder {
   currency: string;
   items: { productId: string; sku: string; quantity: number; unitAmount: number }[];
   shippingAmount?: number;
+  sellerId?: string;
+  locale?: 'en' | 'zh-CN';
+  promisedShipBy?: string;
 }
 
 export interface CheckoutOptions {

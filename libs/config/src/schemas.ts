@@ -81,6 +81,12 @@ export function serviceEnvSchema(service: string, defaultPort: number) {
       /** how often the outbound-call loop looks for calls due (retries, leases run out); a commit wakes it at once */
       OUTBOUND_POLL_MS: positiveInt.default(1000),
       SHUTDOWN_GRACE_MS: positiveInt.default(10000),
+      /** durable timers (pg-boss): how often an idle worker asks for jobs due, in seconds (0.5 at least) */
+      JOBS_POLL_SECONDS: z.coerce.number().min(0.5).max(60).default(2),
+      /** a job still running after this many seconds (its process died) is tried again by any replica */
+      JOBS_EXPIRE_SECONDS: positiveInt.default(60),
+      /** how often one replica puts expired jobs back and archives old ones, in seconds */
+      JOBS_MAINTENANCE_SECONDS: positiveInt.default(60),
       /** browser origins allowed to call this service's API (the operator console's); none unless set */
       CORS_ORIGINS: originList.default([]),
       /** writes one customer may make to one route per window (429 past it, counted in Redis across replicas); 0 for none */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { currencySchema, minorUnitsSchema } from './money';
 import { type EventType, defineEvent } from './events';
 import { REFUND_INITIATORS, REFUND_REASONS, REFUND_STATUSES, type RefundStatus } from './refund-vocabulary';
+import { LOCALES } from './locale';
 
 // The payloads services exchange on the bus, checked when written to the outbox and when consumed.
 // Amounts are integer minor units in the order's currency. Add fields freely; never remove or retype one.
@@ -13,6 +14,8 @@ const orderLine = z.object({
   unitAmount: minorUnitsSchema,
 });
 const refundLine = z.object({ sku: z.string(), quantity: z.number().int().positive() });
+/** the customer's language, for what they are told; absent in events from before locales: `en` */
+const locale = z.enum(LOCALES).optional();
 
 export const OrderPlaced = defineEvent(
   'order.placed',
@@ -39,6 +42,7 @@ export const OrderCaptured = defineEvent(
     paymentId: z.string(),
     amount: minorUnitsSchema,
     currency: currencySchema,
+    locale,
   }),
 );
 export type OrderCaptured = z.infer<typeof OrderCaptured.schema>;
@@ -65,9 +69,23 @@ export type OrderDelivered = z.infer<typeof OrderDelivered.schema>;
 /** The provider took the money of an order already cancelled: it is refunded by the system, whole. */
 export const OrderCapturedAfterCancel = defineEvent(
   'order.captured_after_cancel',
-  z.object({ orderId: z.string(), customerId: z.string(), email: z.string(), paymentId: z.string(), amount: minorUnitsSchema, currency: currencySchema }),
+  z.object({ orderId: z.string(), customerId: z.string(), email: z.string(), paymentId: z.string(), amount: minorUnitsSchema, currency: currencySchema, locale }),
 );
 export type OrderCapturedAfterCancel = z.infer<typeof OrderCapturedAfterCancel.schema>;
+
+/** A captured order still not shipped when its `promisedShipBy` came (order-service's timer): the system refunds it whole, once. */
+export const OrderShipDeadlineMissed = defineEvent(
+  'order.ship_deadline_missed',
+  z.object({ orderId: z.string(), promisedShipBy: z.string() }),
+);
+export type OrderShipDeadlineMissed = z.infer<typeof OrderShipDeadlineMissed.schema>;
+
+/** An admin flagged lines of an order as sold at a wrong price: the system refunds those lines (each line once). */
+export const OrderPriceErrorFlagged = defineEvent(
+  'order.price_error_flagged',
+  z.object({ orderId: z.string(), skus: z.array(z.string()).min(1), note: z.string(), flaggedBy: z.string() }),
+);
+export type OrderPriceErrorFlagged = z.infer<typeof OrderPriceErrorFlagged.schema>;
 
 export const PaymentSucceeded = defineEvent(
   'payment.succeeded',
@@ -170,6 +188,7 @@ const refundSnapshot = z.object({
    * publishes one event that tells them all; absent in events from before, where it is `[status]`
    */
   steps: z.array(z.enum(REFUND_STATUSES)).min(1).optional(),
+  locale,
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 
@@ -215,3 +234,14 @@ export const InventoryReleased = defineEvent(
   'inventory.released',
   z.object({ orderId: z.string(), refundId: z.string().optional(), items: z.array(refundLine) }),
 );
+
+/**
+ * A stock count found fewer units than paid orders hold: `quantity` units of the order's line `sku`
+ * can no longer be fulfilled (the newest paid orders give way first), `shortQuantity` of that line
+ * in all. The system refunds those units (`out_of_stock`); the rest of the order ships as it was.
+ */
+export const InventoryStockShort = defineEvent(
+  'inventory.stock_short',
+  z.object({ orderId: z.string(), sku: z.string(), quantity: z.number().int().positive(), shortQuantity: z.number().int().positive() }),
+);
+export type InventoryStockShort = z.infer<typeof InventoryStockShort.schema>;

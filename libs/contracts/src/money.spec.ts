@@ -1,4 +1,4 @@
-import { allocateMinor, currencySchema, formatMoney, majorToMinor, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
+import { allocateMinor, currencySchema, formatMoney, formatMoneyIn, majorToMinor, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
 import { idSchema, newId } from './ids';
 
 describe('money in minor units', () => {
@@ -71,5 +71,17 @@ describe('ids', () => {
     expect(id).toMatch(/^ref_[0-9a-f]{32}$/);
     expect(idSchema.safeParse(id).success).toBe(true);
     expect(idSchema.safeParse('has space').success).toBe(false);
+  });
+});
+
+describe('formatMoneyIn', () => {
+  it('writes money as a reader of the locale does, in the currency’s own digits, exactly beyond what a float holds', () => {
+    expect(formatMoneyIn('en', { amount: 1999, currency: 'USD' })).toBe('$19.99');
+    expect(formatMoneyIn('zh-CN', { amount: 1999, currency: 'USD' })).toBe('US$19.99');
+    expect(formatMoneyIn('zh-CN', { amount: 500000, currency: 'CNY' })).toBe('¥5,000.00');
+    expect(formatMoneyIn('en', { amount: 5000, currency: 'JPY' })).toBe('¥5,000');
+    expect(formatMoneyIn('en', { amount: 5000001, currency: 'KWD' })).toBe('KWD\u00a05,000.001');
+    // 2^53 + 1 minor units cannot be a float: a safe integer just below it formats to the last digit
+    expect(formatMoneyIn('en', { amount: Number.MAX_SAFE_INTEGER, currency: 'USD' })).toBe('$90,071,992,547,409.91');
   });
 });

@@ -105,12 +105,32 @@ export function majorToMinor(major: string, currency: string): number {
   return minor;
 }
 
-/** "USD 19.99" for people; computed with integers and strings only. */
-export function formatMoney({ amount, currency }: Money): string {
+/** Minor units as the decimal string of major units ("19.99", "-0.5" is "-0.50"): integers and strings only. */
+export function decimalOf({ amount, currency }: Money): string {
   assertMinor(Math.abs(amount));
   const digits = minorUnitDigits(currency);
   const sign = amount < 0 ? '-' : '';
   const text = String(Math.abs(amount)).padStart(digits + 1, '0');
-  const major = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-  return `${currency} ${sign}${major}`;
+  return sign + (digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`);
+}
+
+/** "USD 19.99" for people; computed with integers and strings only. */
+export function formatMoney(money: Money): string {
+  return `${money.currency} ${decimalOf(money)}`;
+}
+
+const formats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * Money as a reader of `locale` writes it ("$19.99", "US$19.99", "¥5,000"): Intl.NumberFormat in the
+ * money's currency, given the exact decimal string (never a float: Intl formats a string as written).
+ */
+export function formatMoneyIn(locale: string, money: Money): string {
+  const key = `${locale}:${money.currency}`;
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency });
+    formats.set(key, format);
+  }
+  return (format.format as unknown as (value: string) => string)(decimalOf(money));
 }

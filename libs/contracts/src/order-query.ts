@@ -50,6 +50,10 @@ export interface OrderMessage {
   /** empty until the order ships */
   carrier: string;
   trackingNumber: string;
+  /** the customer's language (`en`, `zh-CN`); empty from an order-service before locales: `en` */
+  locale: string;
+  /** when the order was promised to ship (ISO 8601), empty when no promise was made */
+  promisedShipBy: string;
 }
 
 /** Default ports of api-v1.md, and order-service's gRPC port. */

@@ -5,6 +5,7 @@ import { HttpPlatformModule, httpMigrations } from '@ebb/http';
 import { LockingModule } from '@ebb/locking';
 import { MessagingModule, messagingMigrations } from '@ebb/messaging';
 import { ObservabilityModule, createLogger } from '@ebb/observability';
+import { JobsModule } from '@ebb/jobs';
 import { OutboundModule, outboundMigrations } from '@ebb/outbound';
 import { type DatabaseOptions, PersistenceModule } from '@ebb/persistence';
 
@@ -16,6 +17,8 @@ export interface PlatformOptions {
   locking?: boolean;
   /** calls to the outside world through the outbound-call loop (providers, the carrier, other services); true for its defaults */
   outbound?: boolean | { pollMs?: number; concurrency?: number };
+  /** durable timers (pg-boss, `@ebb/jobs`): list `jobsMigrations` among the service's own */
+  jobs?: boolean;
 }
 
 /** Every migration a service database needs, in order: the libraries' tables, then the service's own. */
@@ -70,6 +73,17 @@ export function platformImports(env: ServiceEnv, options: PlatformOptions): (Dyn
     }),
   ];
   if (options.locking) imports.push(LockingModule.forRoot({ urls: env.REDIS_URLS }));
+  if (options.jobs) {
+    imports.push(
+      JobsModule.forRoot({
+        url: env.DATABASE_URL,
+        applicationName: `${env.SERVICE_NAME}-jobs`,
+        pollSeconds: env.JOBS_POLL_SECONDS,
+        expireSeconds: env.JOBS_EXPIRE_SECONDS,
+        maintenanceSeconds: env.JOBS_MAINTENANCE_SECONDS,
+      }),
+    );
+  }
   if (options.outbound) imports.push(OutboundModule.forRoot({ pollMs: env.OUTBOUND_POLL_MS, ...(options.outbound === true ? {} : options.outbound) }));
   return imports;
 }

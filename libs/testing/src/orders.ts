@@ -27,6 +27,8 @@ export function orderMessage(overrides: Partial<OrderMessage> = {}): OrderMessag
     deliveredAt: '',
     carrier: '',
     trackingNumber: '',
+    locale: 'en',
+    promisedShipBy: '',
     ...overrides,
   };
 }

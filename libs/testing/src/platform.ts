@@ -17,6 +17,8 @@ export const PLATFORM_APPS = {
   notification: { dir: 'notification-service', service: 'notifications' },
 } as const;
 export type PlatformApp = keyof typeof PLATFORM_APPS;
+/** One running process: an app, or a further replica of it (`refund#2`: same database, bus and Redis, ports of its own). */
+export type PlatformInstance = PlatformApp | `${PlatformApp}#${number}`;
 
 // below Linux's ephemeral range (32768+): a port picked there could be taken, before the app binds it,
 // as the source port of one of the many outgoing connections tests make
@@ -51,7 +53,9 @@ export class TestPlatform {
   readonly suffix = uniqueSuffix();
   readonly exchange = `ebb.e2e.${this.suffix}`;
   readonly ports = {} as Record<PlatformApp | 'grpc' | 'smtp', number>;
-  private readonly running = new Map<PlatformApp, Running>();
+  private readonly running = new Map<PlatformInstance, Running>();
+  /** the HTTP port of each further replica */
+  private readonly replicaPorts = new Map<PlatformInstance, number>();
 
   private constructor(private readonly extraEnv: Partial<Record<PlatformApp, Record<string, string>>>) {}
 
@@ -75,8 +79,8 @@ export class TestPlatform {
     return platform;
   }
 
-  url(app: PlatformApp): string {
-    return `http://127.0.0.1:${this.ports[app]}`;
+  url(instance: PlatformInstance): string {
+    return `http://127.0.0.1:${this.replicaPorts.get(instance) ?? this.ports[instance as PlatformApp]}`;
   }
 
   databaseUrl(app: PlatformApp): string {
@@ -109,6 +113,23 @@ export class TestPlatform {
 
   /** Starts one app and waits for its readiness (or its stdout line, for the sandbox). */
   async startApp(app: PlatformApp, env: Record<string, string> = {}): Promise<void> {
+    await this.spawnInstance(app, app, env);
+  }
+
+  /**
+   * Starts another process of an app beside the first (`<app>#<n>`): the same database, exchange,
+   * queues and Redis, an HTTP port (and for order-service a gRPC port) of its own; other apps keep
+   * talking to the first. Kill it with `kill('<app>#<n>')`, reach it at `url('<app>#<n>')`.
+   */
+  async startReplica(app: PlatformApp, n = 2, env: Record<string, string> = {}): Promise<PlatformInstance> {
+    const instance: PlatformInstance = `${app}#${n}`;
+    const port = await freePort();
+    this.replicaPorts.set(instance, port);
+    await this.spawnInstance(instance, app, { PORT: String(port), ...(app === 'order' ? { ORDER_GRPC_PORT: String(await freePort()) } : {}), ...env });
+    return instance;
+  }
+
+  private async spawnInstance(instance: PlatformInstance, app: PlatformApp, env: Record<string, string>): Promise<void> {
     const output: string[] = [];
     const child = spawn(process.execPath, ['-r', './tools/register.js', `apps/${PLATFORM_APPS[app].dir}/src/main.ts`], {
       cwd: ROOT,
@@ -124,38 +145,38 @@ export class TestPlatform {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    this.running.set(app, { process: child, exited, output });
+    this.running.set(instance, { process: child, exited, output });
     let gone = false;
     void exited.then(() => (gone = true));
     await waitFor(
       async () => {
-        if (gone) throw new Error(`${app} exited during start:\n${output.join('')}`);
-        const response = await fetch(`${this.url(app)}/health/ready`).catch(() => undefined);
+        if (gone) throw new Error(`${instance} exited during start:\n${output.join('')}`);
+        const response = await fetch(`${this.url(instance)}/health/ready`).catch(() => undefined);
         return response?.ok;
       },
-      { timeoutMs: 60000, intervalMs: 100, what: `${app} to be ready` },
+      { timeoutMs: 60000, intervalMs: 100, what: `${instance} to be ready` },
     ).catch((error) => {
       throw new Error(`${(error as Error).message}\n${output.join('')}`);
     });
   }
 
   /** Sends a signal (SIGKILL for a crash) and waits for the process to end. */
-  async kill(app: PlatformApp, signal: NodeJS.Signals = 'SIGKILL') {
-    const running = this.running.get(app);
+  async kill(instance: PlatformInstance, signal: NodeJS.Signals = 'SIGKILL') {
+    const running = this.running.get(instance);
     if (!running) return undefined;
     running.process.kill(signal);
     const result = await running.exited;
-    this.running.delete(app);
+    this.running.delete(instance);
     return { ...result, output: running.output.join('') };
   }
 
   /** The process's exit, when it ends by itself (a crash point, say). */
-  exited(app: PlatformApp) {
-    return this.running.get(app)?.exited;
+  exited(instance: PlatformInstance) {
+    return this.running.get(instance)?.exited;
   }
 
-  logs(app: PlatformApp): string {
-    return this.running.get(app)?.output.join('') ?? '';
+  logs(instance: PlatformInstance): string {
+    return this.running.get(instance)?.output.join('') ?? '';
   }
 
   async stop(): Promise<void> {

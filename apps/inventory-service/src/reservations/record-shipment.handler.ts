@@ -17,7 +17,7 @@ export async function recordShipment({ payload }: IncomingMessage<OrderShipped>,
   }
   // one shipment per order: setting (not adding) makes a second delivery of the event change nothing
   await manager.query(
-    `UPDATE order_lines l SET shipped_quantity = least(s.quantity, l.quantity - l.released_quantity)
+    `UPDATE order_lines l SET shipped_quantity = least(s.quantity, l.quantity - l.released_quantity - l.short_quantity)
        FROM unnest($2::text[], $3::int[]) AS s(sku, quantity) WHERE l.order_id = $1 AND l.sku = s.sku`,
     [payload.orderId, payload.items.map((item) => item.sku), payload.items.map((item) => item.quantity)],
   );

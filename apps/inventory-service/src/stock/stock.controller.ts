@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema } from '@ebb/contracts';
 import { Answers, Refuses, Roles, ZodBody, ZodParams } from '@ebb/http';
 import { InventoryErrorCode, inventoryError } from '../inventory-errors';
 import { Stock, type StockView, stockView, stockViewSchema } from './stock.entity';
+import { type StockCount, countStock, stockCountAnswerSchema, stockCountSchema } from './stock-count';
 
 const skuParams = z.object({ sku: idSchema });
 
@@ -59,6 +60,19 @@ export class StockController {
       );
     }
     return stockView({ sku: row.sku, productId: row.product_id, onHand: row.on_hand, reserved: row.reserved });
+  }
+
+  /**
+   * A count of the shelf (admin): paid orders are served first, the rest is on hand; paid units the
+   * count found missing are refunded by the system (`out_of_stock`), newest orders first.
+   */
+  @Post(':sku/counts')
+  @HttpCode(200)
+  @Answers({ 200: stockCountAnswerSchema })
+  @Refuses(inventoryError, InventoryErrorCode.SkuNotFound, InventoryErrorCode.StockBelowReserved)
+  @Roles('admin')
+  count(@ZodParams(skuParams) { sku }: { sku: string }, @ZodBody(stockCountSchema) body: StockCount) {
+    return this.dataSource.transaction((manager) => countStock(manager, sku, body));
   }
 
   /** Any signed-in caller may see what is available (storefronts show it). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { OrderCaptured, type RefundSnapshot, REFUND_EVENTS } from '@ebb/contracts';
+import { OrderCaptured, type RefundSnapshot, REFUND_EVENTS, localeOr } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { NOTIFICATION_ENV, type NotificationEnv } from '../config';
 import { REFUND_MAIL_TEMPLATES, paymentReceiptTemplate } from '../templates';
@@ -30,7 +30,7 @@ export class NotificationEventsHandler implements OnModuleInit {
   }
 
   private async onOrderCaptured({ payload: order }: IncomingMessage<OrderCaptured>, manager: EntityManager): Promise<void> {
-    const mail = paymentReceiptTemplate.render(order);
+    const mail = paymentReceiptTemplate.render(order, localeOr(order.locale));
     await queueNotifications(manager, [
       {
         channel: 'email',
@@ -56,7 +56,8 @@ export class NotificationEventsHandler implements OnModuleInit {
     const told = (refund.steps ?? [step]).filter((s) => REFUND_MAIL_TEMPLATES[`refund.${s}`]).at(-1);
     if (told) {
       const template = REFUND_MAIL_TEMPLATES[`refund.${told}`];
-      const mail = template.render(refund);
+      // in the customer's language (the order's), English for events from before languages
+      const mail = template.render(refund, localeOr(refund.locale));
       rows.push({
         channel: 'email',
         template: template.name,

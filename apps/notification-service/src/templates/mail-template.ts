@@ -1,4 +1,7 @@
-import { type RefundSnapshot, formatMoney } from '@ebb/contracts';
+import Handlebars from 'handlebars';
+import i18next, { type TFunction } from 'i18next';
+import { LOCALES, type Locale, type Money, formatMoneyIn } from '@ebb/contracts';
+import { TRANSLATIONS } from './translations';
 
 /** What a template makes of an event: the mail's subject and plain text. */
 export interface RenderedMail {
@@ -6,31 +9,37 @@ export interface RenderedMail {
   text: string;
 }
 
-/** One mail: its name (stored on the row, a metrics label) and how it renders its event's payload. */
+/** One mail: its name (stored on the row, a metrics label) and how it renders its payload in a language. */
 export interface MailTemplate<P> {
   name: string;
-  render(payload: P): RenderedMail;
+  render(payload: P, locale: Locale): RenderedMail;
 }
 
-export type RefundTemplate = MailTemplate<RefundSnapshot>;
+// one i18next instance for the mails, loaded at start; plain text, so nothing is HTML-escaped
+const i18n = i18next.createInstance();
+void i18n.init({
+  initAsync: false,
+  resources: Object.fromEntries(LOCALES.map((locale) => [locale, { mail: TRANSLATIONS[locale] }])),
+  ns: ['mail'],
+  defaultNS: 'mail',
+  fallbackLng: false,
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
 
-const REASONS: Record<string, string> = {
-  requested_by_customer: 'requested by you',
-  damaged: 'item arrived damaged',
-  wrong_item: 'wrong item received',
-};
+/** The sentences of a language; a key it lacks comes back as the key itself (the template test looks for that). */
+export const translator = (locale: Locale): TFunction => i18n.getFixedT(locale);
 
-/** The lines every refund mail carries: amount, refund and order ids, reason. */
-export function refundFacts(refund: RefundSnapshot): string[] {
-  return [
-    `Amount: ${formatMoney({ amount: refund.amount, currency: refund.currency })}`,
-    `Refund: ${refund.refundId}`,
-    `Order: ${refund.orderId}`,
-    `Reason: ${REASONS[refund.reason] ?? refund.reason.replace(/_/g, ' ')}`,
-  ];
-}
+/** Money as a reader of `locale` writes it: Intl in the money's currency, from the exact minor units. */
+export const moneyIn = (locale: Locale, money: Money) => formatMoneyIn(locale, money);
 
-/** A mail body: greeting, the message, the facts, a sign-off. */
-export function mailText(message: string[], facts: string[]): string {
-  return ['Hello,', '', ...message, '', ...facts, '', 'The Ebb refunds team', ''].join('\n');
+/** Every mail's shape: greeting, the message, the facts, a sign-off (Handlebars, plain text: nothing escaped). */
+const LAYOUT = Handlebars.compile<{ greeting: string; message: string[]; facts: string[]; signoff: string }>(
+  '{{greeting}}\n\n{{#each message}}{{this}}\n{{/each}}\n{{#each facts}}{{this}}\n{{/each}}\n{{signoff}}\n',
+  { noEscape: true, strict: true },
+);
+
+/** A mail body in `locale`: its greeting (the default, or one of the template's), message lines and facts. */
+export function mailText(t: TFunction, message: string[], facts: string[], greeting = t('greeting')): string {
+  return LAYOUT({ greeting, message: message.flatMap((line) => line.split('\n')), facts, signoff: t('signoff') });
 }

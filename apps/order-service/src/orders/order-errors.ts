@@ -7,6 +7,8 @@ export enum OrderErrorCode {
   NotDeliverable = 'order_not_deliverable',
   /** goods of the order are held for a refund being paid */
   RefundInProgress = 'order_refund_in_progress',
+  /** nothing captured and not yet refunded: nothing the system could pay back */
+  NotRefundable = 'order_not_refundable',
   /** a customer acting for another customer */
   Forbidden = 'forbidden',
 }
@@ -17,5 +19,6 @@ export const orderError = defineErrors<OrderErrorCode>({
   [OrderErrorCode.NotShippable]: 409,
   [OrderErrorCode.NotDeliverable]: 409,
   [OrderErrorCode.RefundInProgress]: 409,
+  [OrderErrorCode.NotRefundable]: 409,
   [OrderErrorCode.Forbidden]: 403,
 });

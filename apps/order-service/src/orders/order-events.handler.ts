@@ -6,7 +6,9 @@ import { sumMinor } from '@ebb/contracts';
 import { type IncomingMessage, MessageConsumer } from '@ebb/messaging';
 import { LOGGER } from '@ebb/observability';
 import { orderMachine } from './order-state';
+import type { Order } from './order.entity';
 import { OrdersService } from './orders.service';
+import { ShipDeadlineHandler } from './ship-deadline.handler';
 
 /** Inbox keys of the handlers: stable across releases, or a redelivered message would count again. */
 export const OrderHandlers = {
@@ -28,6 +30,7 @@ export class OrderEventsHandler implements OnModuleInit {
   constructor(
     private readonly consumer: MessageConsumer,
     private readonly orders: OrdersService,
+    private readonly shipDeadline: ShipDeadlineHandler,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -67,7 +70,7 @@ export class OrderEventsHandler implements OnModuleInit {
       this.logger.warn({ ...log, totalAmount: order.totalAmount }, 'captured amount differs from the order total');
     }
     const action = order.status === 'cancelled' ? 'capture_after_cancel' : 'capture';
-    const captured = { orderId: order.id, customerId: order.customerId, email: order.email, paymentId: payload.paymentId, amount: payload.amount, currency: order.currency };
+    const captured = { orderId: order.id, customerId: order.customerId, email: order.email, paymentId: payload.paymentId, amount: payload.amount, currency: order.currency, locale: order.locale };
     const events = [OrderCaptured.of(captured)];
     if (action === 'capture_after_cancel') {
       // the provider took the money of an order already cancelled: refund-service pays it back
@@ -75,6 +78,8 @@ export class OrderEventsHandler implements OnModuleInit {
       events.push(OrderCapturedAfterCancel.of(captured));
     }
     await this.orders.transition(manager, order, action, { capturedAmount: payload.amount, paymentId: payload.paymentId }, events);
+    // the order now owes its shipment: its promised date is a timer from this commit on
+    if (action === 'capture') await this.shipDeadline.scheduleFor(manager, order);
   }
 
   /** payment.failed → the order stays pending: the customer may pay again. */
@@ -125,6 +130,7 @@ export class OrderEventsHandler implements OnModuleInit {
     }
     // goods held for it never ship
     await this.orders.endHold(manager, order.id, payload.refundId, 'refunded');
+    if (payload.shipped && payload.restockItems?.length) await this.recordReturn(manager, order, payload.restockItems, payload.refundId);
     const inserted: unknown[] = await manager.query(
       `INSERT INTO order_applied_refunds (refund_id, order_id, amount, message_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT (refund_id) DO NOTHING RETURNING 1`,
@@ -149,5 +155,23 @@ export class OrderEventsHandler implements OnModuleInit {
     const action = refundedAmount === order.capturedAmount ? 'refund_fully' : 'refund_partially';
     // nothing consumes a change of the order's payment status: it is read from the order (and its history), not announced
     await this.orders.transition(manager, order, action, { refundedAmount }, []);
+  }
+
+  /**
+   * What came back of the shipment (the refund's restocked goods), once per refund (the caller's
+   * applied-refunds check comes after: a refund counted twice is refused there, so this runs only
+   * in a transaction that commits it once); every shipped line back → `fulfillmentStatus: returned`.
+   */
+  private async recordReturn(manager: EntityManager, order: Order, items: { sku: string; quantity: number }[], refundId: string) {
+    const [already]: unknown[] = await manager.query(`SELECT 1 FROM order_applied_refunds WHERE refund_id = $1`, [refundId]);
+    if (already) return;
+    await manager.query(
+      `UPDATE order_lines l SET returned_quantity = least(l.shipped_quantity, l.returned_quantity + r.quantity)
+         FROM unnest($2::text[], $3::int[]) AS r(sku, quantity) WHERE l.order_id = $1 AND l.sku = r.sku`,
+      [order.id, items.map((item) => item.sku), items.map((item) => item.quantity)],
+    );
+    const lines = await this.orders.lines(manager, order.id);
+    const allBack = lines.some((line) => line.shippedQuantity > 0) && lines.every((line) => line.returnedQuantity >= line.shippedQuantity);
+    if (allBack && orderMachine.can(order, 'return')) await this.orders.transition(manager, order, 'return', {}, []);
   }
 }

@@ -15,7 +15,7 @@ export type OrderState = {
   fulfillmentStatus: FulfillmentStatus;
 };
 
-export type OrderAction = 'capture' | 'capture_after_cancel' | 'cancel' | 'ship' | 'deliver' | 'refund_partially' | 'refund_fully';
+export type OrderAction = 'capture' | 'capture_after_cancel' | 'cancel' | 'ship' | 'deliver' | 'refund_partially' | 'refund_fully' | 'return';
 
 /** Money still held: the order may ship and take refunds. */
 const HOLDS_MONEY: PaymentStatus[] = ['captured', 'partially_refunded'];
@@ -63,5 +63,7 @@ export const orderMachine = new CompositeMachine<OrderState, OrderAction>(
     deliver: { from: { status: ['open'], fulfillmentStatus: ['shipped'] }, to: { status: 'completed', fulfillmentStatus: 'delivered' } },
     refund_partially: { from: { paymentStatus: HOLDS_MONEY }, to: { paymentStatus: 'partially_refunded' } },
     refund_fully: { from: { paymentStatus: HOLDS_MONEY }, to: { paymentStatus: 'refunded' } },
+    // every line that shipped came back (stopped in transit, or returned and refunded)
+    return: { from: { fulfillmentStatus: ['shipped', 'delivered'] }, to: { fulfillmentStatus: 'returned' } },
   },
 );

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Locale } from '@ebb/contracts';
 import { minorUnitsTransformer } from '@ebb/persistence';
 import type { FulfillmentStatus, OrderStatus, PaymentStatus } from './order-state';
 
@@ -20,6 +21,10 @@ export class Order {
   @Column('text', { name: 'fulfillment_status' }) fulfillmentStatus: FulfillmentStatus;
   @Column('text', { name: 'payment_id', nullable: true }) paymentId: string | null;
   @Column('timestamptz', { name: 'promised_ship_by', nullable: true }) promisedShipBy: Date | null;
+  /** the customer's language: what they are told is written in it */
+  @Column('text', { default: 'en' }) locale: Locale;
+  /** when its promised shipping date passed with the order unshipped (the system refunds it, once) */
+  @Column('timestamptz', { name: 'ship_deadline_missed_at', nullable: true }) shipDeadlineMissedAt: Date | null;
   @Column('text', { nullable: true }) carrier: string | null;
   @Column('text', { name: 'tracking_number', nullable: true }) trackingNumber: string | null;
   @Column('timestamptz', { name: 'shipped_at', nullable: true }) shippedAt: Date | null;
@@ -38,6 +43,8 @@ export class OrderLine {
   @Column({ ...money, name: 'unit_amount' }) unitAmount: number;
   /** units that left with the shipment */
   @Column('int', { name: 'shipped_quantity', default: 0 }) shippedQuantity: number;
+  /** units of the shipment that came back (intercepted, or returned and refunded) */
+  @Column('int', { name: 'returned_quantity', default: 0 }) returnedQuantity: number;
 }
 
 /** Where the system's refund of a duplicate payment stands. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MoneyError, currencySchema, idSchema, minorUnitsSchema, multiplyMinor, sumMinor } from '@ebb/contracts';
+import { LOCALES, MoneyError, currencySchema, idSchema, minorUnitsSchema, multiplyMinor, sumMinor } from '@ebb/contracts';
 
 const lineSchema = z.strictObject({
   productId: idSchema,
@@ -26,6 +26,8 @@ export const createOrderSchema = z
     items: z.array(lineSchema).min(1, 'must hold at least one line').max(100, 'must hold at most 100 lines'),
     shippingAmount: minorUnitsSchema.optional(),
     promisedShipBy: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    /** the customer's language: their mails and the refund view's next steps are written in it */
+    locale: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(', ')}` }).optional(),
   })
   .superRefine((order, ctx) => {
     const seen = new Map<string, number>();
@@ -48,6 +50,17 @@ export const shipmentSchema = z.strictObject({
   trackingNumber: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
 });
 export type ShipmentInput = z.infer<typeof shipmentSchema>;
+
+/** `POST /v1/orders/:id/price-error`: lines sold at a wrong price, refunded by the system. */
+export const priceErrorSchema = z.strictObject({
+  skus: z
+    .array(z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'))
+    .min(1, 'must name at least one sku')
+    .max(100, 'must name at most 100 skus')
+    .refine((skus) => new Set(skus).size === skus.length, 'must name each sku once'),
+  note: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+});
+export type PriceErrorInput = z.infer<typeof priceErrorSchema>;
 
 export const orderIdParams = z.object({ id: idSchema });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTimeSchema as isoTime } from '@ebb/contracts';
+import { LOCALES, isoTimeSchema as isoTime } from '@ebb/contracts';
 import type { OrderMessage } from '@ebb/contracts';
 import { DUPLICATE_PAYMENT_STATUSES, type OrderWithLines } from './order.entity';
 import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from './order-state';
@@ -25,6 +25,7 @@ export const orderResponseSchema = z.strictObject({
   status: z.enum(ORDER_STATUSES),
   paymentStatus: z.enum(PAYMENT_STATUSES),
   fulfillmentStatus: z.enum(FULFILLMENT_STATUSES),
+  locale: z.enum(LOCALES).describe("the customer's language"),
   shipment: z
     .strictObject({
       carrier: z.string(),
@@ -73,6 +74,7 @@ function orderCore({ order, lines }: OrderWithLines): OrderCore {
     status: order.status,
     paymentStatus: order.paymentStatus,
     fulfillmentStatus: order.fulfillmentStatus,
+    locale: order.locale,
   };
 }
 
@@ -121,5 +123,6 @@ export function toOrderMessage(view: OrderWithLines): OrderMessage {
     deliveredAt: order.deliveredAt?.toISOString() ?? '',
     carrier: order.carrier ?? '',
     trackingNumber: order.trackingNumber ?? '',
+    promisedShipBy: order.promisedShipBy?.toISOString() ?? '',
   };
 }

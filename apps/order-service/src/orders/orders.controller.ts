@@ -1,9 +1,12 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { z } from 'zod';
 import { Answers, ClaimKeyWithEffect, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery } from '@ebb/http';
 import { OrderErrorCode as E, orderError } from './order-errors';
 import {
   type CreateOrderInput,
   type ListOrdersQuery,
+  type PriceErrorInput,
+  priceErrorSchema,
   type ShipmentInput,
   createOrderSchema,
   listOrdersQuery,
@@ -12,6 +15,13 @@ import {
 } from './order.schemas';
 import { orderListSchema, orderResponseSchema, toOrderResponse } from './order.view';
 import { OrdersService } from './orders.service';
+import { PriceErrors } from './price-errors';
+
+const priceErrorAnswerSchema = z.strictObject({
+  orderId: z.string(),
+  flagged: z.array(z.string()).describe('lines flagged by this request: the system refunds them'),
+  alreadyFlagged: z.array(z.string()).describe('lines flagged before: refunded once already'),
+});
 
 /**
  * `/v1/orders` of api-v1: customers place and read their own orders; support, admin and services all.
@@ -19,7 +29,10 @@ import { OrdersService } from './orders.service';
  */
 @Controller('v1/orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly priceErrors: PriceErrors,
+  ) {}
 
   @Post()
   @ClaimKeyWithEffect()
@@ -65,5 +78,15 @@ export class OrdersController {
   @Roles('support', 'admin', 'service')
   async deliver(@ZodParams(orderIdParams) { id }: { id: string }) {
     return toOrderResponse(await this.orders.deliver(id));
+  }
+
+  /** Lines sold at a wrong price: the system refunds them (`initiator: system`, `reason: price_error`), each line once. */
+  @Post(':id/price-error')
+  @HttpCode(202)
+  @Answers({ 202: priceErrorAnswerSchema })
+  @Refuses(orderError, E.NotFound, E.NotRefundable)
+  @Roles('admin')
+  async flagPriceError(@ZodParams(orderIdParams) { id }: { id: string }, @ZodBody(priceErrorSchema) body: PriceErrorInput, @CurrentPrincipal() principal: Principal) {
+    return this.priceErrors.flag(id, body, principal);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type DomainEvent, type GoodsLine, OrderPlaced, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
+import { DEFAULT_LOCALE, type DomainEvent, type GoodsLine, OrderPlaced, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { type DuplicatePayment, Order, OrderLine, type OrderWithLines } from './order.entity';
@@ -53,6 +53,8 @@ export class OrdersService implements OnModuleInit {
       ...orderMachine.initial,
       paymentId: null,
       promisedShipBy: input.promisedShipBy ? new Date(input.promisedShipBy) : null,
+      locale: input.locale ?? DEFAULT_LOCALE,
+      shipDeadlineMissedAt: null,
       carrier: null,
       trackingNumber: null,
       shippedAt: null,
@@ -60,7 +62,7 @@ export class OrdersService implements OnModuleInit {
       createdAt: now,
       updatedAt: now,
     };
-    const lines: OrderLine[] = input.items.map((item, index) => ({ orderId: order.id, lineNo: index + 1, ...item, shippedQuantity: 0 }));
+    const lines: OrderLine[] = input.items.map((item, index) => ({ orderId: order.id, lineNo: index + 1, ...item, shippedQuantity: 0, returnedQuantity: 0 }));
     const placed: OrderPlaced = {
       orderId: order.id,
       customerId: order.customerId,
@@ -217,7 +219,7 @@ export class OrdersService implements OnModuleInit {
     return manager.getRepository(Order).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  private async lockOrFail(manager: EntityManager, id: string): Promise<Order> {
+  async lockOrFail(manager: EntityManager, id: string): Promise<Order> {
     const order = await this.lock(manager, id);
     if (!order) throw orderError(OrderErrorCode.NotFound, `No order ${id}.`);
     return order;
@@ -238,7 +240,7 @@ export class OrdersService implements OnModuleInit {
     return rows.map((row) => ({ paymentId: row.payment_id, amount: Number(row.amount), currency: row.currency, status: row.status, refundId: row.refund_id }));
   }
 
-  private lines(manager: EntityManager, orderId: string): Promise<OrderLine[]> {
+  lines(manager: EntityManager, orderId: string): Promise<OrderLine[]> {
     return manager.getRepository(OrderLine).find({ where: { orderId }, order: { lineNo: 'ASC' } });
   }
 }

@@ -46,20 +46,48 @@ export async function afterApproval(
   refund: Refund,
   order: OrderAtApproval,
   at?: Date,
-): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {
-  if (!refund.shipped) {
-    if (refund.goods.length === 0) return { events: [await applyRefundAction(manager, refund, 'start_refunding', SYSTEM, { at })] };
-    return { events: [], hold: await recordCall(manager, HoldGoods, refund.id, { refundId: refund.id, orderId: refund.orderId }, { claim: true }) };
+  holdClaim: HoldClaim = true,
+): Promise<Decided> {
+  // goodwill gives money and takes no goods back, shipped or not
+  if (!refund.shipped || refund.reason === 'goodwill') {
+    if (refund.goods.length === 0) return { events: [await applyRefundAction(manager, refund, 'start_refunding', SYSTEM, { at })], holding: false };
+    const hold = await recordCall(manager, HoldGoods, refund.id, { refundId: refund.id, orderId: refund.orderId }, { claim: holdClaim });
+    return { events: [], hold: holdClaim === true ? hold : undefined, holding: true };
   }
   if (order.fulfillmentStatus === 'shipped' && refund.amount >= order.capturedAmount) {
     const note = 'the parcel is in transit: asking the carrier to stop it';
     const event = await applyRefundAction(manager, refund, 'intercept', SYSTEM, { at, note });
     // made by this process's loop as soon as this commits (not claimed: the answer to the caller says `intercepting`)
     await recordCall(manager, InterceptParcel, refund.id, { refundId: refund.id });
-    return { events: [event] };
+    return { events: [event], holding: false };
   }
   const why = order.fulfillmentStatus === 'shipped' ? 'part of a parcel in transit: it comes back once delivered' : 'the parcel was delivered: it must come back first';
-  return { events: [await applyRefundAction(manager, refund, 'await_return', SYSTEM, { at, note: why })] };
+  return { events: [await applyRefundAction(manager, refund, 'await_return', SYSTEM, { at, note: why })], holding: false };
+}
+
+/**
+ * How the goods hold is recorded: claimed by this process, which makes it after the commit
+ * (`runClaimed`, a request waiting for its answer), or handed to this process's loop at the commit
+ * (a handler with nobody waiting).
+ */
+export type HoldClaim = true | 'on-commit';
+
+/**
+ * What a decision did: its events; `holding` when it waits on the goods hold (the hold's answer
+ * tells its steps, so the deciding transaction does not announce them); the call to make after the
+ * commit when claimed.
+ */
+export interface Decided {
+  events: DomainEvent<RefundSnapshot>[];
+  hold?: ClaimedCall;
+  holding: boolean;
+}
+
+/** How a new refund is decided beside the automatic limit. */
+export interface DecideOptions {
+  /** the seller reviews it by hand: it waits, and the system approves it at this time if nobody decided */
+  manualReviewUntil?: Date;
+  holdClaim?: HoldClaim;
 }
 
 /**
@@ -73,16 +101,23 @@ export async function openAndDecide(
   refund: Refund,
   order: OrderAtApproval,
   limit: number,
-): Promise<{ events: DomainEvent<RefundSnapshot>[]; hold?: ClaimedCall }> {
+  options: DecideOptions = {},
+): Promise<Decided> {
   const at = refund.createdAt;
   const events = [await openRefund(manager, refund)];
   if (refund.amount > limit) {
     const note = `above the automatic approval limit of ${formatMoney({ amount: limit, currency: refund.currency })}`;
     events.push(await applyRefundAction(manager, refund, 'review', SYSTEM, { note, at }));
-    return { events };
+    return { events, holding: false };
+  }
+  if (options.manualReviewUntil) {
+    const until = options.manualReviewUntil;
+    const note = `the seller reviews refunds: approved automatically at ${until.toISOString()} unless decided before`;
+    events.push(await applyRefundAction(manager, refund, 'review', SYSTEM, { note, at, change: (r) => (r.autoApproveAt = until) }));
+    return { events, holding: false };
   }
   const why = refund.shipped ? 'within the automatic approval limit' : 'not shipped and within the automatic approval limit';
   events.push(await applyRefundAction(manager, refund, 'approve', SYSTEM, { note: why, at }));
-  const next = await afterApproval(manager, refund, order, at);
-  return { events: [...events, ...next.events], hold: next.hold };
+  const next = await afterApproval(manager, refund, order, at, options.holdClaim);
+  return { ...next, events: [...events, ...next.events] };
 }

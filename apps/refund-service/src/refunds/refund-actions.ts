@@ -25,7 +25,7 @@ export class RefundActions {
    * effect and events in one transaction. An approval reads the order first (gRPC, outside the
    * transaction): goods that shipped since the request are intercepted or awaited, never refunded blind.
    */
-  async act(id: string, action: SupportAction, principal: Principal, options: { note?: string; returned?: RefundLine[] } = {}): Promise<RefundView> {
+  async act(id: string, action: SupportAction, principal: Principal, options: { note?: string; returned?: RefundLine[]; actor?: string } = {}): Promise<RefundView> {
     let order: OrderAtApproval = { fulfillmentStatus: 'unfulfilled', capturedAmount: 0, items: [] };
     if (action === 'approve') {
       const found = visible(await this.dataSource.getRepository(Refund).findOneBy({ id }), id, principal);
@@ -44,7 +44,7 @@ export class RefundActions {
         // the returned goods passed: they go back on hand once the money is back
         if (action === 'pass_inspection') r.restock = true;
       };
-      const events = [await applyRefundAction(manager, refund, action, actorOf(principal), { note: options.note, change })];
+      const events = [await applyRefundAction(manager, refund, action, options.actor ?? actorOf(principal), { note: options.note, change })];
       let hold: ClaimedCall | undefined;
       if (refund.status === 'approved') {
         const next = await afterApproval(manager, refund, order);

@@ -16,7 +16,9 @@ import { refundView } from './refund.view';
 const COUNTED: readonly RefundStatus[] = ['succeeded', 'failed', 'rejected', 'cancelled'];
 
 /** The goods that go back on hand if this refund succeeds: unshipped goods it covers, or what came back of a shipped order. */
-export function restockItemsOf(refund: Pick<Refund, 'shipped' | 'restock' | 'goods' | 'returned'>): RefundLine[] {
+export function restockItemsOf(refund: Pick<Refund, 'shipped' | 'restock' | 'goods' | 'returned' | 'reason'>): RefundLine[] {
+  // goods a stock count found missing never go back on hand
+  if (refund.reason === 'out_of_stock') return [];
   if (!refund.shipped) return refund.goods;
   return refund.restock ? (refund.returned ?? []) : [];
 }
@@ -41,6 +43,7 @@ export function refundSnapshot(refund: Refund, note?: string): RefundSnapshot {
     ...(refund.restock ? { restock: true } : {}),
     restockItems: restockItemsOf(refund),
     ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
+    locale: refund.locale,
   };
 }
 

@@ -1,9 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { IdempotencyStore, type Principal } from '@ebb/http';
 import { Refund } from './refund.entity';
-import type { ListRefundsQuery } from './refund.schemas';
-import { type RefundView, refundView } from './refund.view';
+import { type ListRefundsQuery, type Page, cursorAfter } from './refund.schemas';
+import { type RefundListItem, type RefundView, refundListItem, refundView } from './refund.view';
 import { RefundUnitOfWork, visible } from './refund-unit-of-work';
 
 /** GET /v1/refunds and /v1/refunds/:id, and the answer of a request whose answer was lost. */
@@ -31,7 +31,7 @@ export class RefundQueries implements OnModuleInit {
    * yet commit a change stamped earlier than what the feed would otherwise answer, and a client
    * whose cursor had moved past it would never see it. Such a change is answered once it commits.
    */
-  async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundView[] }> {
+  async list(filter: ListRefundsQuery, principal: Principal): Promise<{ items: RefundListItem[]; nextCursor: string | null }> {
     const query = this.dataSource.getRepository(Refund).createQueryBuilder('r');
     if (filter.orderId) query.andWhere('r.order_id = :orderId', { orderId: filter.orderId });
     if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
@@ -44,10 +44,27 @@ export class RefundQueries implements OnModuleInit {
         )
         .orderBy('r.updated_at', 'ASC')
         .addOrderBy('r.id', 'ASC');
-    } else {
-      query.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC');
+      const refunds = await query.limit(filter.limit).getMany();
+      return { items: refunds.map((refund) => refundListItem(refund)), nextCursor: null };
     }
-    const refunds = await query.limit(filter.limit).getMany();
-    return { items: refunds.map(refundView) };
+    return this.page(query, filter);
+  }
+
+  /** Refunds of one order, oldest first, a page at a time. */
+  ofOrder(orderId: string, page: Page): Promise<{ refunds: Refund[]; nextCursor: string | null }> {
+    return this.pageOf(this.dataSource.getRepository(Refund).createQueryBuilder('r').where('r.order_id = :orderId', { orderId }), page);
+  }
+
+  private async page(query: SelectQueryBuilder<Refund>, page: Page): Promise<{ items: RefundListItem[]; nextCursor: string | null }> {
+    const { refunds, nextCursor } = await this.pageOf(query, page);
+    const now = Date.now();
+    return { items: refunds.map((refund) => refundListItem(refund, now)), nextCursor };
+  }
+
+  /** Oldest created first (the review queue: the longest waiting on top), keyset-paged on (created_at, id). */
+  private async pageOf(query: SelectQueryBuilder<Refund>, page: Page): Promise<{ refunds: Refund[]; nextCursor: string | null }> {
+    if (page.cursor) query.andWhere('(r.created_at, r.id) > (:at, :id)', { at: page.cursor.at, id: page.cursor.id });
+    const refunds = await query.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC').limit(page.limit).getMany();
+    return { refunds, nextCursor: refunds.length === page.limit ? cursorAfter(refunds.at(-1)!) : null };
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type OrderMessage, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
+import { type OrderMessage, localeOr, majorToMinor, multiplyMinor, newId, sumMinor } from '@ebb/contracts';
 import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/http';
 import { type HeldLock, assertFencingToken } from '@ebb/locking';
 import { REFUND_ENV, type RefundEnv } from '../config';
@@ -14,20 +14,10 @@ import { type RefundView, refundView } from './refund.view';
 import { lockLedger } from './refund-ledger';
 import { openAndDecide } from './after-approval';
 import { saveRefund } from './refund-lifecycle';
-import { RELEASED_STATUSES } from './refund-state';
+import { type OrderedSkus, goodsLeft, orderedSkus } from './order-goods';
+import { RefundTimers } from './refund-timers';
+import { RefundPolicy } from '../policies/refund-policy.entity';
 import { type Changed, RefundUnitOfWork, actorOf } from './refund-unit-of-work';
-
-/** How much of a sku the order holds, and at what unit price (its first line's). */
-type OrderedSkus = Map<string, { quantity: number; unitAmount: number }>;
-
-function orderedSkus(order: OrderMessage): OrderedSkus {
-  const skus: OrderedSkus = new Map();
-  for (const line of order.items) {
-    const seen = skus.get(line.sku);
-    skus.set(line.sku, { quantity: (seen?.quantity ?? 0) + line.quantity, unitAmount: seen?.unitAmount ?? line.unitAmount });
-  }
-  return skus;
-}
 
 /** POST /v1/refunds: what a refund may be, checked against the order, its windows and its ledger; then decided. */
 @Injectable()
@@ -37,6 +27,7 @@ export class RefundRequests {
     private readonly unit: RefundUnitOfWork,
     @Inject(OrderQueryClient) private readonly orders: OrderQueryClient,
     @Inject(REFUND_ENV) private readonly env: RefundEnv,
+    private readonly timers: RefundTimers,
   ) {}
 
   /**
@@ -77,8 +68,10 @@ export class RefundRequests {
       await assertWithinRefundWindow(this.dataSource.manager, order, productIds);
     }
 
+    // a seller who reviews by hand decides what customers ask for; support and the system decide themselves
+    const manualReview = initiator === 'customer' && (await this.reviewOf(order.sellerId)) === 'manual';
     const created = await this.unit.underOrderLock(order.id, (lock, manager) =>
-      this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal) }),
+      this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal), manualReview }),
     );
     const refund = await this.unit.afterCommit(created);
     refundRequestSeconds.observe((performance.now() - started) / 1000);
@@ -96,13 +89,14 @@ export class RefundRequests {
       linesValue?: number;
       initiator: Initiator;
       actor: string;
+      manualReview: boolean;
     },
   ): Promise<Changed> {
     const { body, order, skus, items, linesValue } = input;
     const ledger = await lockLedger(manager, order.id, order.capturedAmount);
     await assertFencingToken(manager, lock.key, lock.token);
 
-    const left = await this.goodsLeft(manager, order.id, skus);
+    const left = await goodsLeft(manager, order.id, skus);
     if (items) this.checkQuantities(left, items);
     const refundable = ledger.capturedAmount - ledger.committedAmount;
     const amount = body.amount ?? linesValue ?? refundable;
@@ -116,7 +110,9 @@ export class RefundRequests {
       });
     }
     // the goods it covers: the lines asked for, or every line left when it refunds everything still refundable
-    const goods = items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []);
+    // goodwill gives money and takes no goods back
+    const goods =
+      body.reason === 'goodwill' ? [] : (items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []));
 
     const now = new Date();
     const refund = manager.create(Refund, {
@@ -137,32 +133,22 @@ export class RefundRequests {
       note: body.note ?? null,
       paymentId: null,
       cause: null,
+      locale: localeOr(order.locale),
+      autoApproveAt: null,
+      slaBreachedAt: null,
       providerRefundId: null,
       failureReason: null,
       history: [{ status: 'requested', at: now.toISOString(), actor: input.actor, ...(body.note ? { note: body.note } : {}) }],
       createdAt: now,
       updatedAt: now,
     });
-    const { events, hold } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency));
+    const { events, hold, holding } = await openAndDecide(manager, refund, order, majorToMinor(this.env.REFUND_MAX_AUTO_AMOUNT, order.currency), {
+      manualReviewUntil: input.manualReview ? this.timers.autoApproveAt(now) : undefined,
+    });
+    await this.timers.schedule(manager, refund);
     // waiting on the hold: its answer's transaction tells every step in one event
-    await saveRefund(manager, refund, events, { answer: !hold, announce: !hold });
+    await saveRefund(manager, refund, events, { answer: !holding, announce: !holding });
     return { refund, hold };
-  }
-
-  /**
-   * How many units of each sku the order has left to refund: ordered, less the goods of its active
-   * and succeeded refunds (read under the ledger lock, so concurrent requests see each other's).
-   */
-  private async goodsLeft(manager: EntityManager, orderId: string, skus: OrderedSkus): Promise<Map<string, number>> {
-    const rows: { sku: string; quantity: number }[] = await manager.query(
-      `SELECT line->>'sku' AS sku, sum((line->>'quantity')::int)::int AS quantity
-         FROM refunds, jsonb_array_elements(refunds.goods) AS line
-        WHERE refunds.order_id = $1 AND refunds.status <> ALL($2::text[])
-        GROUP BY 1`,
-      [orderId, RELEASED_STATUSES],
-    );
-    const held = new Map(rows.map((row) => [row.sku, row.quantity]));
-    return new Map([...skus].map(([sku, { quantity }]) => [sku, quantity - (held.get(sku) ?? 0)]));
   }
 
   /** Each line may refund at most what was ordered less what active and succeeded refunds already hold. */
@@ -174,6 +160,11 @@ export class RefundRequests {
     if (over.length > 0) {
       throw refundError(RefundErrorCode.QuantityExceedsOrdered, 'A line asks for more units than the order has left to refund.', over);
     }
+  }
+
+  private async reviewOf(sellerId: string) {
+    const policy = await this.dataSource.getRepository(RefundPolicy).findOneBy({ scope: 'seller', scopeId: sellerId });
+    return policy?.review ?? 'automatic';
   }
 
   private initiatorFor(given: Initiator | undefined, principal: Principal): Initiator {

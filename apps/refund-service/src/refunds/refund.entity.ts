@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { minorUnitsTransformer } from '@ebb/persistence';
-import type { RefundInitiator, RefundReason } from '@ebb/contracts';
+import type { Locale, RefundInitiator, RefundReason } from '@ebb/contracts';
 import type { RefundStatus } from './refund-state';
 
 /** One entry of a refund's history: every transition writes one. */
@@ -101,6 +101,18 @@ export class Refund {
    */
   @Column('jsonb', { default: () => `'[]'::jsonb` })
   unannounced: RefundStatus[];
+
+  /** the customer's language (the order's): mails and the customer's view speak it */
+  @Column('text', { default: 'en' })
+  locale: Locale;
+
+  /** a seller's manual review: when the system approves it if nobody decided (null when a person must) */
+  @Column('timestamptz', { name: 'auto_approve_at', nullable: true })
+  autoApproveAt: Date | null;
+
+  /** when it was still undecided at the end of REFUND_SLA_HOURS (counted once) */
+  @Column('timestamptz', { name: 'sla_breached_at', nullable: true })
+  slaBreachedAt: Date | null;
 
   @Column({ type: 'timestamptz', name: 'created_at', update: false })
   createdAt: Date;

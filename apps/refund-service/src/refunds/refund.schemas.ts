@@ -52,13 +52,46 @@ export const rejectSchema = z.strictObject({ reason: noteSchema });
 /** A returned parcel inspected: passed pays the refund (and restocks), failed rejects it. */
 export const inspectionSchema = z.strictObject({ result: z.enum(['passed', 'failed']), note: noteSchema.optional() });
 export type InspectionBody = z.output<typeof inspectionSchema>;
-export const listRefundsSchema = z.strictObject({
-  orderId: idSchema.optional(),
-  status: z.enum(REFUND_STATUSES).optional(),
-  // a change feed: refunds changed after this instant, oldest change first (reconciliation, dashboards, the benchmark)
-  updatedAfter: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+/** A page of a list: where the last one ended (opaque to callers: the created time and id of its last refund). */
+export const pageSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z
+    .string()
+    .max(200)
+    .transform((cursor, ctx) => {
+      try {
+        const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+        if (typeof at === 'string' && typeof id === 'string' && Number.isFinite(Date.parse(at))) return { at: new Date(at), id };
+      } catch {
+        // answered below
+      }
+      ctx.addIssue({ code: 'custom', message: 'is not a cursor this list gave' });
+      return z.NEVER;
+    })
+    .optional(),
 });
+export type Page = z.output<typeof pageSchema>;
+
+/** The cursor of the page after the one that ended with `last`. */
+export const cursorAfter = (last: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.id])).toString('base64url');
+
+export const listRefundsSchema = z
+  .strictObject({
+    orderId: idSchema.optional(),
+    status: z.enum(REFUND_STATUSES).optional(),
+    // a change feed: refunds changed after this instant, oldest change first (reconciliation, dashboards, the benchmark)
+    updatedAfter: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    // 1–200 (default 50) per page; the change feed takes up to 1000 (default 500)
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    cursor: pageSchema.shape.cursor,
+  })
+  .superRefine((query, ctx) => {
+    if (!query.updatedAfter && query.limit !== undefined && query.limit > 200 && query.limit <= 1000) ctx.addIssue({ code: 'custom', path: ['limit'], message: 'must be at most 200' });
+    if (query.updatedAfter && query.cursor) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'pages the list, not the change feed (which pages with updatedAfter)' });
+  })
+  .transform((query) => ({ ...query, limit: query.limit ?? (query.updatedAfter ? 500 : 50) }));
 export type ListRefundsQuery = z.output<typeof listRefundsSchema>;
+
+export const orderRefundsParams = z.strictObject({ orderId: idSchema });
 
 export const refundIdParams = z.strictObject({ id: idSchema });

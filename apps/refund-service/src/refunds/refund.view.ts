@@ -2,6 +2,7 @@ import type { Refund, RefundHistoryEntry, RefundLine } from './refund.entity';
 import { z } from 'zod';
 import { isoTimeSchema as isoTime } from '@ebb/contracts';
 import { REFUND_STATUSES } from './refund-state';
+import { NEXT_STEP_CODES } from './next-step';
 
 
 /**
@@ -27,7 +28,37 @@ export const refundViewSchema = z.strictObject({
 });
 export type RefundView = z.infer<typeof refundViewSchema>;
 
-export const refundListSchema = z.strictObject({ items: z.array(refundViewSchema) });
+/** A refund in a list (the review queue): how long it has waited, and when the system approves it (null: a person must decide). */
+export const refundListItemSchema = refundViewSchema.extend({
+  ageSeconds: z.number().int().describe('seconds since it was requested'),
+  autoApproveAt: isoTime.nullable().describe('when the system approves it if nobody decides; null when a person must'),
+});
+export type RefundListItem = z.infer<typeof refundListItemSchema>;
+
+const nextCursor = z.string().nullable().describe('pass as `cursor` for the next page; null on the last page');
+export const refundListSchema = z.strictObject({ items: z.array(refundListItemSchema), nextCursor });
+
+/** `GET /v1/orders/:orderId/refunds`: each refund with what the customer waits for next, in the order's language. */
+export const orderRefundListSchema = z.strictObject({
+  items: z.array(
+    refundListItemSchema.extend({
+      nextStep: z.strictObject({
+        code: z.enum(NEXT_STEP_CODES),
+        message: z.string().describe("in the order's language"),
+        expectedBy: isoTime.optional().describe('when Ebb promised the step, where it can know it'),
+      }),
+    }),
+  ),
+  nextCursor,
+});
+
+export function refundListItem(refund: Refund, now = Date.now()): RefundListItem {
+  return {
+    ...refundView(refund),
+    ageSeconds: Math.max(0, Math.floor((now - refund.createdAt.getTime()) / 1000)),
+    autoApproveAt: refund.status === 'pending_review' && refund.autoApproveAt ? refund.autoApproveAt.toISOString() : null,
+  };
+}
 
 export function refundView(refund: Refund): RefundView {
   return {

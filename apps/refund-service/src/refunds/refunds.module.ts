@@ -12,6 +12,8 @@ import { RefundActions } from './refund-actions';
 import { RefundQueries } from './refund-queries';
 import { RefundRequests } from './refund-requests';
 import { RefundUnitOfWork } from './refund-unit-of-work';
+import { RefundTimers } from './refund-timers';
+import { OrderRefundsController } from './order-refunds.controller';
 import { CARRIER } from './refund-tokens';
 
 /** Refund requests, their lifecycle, parcel interception and the payment results that settle them. */
@@ -22,7 +24,7 @@ export class RefundsModule implements OnApplicationShutdown {
   static forRoot(env: RefundEnv): DynamicModule {
     return {
       module: RefundsModule,
-      controllers: [RefundController],
+      controllers: [RefundController, OrderRefundsController],
       providers: [
         { provide: REFUND_ENV, useValue: env },
         { provide: OrderQueryClient, useFactory: (identity: ServiceIdentity) => new OrderQueryClient(env.ORDER_GRPC_URL, env.ORDER_GRPC_DEADLINE_MS, identity), inject: [ServiceIdentity] },
@@ -35,6 +37,7 @@ export class RefundsModule implements OnApplicationShutdown {
         InterceptionHandler,
         HoldGoodsHandler,
         SystemRefundsHandler,
+        RefundTimers,
       ],
     };
   }

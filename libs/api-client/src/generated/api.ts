@@ -288,6 +288,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orders/{id}/price-error": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["OrdersController_flagPriceError"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders/{id}/shipments": {
         parameters: {
             query?: never;
@@ -298,6 +314,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["OrdersController_ship"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{orderId}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["OrderRefundsController_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -522,6 +554,22 @@ export interface paths {
         get: operations["StockController_get"];
         put: operations["StockController_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stock/{sku}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["StockController_count"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2031,6 +2079,11 @@ export interface operations {
                                 /** @description minor units of the order's currency */
                                 unitAmount: number;
                             }[];
+                            /**
+                             * @description the customer's language
+                             * @enum {string}
+                             */
+                            locale: "en" | "zh-CN";
                             paymentId?: string;
                             /** @enum {string} */
                             paymentStatus: "pending" | "captured" | "partially_refunded" | "refunded";
@@ -2123,6 +2176,8 @@ export interface operations {
                         sku: string;
                         unitAmount: number;
                     }[];
+                    /** @enum {string} */
+                    locale?: "en" | "zh-CN";
                     /** Format: date-time */
                     promisedShipBy?: string;
                     sellerId?: string;
@@ -2165,6 +2220,11 @@ export interface operations {
                             /** @description minor units of the order's currency */
                             unitAmount: number;
                         }[];
+                        /**
+                         * @description the customer's language
+                         * @enum {string}
+                         */
+                        locale: "en" | "zh-CN";
                         paymentId?: string;
                         /** @enum {string} */
                         paymentStatus: "pending" | "captured" | "partially_refunded" | "refunded";
@@ -2315,6 +2375,11 @@ export interface operations {
                             /** @description minor units of the order's currency */
                             unitAmount: number;
                         }[];
+                        /**
+                         * @description the customer's language
+                         * @enum {string}
+                         */
+                        locale: "en" | "zh-CN";
                         paymentId?: string;
                         /** @enum {string} */
                         paymentStatus: "pending" | "captured" | "partially_refunded" | "refunded";
@@ -2440,6 +2505,11 @@ export interface operations {
                             /** @description minor units of the order's currency */
                             unitAmount: number;
                         }[];
+                        /**
+                         * @description the customer's language
+                         * @enum {string}
+                         */
+                        locale: "en" | "zh-CN";
                         paymentId?: string;
                         /** @enum {string} */
                         paymentStatus: "pending" | "captured" | "partially_refunded" | "refunded";
@@ -2554,6 +2624,126 @@ export interface operations {
             };
         };
     };
+    OrdersController_flagPriceError: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                    skus: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description lines flagged before: refunded once already */
+                        alreadyFlagged: string[];
+                        /** @description lines flagged by this request: the system refunds them */
+                        flagged: string[];
+                        orderId: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (order_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (order_not_refundable, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     OrdersController_ship: {
         parameters: {
             query?: never;
@@ -2609,6 +2799,11 @@ export interface operations {
                             /** @description minor units of the order's currency */
                             unitAmount: number;
                         }[];
+                        /**
+                         * @description the customer's language
+                         * @enum {string}
+                         */
+                        locale: "en" | "zh-CN";
                         paymentId?: string;
                         /** @enum {string} */
                         paymentStatus: "pending" | "captured" | "partially_refunded" | "refunded";
@@ -2713,6 +2908,122 @@ export interface operations {
                 };
             };
             /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    OrderRefundsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description seconds since it was requested */
+                            ageSeconds: number;
+                            /** @description minor units of the order's currency */
+                            amount: number;
+                            /** @description when the system approves it if nobody decides; null when a person must */
+                            autoApproveAt: string | null;
+                            /** @description ISO 8601 UTC */
+                            createdAt: string;
+                            currency: string;
+                            failureReason?: string;
+                            history: {
+                                actor: string;
+                                /** @description ISO 8601 UTC */
+                                at: string;
+                                note?: string;
+                                /** @enum {string} */
+                                status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            }[];
+                            id: string;
+                            initiator: string;
+                            items?: {
+                                quantity: number;
+                                sku: string;
+                            }[];
+                            nextStep: {
+                                /** @enum {string} */
+                                code: "waiting_for_review" | "waiting_for_carrier" | "send_return" | "return_in_inspection" | "money_on_the_way" | "done" | "contact_support";
+                                /** @description when Ebb promised the step, where it can know it */
+                                expectedBy?: string;
+                                /** @description in the order's language */
+                                message: string;
+                            };
+                            orderId: string;
+                            /** @description the payment it pays back, when that is not the order's own (a duplicate capture) */
+                            paymentId?: string;
+                            providerRefundId?: string;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description ISO 8601 UTC */
+                            updatedAt: string;
+                        }[];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: customer, support, admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (order_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (order_service_unavailable, service_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3382,6 +3693,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
+                        review: "automatic" | "manual";
                         sellerId: string;
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
@@ -3448,6 +3761,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * @description manual: the seller's refunds wait in pending_review, approved by the system after REFUND_AUTO_APPROVE_HOURS
+                     * @enum {string}
+                     */
+                    review?: "automatic" | "manual";
                     windowDays: number;
                 };
             };
@@ -3460,6 +3778,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
+                        review: "automatic" | "manual";
                         sellerId: string;
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
@@ -3536,6 +3856,7 @@ export interface operations {
     RefundController_list: {
         parameters: {
             query?: {
+                cursor?: string;
                 limit?: number;
                 orderId?: string;
                 status?: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
@@ -3555,8 +3876,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            /** @description seconds since it was requested */
+                            ageSeconds: number;
                             /** @description minor units of the order's currency */
                             amount: number;
+                            /** @description when the system approves it if nobody decides; null when a person must */
+                            autoApproveAt: string | null;
                             /** @description ISO 8601 UTC */
                             createdAt: string;
                             currency: string;
@@ -3585,6 +3910,8 @@ export interface operations {
                             /** @description ISO 8601 UTC */
                             updatedAt: string;
                         }[];
+                        /** @description pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
                     };
                 };
             };
@@ -4894,6 +5221,136 @@ export interface operations {
             };
             /** @description refused by the rules of this route (product_not_found) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    StockController_count: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    counted: number;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description onHand less reserved */
+                        available: number;
+                        /** @description units on the shelf that paid orders wait for (not part of onHand) */
+                        heldForPaidOrders: number;
+                        /** @description units in the warehouse */
+                        onHand: number;
+                        productId: string;
+                        /** @description units of them promised to unpaid orders */
+                        reserved: number;
+                        /** @description paid units the count found missing: the system refunds them */
+                        short: {
+                            orderId: string;
+                            quantity: number;
+                        }[];
+                        sku: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (sku_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (stock_below_reserved, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
