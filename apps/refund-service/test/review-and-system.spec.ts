@@ -197,4 +197,12 @@ describe('refund-service: a seller’s review, the first-decision promise, the c
     const [row] = await db().query(`SELECT goods FROM refunds WHERE id = $1`, [goodwill.id]);
     expect(row.goods).toEqual([]);
   });
+
+  it('treats goodwill a customer asks for as any request: the goods of a delivered order come back first', async () => {
+    const order = newOrder({ fulfillmentStatus: 'delivered', carrier: 'dhl', trackingNumber: 'TRK-GW2', deliveredAt: new Date().toISOString(), customerId: 'cus_alice', items: [{ productId: 'prod_a', sku: 'SKU-A', quantity: 2, unitAmount: 1500, shippedQuantity: 2 }] });
+    const asked = await requestRefund({ orderId: order.id, amount: 1500, reason: 'goodwill', items: [{ sku: 'SKU-A', quantity: 1 }] }, alice);
+    expect(asked.status).toBe('awaiting_return');
+    const [row] = await db().query(`SELECT goods FROM refunds WHERE id = $1`, [asked.id]);
+    expect(row.goods).toEqual([{ sku: 'SKU-A', quantity: 1 }]);
+  });
 });

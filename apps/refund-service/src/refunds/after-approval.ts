@@ -29,6 +29,13 @@ export const InterceptParcel = defineCall<{ refundId: string }>('carrier.interce
   backoffMs: exponentialBackoff(1000, 10 * 60_000),
 });
 
+/**
+ * Goodwill that support grants: money, no goods back, shipped or not. A customer may give `goodwill` as
+ * the reason of a request, but that is a request like any other (its goods come back once shipped):
+ * otherwise any customer could keep the goods and be paid at once.
+ */
+export const isGoodwillGrant = (refund: Pick<Refund, 'reason' | 'initiator'>): boolean => refund.reason === 'goodwill' && refund.initiator !== 'customer';
+
 /** The units of each line that left with the shipment: what an intercepted parcel brings back. */
 export const shippedLines = (order: Pick<OrderMessage, 'items'>): RefundLine[] =>
   order.items.filter((line) => line.shippedQuantity > 0).map((line) => ({ sku: line.sku, quantity: line.shippedQuantity }));
@@ -49,7 +56,7 @@ export async function afterApproval(
   holdClaim: HoldClaim = true,
 ): Promise<Decided> {
   // goodwill gives money and takes no goods back, shipped or not
-  if (!refund.shipped || refund.reason === 'goodwill') {
+  if (!refund.shipped || isGoodwillGrant(refund)) {
     if (refund.goods.length === 0) return { events: [await applyRefundAction(manager, refund, 'start_refunding', SYSTEM, { at })], holding: false };
     const hold = await recordCall(manager, HoldGoods, refund.id, { refundId: refund.id, orderId: refund.orderId }, { claim: holdClaim });
     return { events: [], hold: holdClaim === true ? hold : undefined, holding: true };

@@ -12,7 +12,7 @@ import { refundRequestSeconds } from './refund.metrics';
 import type { Initiator, RequestRefundBody } from './refund.schemas';
 import { type RefundView, refundView } from './refund.view';
 import { lockLedger } from './refund-ledger';
-import { openAndDecide } from './after-approval';
+import { isGoodwillGrant, openAndDecide } from './after-approval';
 import { saveRefund } from './refund-lifecycle';
 import { type OrderedSkus, goodsLeft, orderedSkus } from './order-goods';
 import { RefundTimers } from './refund-timers';
@@ -110,9 +110,10 @@ export class RefundRequests {
       });
     }
     // the goods it covers: the lines asked for, or every line left when it refunds everything still refundable
-    // goodwill gives money and takes no goods back
-    const goods =
-      body.reason === 'goodwill' ? [] : (items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []));
+    // goodwill that support grants gives money and takes no goods back
+    const goods = isGoodwillGrant({ reason: body.reason, initiator: input.initiator })
+      ? []
+      : (items ?? (amount === refundable ? [...left].filter(([, quantity]) => quantity > 0).map(([sku, quantity]) => ({ sku, quantity })) : []));
 
     const now = new Date();
     const refund = manager.create(Refund, {
