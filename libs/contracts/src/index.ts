@@ -5,3 +5,4 @@ export * from './refund-vocabulary';
 export * from './domain-events';
 export * from './order-query';
 export * from './times';
+export * from './locales';
