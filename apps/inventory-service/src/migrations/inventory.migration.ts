@@ -93,4 +93,30 @@ export class InventoryShippedLines1764400000100 implements MigrationInterface {
   }
 }
 
-export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100];
+/**
+ * Sellers, registered beside their products (name, e-mail, locale for their mails), and the products of
+ * one seller listed in pages (by seller, then id).
+ */
+export class InventorySellers1764400000200 implements MigrationInterface {
+  name = 'InventorySellers1764400000200';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE sellers (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        email text NOT NULL,
+        locale text NOT NULL CHECK (locale IN ('en', 'zh-CN')),
+        registered_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`);
+    await q.query(`CREATE INDEX products_seller_id ON products (seller_id, id)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX products_seller_id`);
+    await q.query(`DROP TABLE sellers`);
+  }
+}
+
+export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100, InventorySellers1764400000200];
