@@ -65,7 +65,7 @@ describe('inventory-service sellers and the catalogue in pages', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page = await api()
+      const page: request.Response = await api()
         .get('/v1/products')
         .query({ sellerId: 'sel-pages', limit: 3, ...(cursor ? { cursor } : {}) })
         .set('Authorization', bearer.service);

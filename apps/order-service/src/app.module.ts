@@ -5,14 +5,14 @@ import { OrderQueryServer } from './grpc/order-query.server';
 import { Orders1764100000000 } from './migrations/orders.migration';
 import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderDuplicatePayments1764100000200 } from './migrations/duplicate-payments.migration';
-import { OrderSellerSales1764100000300 } from './migrations/seller-sales.migration';
+import { OrderSellerSales1765712000000 } from './migrations/seller-sales.migration';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { orderEntities } from './orders/order.entity';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
 /** order-service's own schema, after the libraries' tables. */
-export const orderMigrations = [Orders1764100000000, OrderRefundHolds1764100000100, OrderDuplicatePayments1764100000200, OrderSellerSales1764100000300];
+export const orderMigrations = [Orders1764100000000, OrderRefundHolds1764100000100, OrderDuplicatePayments1764100000200, OrderSellerSales1765712000000];
 
 @Module({})
 export class AppModule {

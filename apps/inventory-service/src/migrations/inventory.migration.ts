@@ -97,8 +97,8 @@ export class InventoryShippedLines1764400000100 implements MigrationInterface {
  * Sellers, registered beside their products (name, e-mail, locale for their mails), and the products of
  * one seller listed in pages (by seller, then id).
  */
-export class InventorySellers1764400000200 implements MigrationInterface {
-  name = 'InventorySellers1764400000200';
+export class InventorySellers1765712000000 implements MigrationInterface {
+  name = 'InventorySellers1765712000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
@@ -119,4 +119,4 @@ export class InventorySellers1764400000200 implements MigrationInterface {
   }
 }
 
-export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100, InventorySellers1764400000200];
+export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100, InventorySellers1765712000000];
