@@ -8,7 +8,16 @@ export interface ReceivedMail {
   text: string;
 }
 
-/** The headers and text of a plain mail as nodemailer writes it (folded headers, maybe quoted-printable). */
+/** RFC 2047 words of a header (`=?UTF-8?B?…?=`, `=?UTF-8?Q?…?=`), as nodemailer writes non-ASCII subjects. */
+function decodeWords(header: string): string {
+  return header.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, text: string) =>
+    encoding.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (__, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
+  );
+}
+
+/** The headers and text of a plain mail as nodemailer writes it (folded headers, quoted-printable or base64, encoded words). */
 function parseMail(raw: string): { subject: string; text: string } {
   const split = raw.indexOf('\r\n\r\n');
   const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
@@ -18,8 +27,10 @@ function parseMail(raw: string): { subject: string; text: string } {
       text.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
       'latin1',
     ).toString('utf8');
+  } else if (/^Content-Transfer-Encoding: base64$/im.test(head)) {
+    text = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
   }
-  return { subject: /^Subject: (.*)$/im.exec(head)?.[1] ?? '', text: text.replace(/\r\n/g, '\n') };
+  return { subject: decodeWords(/^Subject: (.*)$/im.exec(head)?.[1] ?? ''), text: text.replace(/\r\n/g, '\n') };
 }
 
 /** An SMTP server of the test's own: records what it accepts, and refuses mail on demand (451). */

@@ -12,6 +12,7 @@ import { refundSucceededTemplate } from './refund-succeeded.template';
 
 export * from './mail-template';
 export { paymentReceiptTemplate } from './payment-receipt.template';
+export { POLICY_CHANGES_TEMPLATES, type PolicyChangesMail } from './policy-changes.template';
 
 /** The customer's mail for each refund event; `refund.refunding` has none (approved already said it). */
 export const REFUND_MAIL_TEMPLATES: Record<string, RefundTemplate> = {

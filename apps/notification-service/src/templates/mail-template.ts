@@ -1,4 +1,4 @@
-import { type RefundSnapshot, formatMoney } from '@ebb/contracts';
+import { type Locale, type RefundSnapshot, formatMoney } from '@ebb/contracts';
 
 /** What a template makes of an event: the mail's subject and plain text. */
 export interface RenderedMail {
@@ -30,7 +30,12 @@ export function refundFacts(refund: RefundSnapshot): string[] {
   ];
 }
 
-/** A mail body: greeting, the message, the facts, a sign-off. */
-export function mailText(message: string[], facts: string[]): string {
-  return ['Hello,', '', ...message, '', ...facts, '', 'The Ebb refunds team', ''].join('\n');
+const FRAME: Record<Locale, { greeting: string; signOff: string }> = {
+  en: { greeting: 'Hello,', signOff: 'The Ebb refunds team' },
+  'zh-CN': { greeting: '您好，', signOff: 'Ebb 退款团队' },
+};
+
+/** A mail body: greeting, the message, the facts, a sign-off, in the reader's language (English unless given). */
+export function mailText(message: string[], facts: string[], locale: Locale = 'en'): string {
+  return [FRAME[locale].greeting, '', ...message, '', ...facts, '', FRAME[locale].signOff, ''].join('\n');
 }
