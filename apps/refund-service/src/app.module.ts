@@ -2,17 +2,15 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { platformImports } from '@ebb/service';
 import type { RefundEnv } from './config';
 import { refundEntities, refundMigrations } from './migrations';
-import { RefundPolicyController } from './policies/refund-policy.controller';
 import { RefundsModule } from './refunds/refunds.module';
 
-/** refund-service: the platform (with Redis locks), refunds and refund policies. */
+/** refund-service: the platform (with Redis locks), refunds, refund policies and their migration. */
 @Module({})
 export class AppModule {
   static forRoot(env: RefundEnv): DynamicModule {
     return {
       module: AppModule,
       imports: [...platformImports(env, { entities: refundEntities, migrations: refundMigrations, locking: true, outbound: true }), RefundsModule.forRoot(env)],
-      controllers: [RefundPolicyController],
     };
   }
 }

@@ -14,6 +14,7 @@ import {
   publisherOn,
   startOrderQueryServer,
   startSandbox,
+  TestPlatform,
   uniqueSuffix,
   watchBus,
 } from '@ebb/testing';
@@ -33,6 +34,8 @@ export interface RefundTestBed {
   /** every refund.* event published on the test's exchange, in arrival order */
   events: SeenEvent[];
   publish: PublishAs;
+  /** inventory-service as a process of its own, when the bed was opened with `inventory: true` */
+  inventory?: TestPlatform;
   /** one more refund-service on the same database, bus and Redis (closed with the bed) */
   replica(): Promise<TestApp>;
   close(): Promise<void>;
@@ -45,8 +48,10 @@ const RETRY_DELAYS_MS = [100, 200, 400];
  * test's own, real Redis, an OrderQuery server of the test's own and the sandbox as the carrier; a
  * queue of the test's own records the refund events it publishes.
  */
-export async function openRefundTestBed(label: string, settings: Record<string, string> = {}): Promise<RefundTestBed> {
+export async function openRefundTestBed(label: string, settings: Record<string, string> = {}, options: { inventory?: boolean } = {}): Promise<RefundTestBed> {
   const suffix = uniqueSuffix();
+  // the catalogue (products' sellers, titles) is read from the real inventory-service
+  const inventory = options.inventory ? await TestPlatform.start(['inventory']) : undefined;
   const orders = new Map<string, OrderMessage>();
   const grpcServer = await startOrderQueryServer(orders);
   const database: TestDatabase = await freshDatabase(`refunds_${label}`);
@@ -61,6 +66,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       NODE_ENV: 'test',
       ORDER_GRPC_URL: grpcServer.url,
       CARRIER_URL: `http://127.0.0.1:${carrierPort}/carrier`,
+      ...(inventory ? { INVENTORY_URL: inventory.url('inventory') } : {}),
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       OUTBOX_POLL_MS: '200',
       OUTBOUND_POLL_MS: '200',
@@ -80,6 +86,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
     orders,
     orderQuery: grpcServer,
     sandboxUrl: `http://127.0.0.1:${carrierPort}`,
+    inventory,
     events: watch.events,
     publish: publisherOn(app.app.get(AmqpBroker)),
     async replica() {
@@ -93,6 +100,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       await app.close();
       await grpcServer.close();
       carrier.kill();
+      await inventory?.stop();
       await deleteTopology(service, exchange);
       await database.drop();
     },

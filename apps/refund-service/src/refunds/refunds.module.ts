@@ -3,6 +3,7 @@ import { ServiceIdentity } from '@ebb/http';
 import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
+import { PoliciesModule } from '../policies/policies.module';
 import { HoldGoodsHandler } from './hold-goods.handler';
 import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
@@ -22,6 +23,7 @@ export class RefundsModule implements OnApplicationShutdown {
   static forRoot(env: RefundEnv): DynamicModule {
     return {
       module: RefundsModule,
+      imports: [PoliciesModule.forRoot(env)],
       controllers: [RefundController],
       providers: [
         { provide: REFUND_ENV, useValue: env },
