@@ -30,6 +30,10 @@ const refundSettings = z.object({
   POLICY_MIGRATION_BATCH_SIZE: positiveInt.default(100),
   /** how long one migration step holds its run: a step whose process died is taken up again after this long */
   POLICY_MIGRATION_LEASE_MS: positiveInt.default(60_000),
+  /** attempts of a migration step that cannot reach inventory- or order-service before the run fails (and waits for a resume) */
+  POLICY_MIGRATION_MAX_ATTEMPTS: positiveInt.default(8),
+  /** the wait after a step's first failed attempt; doubles with each further one, at most a minute */
+  POLICY_MIGRATION_RETRY_MS: positiveInt.default(1000),
 });
 
 export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund).and(refundSettings);

@@ -25,6 +25,8 @@ export { type SeenEvent, startOrderQueryServer };
 
 export interface RefundTestBed {
   suffix: string;
+  /** the exchange of the test's own the service publishes and consumes on */
+  exchange: string;
   app: TestApp;
   orders: Map<string, OrderMessage>;
   /** the OrderQuery server of the test: what it was asked to hold, and a way to make holds fail */
@@ -50,14 +52,15 @@ const RETRY_DELAYS_MS = [100, 200, 400];
  */
 export async function openRefundTestBed(label: string, settings: Record<string, string> = {}, options: { inventory?: boolean } = {}): Promise<RefundTestBed> {
   const suffix = uniqueSuffix();
-  // the catalogue (products' sellers, titles) is read from the real inventory-service
-  const inventory = options.inventory ? await TestPlatform.start(['inventory']) : undefined;
+  const exchange = `ebb.test.refunds-${label}.${suffix}`;
+  // the catalogue (products' sellers, titles) is read from the real inventory-service, whose
+  // inventory.seller_updated reaches this refund-service on the test's exchange
+  const inventory = options.inventory ? await TestPlatform.start(['inventory'], { inventory: { EBB_EXCHANGE: exchange } }) : undefined;
   const orders = new Map<string, OrderMessage>();
   const grpcServer = await startOrderQueryServer(orders);
   const database: TestDatabase = await freshDatabase(`refunds_${label}`);
   const carrierPort = await freePort();
   const carrier = await startSandbox(carrierPort);
-  const exchange = `ebb.test.refunds-${label}.${suffix}`;
   const service = `refunds-test-${label}-${suffix}`;
   const env = {
     ...loadConfig(refundEnvSchema, {
@@ -82,6 +85,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
 
   return {
     suffix,
+    exchange,
     app,
     orders,
     orderQuery: grpcServer,

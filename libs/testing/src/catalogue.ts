@@ -26,3 +26,20 @@ export interface CatalogueProduct {
 export function policyCatalogue(): { sellers: CatalogueSeller[]; products: CatalogueProduct[] } {
   return JSON.parse(readFileSync(path.join(__dirname, 'fixtures/policy-catalogue.json'), 'utf8'));
 }
+
+/**
+ * Registers the fixture catalogue's sellers (`PUT /v1/sellers/:sellerId`) and creates its products
+ * (`POST /v1/products`) at the inventory-service at `inventoryUrl`, as an admin would.
+ */
+export async function seedCatalogue(inventoryUrl: string, adminToken: string, catalogue = policyCatalogue()): Promise<void> {
+  const send = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${inventoryUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${await response.text()}`);
+  };
+  for (const { sellerId, ...seller } of catalogue.sellers) await send('PUT', `/v1/sellers/${sellerId}`, seller);
+  for (const { expected: _expected, ...product } of catalogue.products) await send('POST', '/v1/products', product);
+}

@@ -21,9 +21,10 @@ export class RefundsModule implements OnApplicationShutdown {
   constructor(@Inject(OrderQueryClient) private readonly orders: OrderQueryClient) {}
 
   static forRoot(env: RefundEnv): DynamicModule {
+    const policies = PoliciesModule.forRoot(env);
     return {
       module: RefundsModule,
-      imports: [PoliciesModule.forRoot(env)],
+      imports: [policies],
       controllers: [RefundController],
       providers: [
         { provide: REFUND_ENV, useValue: env },
@@ -38,6 +39,8 @@ export class RefundsModule implements OnApplicationShutdown {
         HoldGoodsHandler,
         SystemRefundsHandler,
       ],
+      // what the policy migration shares with refunds: order-service, the environment, the policies
+      exports: [OrderQueryClient, REFUND_ENV, policies],
     };
   }
 
