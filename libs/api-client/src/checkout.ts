@@ -8,6 +8,8 @@ export interface NewOrder {
   customerId: string;
   email: string;
   currency: string;
+  /** the seller of a marketplace order; the shop's default seller when absent */
+  sellerId?: string;
   items: { productId: string; sku: string; quantity: number; unitAmount: number }[];
   shippingAmount?: number;
 }
