@@ -15,12 +15,15 @@ const AUDITED_ROLES: ReadonlySet<Role> = new Set(['support', 'admin']);
 /** How an audited action ended. `pending` stays only where the process died during it: the action may or may not have happened. */
 export type AuditOutcome = 'pending' | 'succeeded' | 'refused' | 'replayed' | 'failed';
 
+/** Text PostgreSQL can store: a NUL (which a caller may put in a path, `%00`) becomes U+FFFD, as in `\u0000` text it could not be kept. */
+const storable = (text: string) => text.replace(/\u0000/g, '\uFFFD');
+
 /** What the action was done to: the route's first parameter (a refund, SKU, product, dead letter), else the id it created. */
 function targetOf(params: Record<string, string>, body: unknown): string | null {
   const first = Object.values(params)[0];
-  if (first) return first;
+  if (first) return storable(first);
   const id = (body as { id?: unknown } | null)?.id;
-  return typeof id === 'string' ? id : null;
+  return typeof id === 'string' ? storable(id) : null;
 }
 
 /**
@@ -42,7 +45,8 @@ export class AuditInterceptor implements NestInterceptor {
     const principal = request.principal;
     if (!principal || !AUDITED_ROLES.has(principal.role) || !isWrite(request)) return next.handle();
 
-    const params = { ...(request.params as Record<string, string>) };
+    // the audit row is written before the request is validated: whatever the path holds must be storable
+    const params = Object.fromEntries(Object.entries(request.params as Record<string, string>).map(([name, value]) => [name, storable(value)]));
     const [{ id }]: { id: string }[] = await this.dataSource.query(
       `INSERT INTO audit_log (actor, role, action, target, params, outcome) VALUES ($1, $2, $3, $4, $5::jsonb, 'pending') RETURNING id`,
       [principal.sub, principal.role, routeOf(request), targetOf(params, null), JSON.stringify(params)],
