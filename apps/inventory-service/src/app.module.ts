@@ -5,6 +5,7 @@ import { inventoryEntities } from './inventory.entities';
 import { inventoryMigrations } from './migrations/inventory.migration';
 import { ProductsController } from './products/products.controller';
 import { ReservationConsumer } from './reservations/reservation.consumer';
+import { SellersController } from './sellers/sellers.controller';
 import { StockController } from './stock/stock.controller';
 
 @Module({})
@@ -13,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: platformImports(env, { entities: inventoryEntities, migrations: inventoryMigrations }),
-      controllers: [ProductsController, StockController],
+      controllers: [ProductsController, StockController, SellersController],
       providers: [ReservationConsumer],
     };
   }

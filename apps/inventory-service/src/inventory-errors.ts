@@ -6,6 +6,7 @@ export enum InventoryErrorCode {
   ProductNotFound = 'product_not_found',
   SkuNotFound = 'sku_not_found',
   StockBelowReserved = 'stock_below_reserved',
+  SellerNotFound = 'seller_not_found',
 }
 
 // naming the enum makes the map exhaustive: a new code without a status does not compile
@@ -14,4 +15,5 @@ export const inventoryError = defineErrors<InventoryErrorCode>({
   [InventoryErrorCode.ProductNotFound]: 422,
   [InventoryErrorCode.SkuNotFound]: 404,
   [InventoryErrorCode.StockBelowReserved]: 409,
+  [InventoryErrorCode.SellerNotFound]: 404,
 });

@@ -1,23 +1,17 @@
 import { type IncomingMessage as HttpRequest, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '@ebb/config';
 import type { OrderCaptured, RefundSnapshot } from '@ebb/contracts';
-import { AmqpBroker } from '@ebb/messaging';
-import { type PublishAs, deleteBusTopology, type TestApp, type TestDatabase, bootTestApp, freshDatabase, publisherOn, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
-import { AppModule } from '../src/app.module';
-import { type NotificationEnv, notificationEnvSchema } from '../src/config';
+import { type PublishAs, type TestApp, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { OutboundCalls } from '@ebb/outbound';
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../src/notifications/webhook-signature';
-import { SmtpSink } from './smtp-sink';
+import type { SmtpSink } from './smtp-sink';
+import { type NotificationTestBed, openNotificationTestBed } from './notification-test-kit';
 
 // response bodies are checked field by field
 const json = async (response: Response): Promise<any> => response.json();
 
 const suffix = uniqueSuffix();
-const service = `notifications-test-${suffix}`;
-const exchange = `ebb.test.notifications.${suffix}`;
-const retryDelaysMs = [100, 200, 400];
 const webhookSecret = 'whsec_test_merchant';
 
 /** A merchant endpoint of the test's own: records every webhook it is sent. */
@@ -38,46 +32,23 @@ function startMerchant(): Promise<{ server: Server; url: string; received: { bod
   );
 }
 
-const deleteTopology = () => deleteBusTopology({ service, exchange, retryDelaysMs });
-
 describe('notification-service', () => {
-  let database: TestDatabase;
+  let bed: NotificationTestBed;
   let testApp: TestApp;
   let smtp: SmtpSink;
   let merchant: Awaited<ReturnType<typeof startMerchant>>;
   const support = { Authorization: `Bearer ${tokenFor('support', 'agent-1')}` };
 
   beforeAll(async () => {
-    database = await freshDatabase('notifications');
-    smtp = await new SmtpSink().start();
     merchant = await startMerchant();
-    const env: NotificationEnv = {
-      ...loadConfig(notificationEnvSchema, {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'silent',
-        DATABASE_URL: database.url,
-        EBB_EXCHANGE: exchange,
-        MESSAGE_RETRY_DELAYS_MS: retryDelaysMs.join(','),
-        SMTP_URL: smtp.url,
-        MERCHANT_WEBHOOK_URL: merchant.url,
-        MERCHANT_WEBHOOK_SECRET: webhookSecret,
-        NOTIFY_POLL_MS: '100',
-        NOTIFY_BACKOFF_MS: '100',
-        NOTIFY_MAX_ATTEMPTS: '3',
-        NOTIFY_SLOW_RETRY_MS: '300',
-        NOTIFY_SEND_TIMEOUT_MS: '5000',
-      }),
-      SERVICE_NAME: service,
-    };
-    testApp = await bootTestApp({ module: AppModule.forRoot(env) });
+    bed = await openNotificationTestBed('main', { MERCHANT_WEBHOOK_URL: merchant.url, MERCHANT_WEBHOOK_SECRET: webhookSecret });
+    testApp = bed.testApp;
+    smtp = bed.smtp;
   });
 
   afterAll(async () => {
-    await testApp?.close();
-    await deleteTopology();
-    await smtp?.stop();
+    await bed?.close();
     await new Promise((resolve) => merchant?.server.close(resolve));
-    await database?.drop();
   });
 
   const api = (path: string, init: RequestInit = {}) => fetch(`${testApp.url}${path}`, init);
@@ -85,7 +56,7 @@ describe('notification-service', () => {
     testApp.app.get(DataSource).query(`SELECT * FROM notifications WHERE ${where} ORDER BY created_at, id`, params);
 
   /** Publishes an event as its owner's outbox relay would; returns the message id. */
-  const publish: PublishAs = (type, payload, messageId) => publisherOn(testApp.app.get(AmqpBroker))(type, payload, messageId);
+  const publish: PublishAs = (type, payload, messageId) => bed.publish(type, payload, messageId);
 
   let sequence = 0;
   function refund(overrides: Partial<RefundSnapshot> = {}): RefundSnapshot {

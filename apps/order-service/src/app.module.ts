@@ -5,6 +5,7 @@ import { OrderQueryServer } from './grpc/order-query.server';
 import { Orders1764100000000 } from './migrations/orders.migration';
 import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderDuplicatePayments1764100000200 } from './migrations/duplicate-payments.migration';
+import { OrderSellerSales1765712000000 } from './migrations/seller-sales.migration';
 import { OrderLocalesAndPromises1766100000000 } from './migrations/locales-and-promises.migration';
 import { jobsMigrations } from '@ebb/jobs';
 import { ShipDeadlineHandler } from './orders/ship-deadline.handler';
@@ -19,6 +20,7 @@ export const orderMigrations = [
   Orders1764100000000,
   OrderRefundHolds1764100000100,
   OrderDuplicatePayments1764100000200,
+  OrderSellerSales1765712000000,
   ...jobsMigrations,
   OrderLocalesAndPromises1766100000000,
 ];

@@ -353,4 +353,51 @@ describe('order-service consuming the events of payment, inventory and refund', 
       }
     });
   });
+  describe('OrderQuery.LastSales', () => {
+    let orders: OrderQueryClient;
+    beforeAll(() => {
+      orders = new OrderQueryClient(`127.0.0.1:${svc.grpcPort}`, 5000, new ServiceIdentity('refunds', TEST_SERVICE_SECRET));
+    });
+    afterAll(() => orders?.close());
+    const placeFor = async (sellerId: string, customerId: string) => {
+      const { status, body } = await svc.api('/v1/orders', { token: tokens.service, body: orderBody(customerId, { sellerId }) });
+      expect(status).toBe(201);
+      return body as { id: string; totalAmount: number };
+    };
+
+    it("answers each seller's latest paid order, leaves out sellers with no sale, and never counts an unpaid order", async () => {
+      const seller = `sel_sales_${randomUUID().slice(0, 8)}`;
+      const quiet = `${seller}_quiet`;
+      const older = await placeFor(seller, 'cus_sales1');
+      const newer = await placeFor(seller, 'cus_sales2');
+      await placeFor(quiet, 'cus_sales3'); // placed, never paid: no sale
+      for (const order of [older, newer]) {
+        await svc.publish('payment.succeeded', paymentSucceeded(order.id, order.totalAmount));
+        await waitFor(async () => (await read(order.id)).paymentStatus === 'captured', { what: 'the capture' });
+      }
+      // the older sale months back, the newer one last week (purchase times, as a shop's history has them)
+      await svc.dataSource.query(`UPDATE orders SET created_at = now() - interval '200 days' WHERE id = $1`, [older.id]);
+      await svc.dataSource.query(`UPDATE orders SET created_at = now() - interval '7 days' WHERE id = $1`, [newer.id]);
+      const [newest] = await svc.dataSource.query(`SELECT created_at FROM orders WHERE id = $1`, [newer.id]);
+      const sales = await orders.lastSales([seller, quiet, 'sel_never_seen']);
+      expect([...sales]).toEqual([[seller, newest.created_at.toISOString()]]);
+    });
+
+    it('refuses more sellers than one call may ask about with INVALID_ARGUMENT, and a person\'s token with PERMISSION_DENIED', async () => {
+      const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(ORDER_QUERY_PROTO, PROTO_LOADER_OPTIONS)) as any;
+      const client = new loaded.ebb.order.v1.OrderQuery(`127.0.0.1:${svc.grpcPort}`, grpc.credentials.createInsecure());
+      const ask = (sellerIds: string[], token = tokens.service) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('authorization', `Bearer ${token}`);
+        return new Promise<any>((resolve, reject) => client.LastSales({ sellerIds }, metadata, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))));
+      };
+      try {
+        await expect(ask(Array.from({ length: 1001 }, (_, i) => `sel_${i}`))).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+        await expect(ask(['sel_x'], tokens.admin)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+        expect(await ask([])).toEqual({ sales: [] });
+      } finally {
+        client.close();
+      }
+    });
+  });
 });

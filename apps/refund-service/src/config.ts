@@ -23,6 +23,22 @@ const refundSettings = z.object({
   REFUND_AUTO_APPROVE_HOURS: z.coerce.number().positive().max(24 * 365).default(2),
   /** every refund request gets a first decision within this many hours: a gauge, a breach counter, an alert before it */
   REFUND_SLA_HOURS: z.coerce.number().positive().max(24 * 365).default(48),
+  /** inventory-service's HTTP API: products' titles, descriptions and sellers (refund windows, policy migrations) */
+  INVENTORY_URL: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:3004' }).default(`http://127.0.0.1:${DEFAULT_PORTS.inventory}`),
+  /** an inventory call that takes longer fails (503 inventory_service_unavailable, or a migration step tried again) */
+  INVENTORY_TIMEOUT_MS: positiveInt.default(5000),
+  /** a shop's own vocabulary for refund-window recommendations (JSON, added to the built-in one; docs/policies.md) */
+  POLICY_VOCABULARY_PATH: z.string().min(1).optional(),
+  /** a recommendation less sure than this falls back to 30 days (0–1) */
+  POLICY_MIN_CONFIDENCE: z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(0.5),
+  /** products a policy migration changes (or rolls back) per transaction */
+  POLICY_MIGRATION_BATCH_SIZE: positiveInt.default(100),
+  /** how long one migration step holds its run: a step whose process died is taken up again after this long */
+  POLICY_MIGRATION_LEASE_MS: positiveInt.default(60_000),
+  /** attempts of a migration step that cannot reach inventory- or order-service before the run fails (and waits for a resume) */
+  POLICY_MIGRATION_MAX_ATTEMPTS: positiveInt.default(8),
+  /** the wait after a step's first failed attempt; doubles with each further one, at most a minute */
+  POLICY_MIGRATION_RETRY_MS: positiveInt.default(1000),
 });
 
 export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund).and(refundSettings);

@@ -121,6 +121,12 @@ describe('refund-service edge', () => {
       const rest = await call('GET', `/v1/admin/audit?actor=agent_audit&limit=5&cursor=${page.body.nextCursor}`, admin);
       expect(rest.body.items.map((entry: { id: string }) => entry.id)).toEqual(mine.slice(5).map((entry) => entry.id));
 
+      // a path the caller filled with a NUL is refused before anything, the audit included, writes it (PostgreSQL's text cannot hold it)
+      const before = (await audit(`actor=agent_audit&after=${encodeURIComponent(started)}`)).length;
+      const nul = await call('POST', '/v1/refunds/%00/approve', support, {});
+      expect({ status: nul.status, code: nul.body.error.code }).toEqual({ status: 400, code: 'validation_error' });
+      expect(await audit(`actor=agent_audit&after=${encodeURIComponent(started)}`)).toHaveLength(before);
+
       // a customer's own writes are not staff actions; nobody but admin reads the log
       expect(await audit('actor=cus_burst')).toEqual([]);
       expect((await call('GET', '/v1/admin/audit', support)).status).toBe(403);

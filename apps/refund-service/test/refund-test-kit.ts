@@ -14,6 +14,7 @@ import {
   publisherOn,
   startOrderQueryServer,
   startSandbox,
+  TestPlatform,
   uniqueSuffix,
   watchBus,
 } from '@ebb/testing';
@@ -24,6 +25,8 @@ export { type SeenEvent, startOrderQueryServer };
 
 export interface RefundTestBed {
   suffix: string;
+  /** the exchange of the test's own the service publishes and consumes on */
+  exchange: string;
   app: TestApp;
   orders: Map<string, OrderMessage>;
   /** the OrderQuery server of the test: what it was asked to hold, and a way to make holds fail */
@@ -33,6 +36,8 @@ export interface RefundTestBed {
   /** every refund.* event published on the test's exchange, in arrival order */
   events: SeenEvent[];
   publish: PublishAs;
+  /** inventory-service as a process of its own, when the bed was opened with `inventory: true` */
+  inventory?: TestPlatform;
   /** one more refund-service on the same database, bus and Redis (closed with the bed) */
   replica(): Promise<TestApp>;
   close(): Promise<void>;
@@ -45,14 +50,17 @@ const RETRY_DELAYS_MS = [100, 200, 400];
  * test's own, real Redis, an OrderQuery server of the test's own and the sandbox as the carrier; a
  * queue of the test's own records the refund events it publishes.
  */
-export async function openRefundTestBed(label: string, settings: Record<string, string> = {}): Promise<RefundTestBed> {
+export async function openRefundTestBed(label: string, settings: Record<string, string> = {}, options: { inventory?: boolean } = {}): Promise<RefundTestBed> {
   const suffix = uniqueSuffix();
+  const exchange = `ebb.test.refunds-${label}.${suffix}`;
+  // the catalogue (products' sellers, titles) is read from the real inventory-service, whose
+  // inventory.seller_updated reaches this refund-service on the test's exchange
+  const inventory = options.inventory ? await TestPlatform.start(['inventory'], { inventory: { EBB_EXCHANGE: exchange } }) : undefined;
   const orders = new Map<string, OrderMessage>();
   const grpcServer = await startOrderQueryServer(orders);
   const database: TestDatabase = await freshDatabase(`refunds_${label}`);
   const carrierPort = await freePort();
   const carrier = await startSandbox(carrierPort);
-  const exchange = `ebb.test.refunds-${label}.${suffix}`;
   const service = `refunds-test-${label}-${suffix}`;
   const env = {
     ...loadConfig(refundEnvSchema, {
@@ -61,6 +69,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       NODE_ENV: 'test',
       ORDER_GRPC_URL: grpcServer.url,
       CARRIER_URL: `http://127.0.0.1:${carrierPort}/carrier`,
+      ...(inventory ? { INVENTORY_URL: inventory.url('inventory') } : {}),
       MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       OUTBOX_POLL_MS: '200',
       OUTBOUND_POLL_MS: '200',
@@ -78,10 +87,12 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
 
   return {
     suffix,
+    exchange,
     app,
     orders,
     orderQuery: grpcServer,
     sandboxUrl: `http://127.0.0.1:${carrierPort}`,
+    inventory,
     events: watch.events,
     publish: publisherOn(app.app.get(AmqpBroker)),
     async replica() {
@@ -95,6 +106,7 @@ export async function openRefundTestBed(label: string, settings: Record<string, 
       await app.close();
       await grpcServer.close();
       carrier.kill();
+      await inventory?.stop();
       await deleteTopology(service, exchange);
       await database.drop();
     },

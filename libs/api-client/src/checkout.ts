@@ -8,9 +8,10 @@ export interface NewOrder {
   customerId: string;
   email: string;
   currency: string;
+  /** the seller of a marketplace order; the shop's default seller when absent */
+  sellerId?: string;
   items: { productId: string; sku: string; quantity: number; unitAmount: number }[];
   shippingAmount?: number;
-  sellerId?: string;
   locale?: 'en' | 'zh-CN';
   promisedShipBy?: string;
 }

@@ -245,3 +245,47 @@ export const InventoryStockShort = defineEvent(
   z.object({ orderId: z.string(), sku: z.string(), quantity: z.number().int().positive(), shortQuantity: z.number().int().positive() }),
 );
 export type InventoryStockShort = z.infer<typeof InventoryStockShort.schema>;
+
+/**
+ * A seller registered or changed (inventory-service, on every create and update): refund-service keeps
+ * when it registered (the `new_sellers` rollout), notification-service its e-mail and locale (seller mails).
+ * A consumer keeps the newest by `updatedAt`, so one that arrives late never overwrites a newer one.
+ */
+export const SellerUpdated = defineEvent(
+  'inventory.seller_updated',
+  z.object({
+    sellerId: z.string(),
+    name: z.string(),
+    email: z.string(),
+    locale: z.enum(LOCALES),
+    registeredAt: z.string(),
+    updatedAt: z.string(),
+  }),
+);
+export type SellerUpdated = z.infer<typeof SellerUpdated.schema>;
+
+/**
+ * A policy migration run is about to change the refund windows of a seller's products (refund-service,
+ * once per seller and run, committed before the change): notification-service mails the seller the
+ * old and new window of each product, in the seller's language.
+ */
+export const RefundPolicyChangesAnnounced = defineEvent(
+  'refund_policy.changes_announced',
+  z.object({
+    runId: z.string(),
+    sellerId: z.string(),
+    changes: z
+      .array(
+        z.object({
+          productId: z.string(),
+          title: z.string(),
+          oldWindowDays: z.number().int().min(0),
+          /** where the old window came from: the product's own, the seller's, or the platform default */
+          oldSource: z.enum(['product', 'seller', 'default']),
+          newWindowDays: z.number().int().min(0),
+        }),
+      )
+      .min(1),
+  }),
+);
+export type RefundPolicyChangesAnnounced = z.infer<typeof RefundPolicyChangesAnnounced.schema>;

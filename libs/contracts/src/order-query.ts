@@ -28,6 +28,15 @@ export interface HoldGoodsAnswer {
   order: OrderMessage;
 }
 
+/** OrderQuery.LastSales: when a seller last sold (ISO 8601). */
+export interface SellerSaleMessage {
+  sellerId: string;
+  lastSaleAt: string;
+}
+
+/** The most sellers one OrderQuery.LastSales call may ask about. */
+export const LAST_SALES_MAX_SELLERS = 1000;
+
 /** An order as OrderQuery.GetOrder answers it (camelCase, as proto-loader gives it). */
 export interface OrderMessage {
   id: string;

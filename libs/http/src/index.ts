@@ -21,3 +21,4 @@ export * from './openapi/route-docs';
 export * from './openapi/openapi-document';
 export * from './http-platform.module';
 export { Public } from '@ebb/observability';
+export * from './paging/keyset-page';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { type GoodsLine, type HoldGoodsAnswer, ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS } from '@ebb/contracts';
+import { type GoodsLine, type HoldGoodsAnswer, LAST_SALES_MAX_SELLERS, ORDER_QUERY_PROTO, type OrderMessage, PROTO_LOADER_OPTIONS, type SellerSaleMessage } from '@ebb/contracts';
 import type { ServiceIdentity } from '@ebb/http';
 
 let loaded: grpc.ServiceClientConstructor | undefined;
@@ -34,6 +34,7 @@ type Unary<Q, A> = (request: Q, metadata: grpc.Metadata, options: grpc.CallOptio
 type Stub = grpc.Client & {
   getOrder: Unary<{ orderId: string }, OrderMessage>;
   holdGoodsForRefund: Unary<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>;
+  lastSales: Unary<{ sellerIds: string[] }, { sales: SellerSaleMessage[] }>;
 };
 
 /**
@@ -59,6 +60,17 @@ export class OrderQueryClient {
   /** Holds a refund's goods that have not shipped (idempotent per refund id); not held when the order shipped meanwhile. */
   holdGoodsForRefund(orderId: string, refundId: string, items: GoodsLine[]): Promise<HoldGoodsAnswer> {
     return this.unary((callback) => this.stub.holdGoodsForRefund({ orderId, refundId, items }, this.metadata(), this.callOptions(), callback));
+  }
+
+  /** When each seller last sold (sellers with no sale are absent), asked in calls of at most LAST_SALES_MAX_SELLERS. */
+  async lastSales(sellerIds: string[]): Promise<Map<string, string>> {
+    const sales = new Map<string, string>();
+    for (let start = 0; start < sellerIds.length; start += LAST_SALES_MAX_SELLERS) {
+      const chunk = sellerIds.slice(start, start + LAST_SALES_MAX_SELLERS);
+      const answer = await this.unary<{ sales: SellerSaleMessage[] }>((callback) => this.stub.lastSales({ sellerIds: chunk }, this.metadata(), this.callOptions(), callback));
+      for (const sale of answer.sales) sales.set(sale.sellerId, sale.lastSaleAt);
+    }
+    return sales;
   }
 
   private metadata(): grpc.Metadata {

@@ -5,3 +5,4 @@ export * from './order-query-server';
 export * from './sandbox';
 export * from './bus';
 export * from './orders';
+export * from './catalogue';

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { GoodsLine, HoldGoodsAnswer, OrderMessage } from '@ebb/contracts';
+import type { GoodsLine, HoldGoodsAnswer, OrderMessage, SellerSaleMessage } from '@ebb/contracts';
 import { orderQueryService } from '@ebb/service';
 
 /** What the test's OrderQuery server was asked to hold, by refund id. */
@@ -9,7 +9,8 @@ export type HeldGoods = Map<string, { orderId: string; items: GoodsLine[]; held:
  * order-service's OrderQuery as a test defines it, for testing one service without booting
  * order-service: GetOrder answers the orders in `orders` (read at each call), NOT_FOUND otherwise;
  * HoldGoodsForRefund holds the goods of an order that has not shipped (recorded in `held`), as
- * order-service does, and answers the same again for the same refund.
+ * order-service does, and answers the same again for the same refund; LastSales answers the latest
+ * captured order of each seller asked about.
  */
 export async function startOrderQueryServer(
   orders: Map<string, OrderMessage>,
@@ -37,6 +38,16 @@ export async function startOrderQueryServer(
       if (!order) return callback(notFound(orderId));
       if (!held.has(refundId)) held.set(refundId, { orderId, items, held: order.fulfillmentStatus === 'unfulfilled' });
       callback(null, { held: held.get(refundId)!.held, order });
+    },
+    lastSales: (call: grpc.ServerUnaryCall<{ sellerIds: string[] }, { sales: SellerSaleMessage[] }>, callback: grpc.sendUnaryData<{ sales: SellerSaleMessage[] }>) => {
+      // as order-service answers it: the purchase time of each seller's latest captured order
+      const last = new Map<string, string>();
+      for (const order of orders.values()) {
+        if (!call.request.sellerIds.includes(order.sellerId) || !(order.capturedAmount > 0)) continue;
+        const seen = last.get(order.sellerId);
+        if (!seen || Date.parse(order.createdAt) > Date.parse(seen)) last.set(order.sellerId, order.createdAt);
+      }
+      callback(null, { sales: [...last].map(([sellerId, lastSaleAt]) => ({ sellerId, lastSaleAt })) });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>

@@ -102,6 +102,7 @@ export class TestPlatform {
       ORDER_GRPC_URL: `127.0.0.1:${this.ports.grpc}`,
       STRIPE_API_BASE: this.url('sandbox'),
       CARRIER_URL: `${this.url('sandbox')}/carrier`,
+      INVENTORY_URL: this.url('inventory'),
       SANDBOX_WEBHOOK_URL: `${this.url('payment')}/v1/webhooks/stripe`,
       SMTP_PORT: String(this.ports.smtp),
       SMTP_URL: `smtp://127.0.0.1:${this.ports.smtp}`,

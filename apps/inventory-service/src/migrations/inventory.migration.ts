@@ -94,6 +94,32 @@ export class InventoryShippedLines1764400000100 implements MigrationInterface {
 }
 
 /**
+ * Sellers, registered beside their products (name, e-mail, locale for their mails), and the products of
+ * one seller listed in pages (by seller, then id).
+ */
+export class InventorySellers1765712000000 implements MigrationInterface {
+  name = 'InventorySellers1765712000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE sellers (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        email text NOT NULL,
+        locale text NOT NULL CHECK (locale IN ('en', 'zh-CN')),
+        registered_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`);
+    await q.query(`CREATE INDEX products_seller_id ON products (seller_id, id)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX products_seller_id`);
+    await q.query(`DROP TABLE sellers`);
+  }
+}
+
+/**
  * Units of a paid order's line that a stock count found missing (issue 13): refunded by the system,
  * never shipped, never counted as held again.
  */
@@ -110,4 +136,4 @@ export class InventoryShortLines1766300000000 implements MigrationInterface {
   }
 }
 
-export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100, InventoryShortLines1766300000000];
+export const inventoryMigrations = [Inventory1764400000000, InventoryShippedLines1764400000100, InventorySellers1765712000000, InventoryShortLines1766300000000];

@@ -1,8 +1,8 @@
-import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { idSchema, newId } from '@ebb/contracts';
-import { Answers, Refuses, Roles, ZodBody, recordIdempotentEffect } from '@ebb/http';
+import { Answers, Refuses, Roles, ZodBody, ZodQuery, decodeCursor, keysetPage, nextCursorSchema, pageQueryFields, recordIdempotentEffect } from '@ebb/http';
 import { InventoryErrorCode, inventoryError } from '../inventory-errors';
 import { Product, type ProductView, productView, productViewSchema } from './product.entity';
 
@@ -14,9 +14,37 @@ export const createProductSchema = z.object({
 });
 type CreateProduct = z.infer<typeof createProductSchema>;
 
+const idList = z
+  .string()
+  .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+  .pipe(z.array(idSchema).min(1, 'must name at least one product').max(200, 'must name at most 200 products'));
+export const listProductsSchema = z.strictObject({
+  sellerId: idSchema.optional(),
+  /** comma-separated product ids: those products only (the ones that exist) */
+  ids: idList.optional().describe('comma-separated product ids: those products only'),
+  ...pageQueryFields(),
+});
+type ListProducts = z.output<typeof listProductsSchema>;
+const productListSchema = z.strictObject({ items: z.array(productViewSchema), nextCursor: nextCursorSchema });
+
 @Controller('v1/products')
 export class ProductsController {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** The catalogue in pages by id, of one seller or of all, or the products named (refund-service reads titles and sellers here). */
+  @Get()
+  @Answers({ 200: productListSchema })
+  @Roles('admin', 'support', 'service')
+  async list(@ZodQuery(listProductsSchema) query: ListProducts): Promise<z.infer<typeof productListSchema>> {
+    const [after] = query.cursor ? (decodeCursor(query.cursor, ['string']) as string[]) : [null];
+    const rows = await this.dataSource.getRepository(Product).query(
+      `SELECT id, seller_id AS "sellerId", title, description, created_at AS "createdAt" FROM products
+        WHERE ($1::text IS NULL OR seller_id = $1) AND ($2::text[] IS NULL OR id = ANY($2)) AND ($3::text IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [query.sellerId ?? null, query.ids ?? null, after, query.limit + 1],
+    );
+    return keysetPage(rows as Product[], query.limit, productView, (product) => [product.id]);
+  }
 
   /** Catalogue entries come from operators and from other services (a shop's import), never from customers. */
   @Post()

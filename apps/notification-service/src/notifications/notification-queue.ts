@@ -11,17 +11,19 @@ export interface QueuedNotification {
   recipient: string;
   subject: string;
   body: string;
-  orderId: string;
+  /** the order and customer it is about; a mail to a seller names the seller instead */
+  orderId?: string;
   refundId?: string;
-  customerId: string;
+  customerId?: string;
+  sellerId?: string;
   /** the step this notification tells of (`captured`, `succeeded`, …): part of the dedupe key */
   status: string;
   keepRetrying?: boolean;
 }
 
-/** `email:refund_succeeded:ref_…:succeeded`: the same step of the same refund is sent once. */
-export function dedupeKey(n: Pick<QueuedNotification, 'channel' | 'template' | 'orderId' | 'refundId' | 'status'>): string {
-  return `${n.channel}:${n.template}:${n.refundId ?? n.orderId}:${n.status}`;
+/** `email:refund_succeeded:ref_…:succeeded`: the same step of the same refund (or order, or seller) is sent once. */
+export function dedupeKey(n: Pick<QueuedNotification, 'channel' | 'template' | 'orderId' | 'refundId' | 'sellerId' | 'status'>): string {
+  return `${n.channel}:${n.template}:${n.refundId ?? n.orderId ?? n.sellerId}:${n.status}`;
 }
 
 /**
@@ -35,8 +37,8 @@ export async function queueNotifications(manager: EntityManager, notifications: 
     const id = newId('ntf');
     const rows: unknown[] = await manager.query(
       `INSERT INTO notifications
-         (id, channel, template, recipient, subject, body, keep_retrying, order_id, refund_id, customer_id, dedupe_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         (id, channel, template, recipient, subject, body, keep_retrying, order_id, refund_id, customer_id, seller_id, dedupe_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1`,
       [
         id,
@@ -46,9 +48,10 @@ export async function queueNotifications(manager: EntityManager, notifications: 
         n.subject,
         n.body,
         n.keepRetrying ?? false,
-        n.orderId,
+        n.orderId ?? null,
         n.refundId ?? null,
-        n.customerId,
+        n.customerId ?? null,
+        n.sellerId ?? null,
         dedupeKey(n),
       ],
     );

@@ -19,9 +19,12 @@ export class Notification {
   @Column('integer') attempts: number;
   /** never marked failed: retried at the slow rate after the normal attempts (refund.succeeded mails) */
   @Column('boolean', { name: 'keep_retrying' }) keepRetrying: boolean;
-  @Column('text', { name: 'order_id' }) orderId: string;
+  /** the order and customer it is about; null on a mail to a seller */
+  @Column('text', { name: 'order_id', nullable: true }) orderId: string | null;
   @Column('text', { name: 'refund_id', nullable: true }) refundId: string | null;
-  @Column('text', { name: 'customer_id' }) customerId: string;
+  @Column('text', { name: 'customer_id', nullable: true }) customerId: string | null;
+  /** the seller a mail to a seller goes to (policy changes) */
+  @Column('text', { name: 'seller_id', nullable: true }) sellerId: string | null;
   /** template + refund or order id + status: one step is sent once, whatever the bus delivers */
   @Column('text', { name: 'dedupe_key' }) dedupeKey: string;
   @Column('timestamptz', { name: 'next_attempt_at' }) nextAttemptAt: Date;

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { DataSource, type FindOptionsWhere } from 'typeorm';
+import { DataSource, type FindOptionsWhere, IsNull, Not } from 'typeorm';
 import { z } from 'zod';
 import { idSchema, isoTimeSchema as isoTime } from '@ebb/contracts';
 import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodParams, ZodQuery } from '@ebb/http';
@@ -30,7 +30,8 @@ export const notificationViewSchema = z.strictObject({
 export type NotificationView = z.infer<typeof notificationViewSchema>;
 const notificationListSchema = z.strictObject({ items: z.array(notificationViewSchema) });
 
-function view(n: Notification, caller: Principal): NotificationView {
+/** An order's notification as api-v1 shows it (mails to sellers have their own list: SellerNotificationsController). */
+function view(n: Notification & { orderId: string }, caller: Principal): NotificationView {
   return {
     id: n.id,
     channel: n.channel,
@@ -55,7 +56,8 @@ export class NotificationsController {
   @Get()
   @Answers({ 200: notificationListSchema })
   async list(@ZodQuery(listQuery) query: z.infer<typeof listQuery>, @CurrentPrincipal() caller: Principal) {
-    const where: FindOptionsWhere<Notification> = {};
+    // the notifications of orders and their customers; mails to sellers are listed by seller
+    const where: FindOptionsWhere<Notification> = { orderId: Not(IsNull()) };
     if (query.orderId) where.orderId = query.orderId;
     if (query.refundId) where.refundId = query.refundId;
     if (caller.role === 'customer') where.customerId = caller.sub;
@@ -64,7 +66,7 @@ export class NotificationsController {
       order: { createdAt: 'ASC', id: 'ASC' },
       take: LIST_LIMIT,
     });
-    return { items: rows.map((row) => view(row, caller)) };
+    return { items: rows.map((row) => view(row as Notification & { orderId: string }, caller)) };
   }
 
   @Get(':id')
@@ -73,9 +75,9 @@ export class NotificationsController {
   async get(@ZodParams(idParams) { id }: z.infer<typeof idParams>, @CurrentPrincipal() caller: Principal) {
     const row = await this.dataSource.getRepository(Notification).findOneBy({ id });
     // another customer's notification is as absent as a missing one
-    if (!row || (caller.role === 'customer' && row.customerId !== caller.sub)) {
+    if (!row || row.orderId === null || (caller.role === 'customer' && row.customerId !== caller.sub)) {
       throw notificationError(NotificationErrorCode.NotFound, `No notification ${id}.`);
     }
-    return view(row, caller);
+    return view(row as Notification & { orderId: string }, caller);
   }
 }

@@ -1,4 +1,4 @@
-import type { Locale, OrderCaptured, RefundSnapshot } from '@ebb/contracts';
+import type { Locale, OrderCaptured, RefundPolicyChangesAnnounced, RefundSnapshot } from '@ebb/contracts';
 import type { TFunction } from 'i18next';
 import { type MailTemplate, mailText, moneyIn, translator } from './mail-template';
 
@@ -93,6 +93,34 @@ export const sellerReviewTemplate: MailTemplate<SellerReview> = {
         [t('facts.amount', { amount }), t('facts.refund', { refundId: review.refundId }), t('facts.order', { orderId: review.orderId })],
         t('seller_review.greeting', { seller: review.sellerName }),
       ),
+    };
+  },
+};
+
+/** What the policy-change mail renders: the run's changes and the seller it goes to. */
+export type PolicyChangesMail = RefundPolicyChangesAnnounced & { sellerName: string };
+
+/**
+ * The mail a seller gets before a policy migration changes its products' refund windows: every
+ * product with its old and new window, in the seller's language. One per seller and run.
+ */
+export const policyChangesTemplate: MailTemplate<PolicyChangesMail> = {
+  name: 'seller_policy_changes',
+  render(mail, locale) {
+    const t = translator(locale);
+    const window = (days: number) => (days === 0 ? t('policy_changes.no_refunds') : t('policy_changes.days', { count: days }));
+    const lines = mail.changes.map((change) =>
+      t('policy_changes.line', {
+        title: change.title,
+        productId: change.productId,
+        from: window(change.oldWindowDays),
+        source: t(`policy_changes.source_${change.oldSource}`),
+        to: window(change.newWindowDays),
+      }),
+    );
+    return {
+      subject: t('policy_changes.subject', { count: mail.changes.length }),
+      text: mailText(t, [t('policy_changes.body', { seller: mail.sellerName }), '', ...lines, '', t('policy_changes.closing')], [t('facts.change', { runId: mail.runId })]),
     };
   },
 };

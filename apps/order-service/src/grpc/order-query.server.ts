@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { GoodsLine, HoldGoodsAnswer, OrderMessage } from '@ebb/contracts';
+import { type GoodsLine, type HoldGoodsAnswer, LAST_SALES_MAX_SELLERS, type OrderMessage, type SellerSaleMessage } from '@ebb/contracts';
 import { ApiError, type CallerSecrets, JWT_SECRET, checkServiceCaller } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { orderQueryService } from '@ebb/service';
@@ -25,7 +25,8 @@ function orderQueryDefinition(): ServiceDefinition {
 }
 
 /**
- * gRPC `OrderQuery` for the other services (payment and refund read an order's amounts here), and
+ * gRPC `OrderQuery` for the other services (payment and refund read an order's amounts here, refund-service
+ * when each seller last sold), and
  * for them only: every call carries a `service` token (UNAUTHENTICATED without a valid one,
  * PERMISSION_DENIED for a person's token). Listens once the application has bootstrapped; stops with it.
  */
@@ -67,6 +68,7 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
     this.server.addService(orderQueryDefinition(), {
       GetOrder: this.fromService<{ orderId: string }, OrderMessage>(({ orderId }) => this.getOrder(orderId)),
       HoldGoodsForRefund: this.fromService<{ orderId: string; refundId: string; items: GoodsLine[] }, HoldGoodsAnswer>((request) => this.holdGoods(request)),
+      LastSales: this.fromService<{ sellerIds: string[] }, { sales: SellerSaleMessage[] }>((request) => this.lastSales(request.sellerIds)),
     });
     const address = `${this.env.ORDER_GRPC_HOST}:${this.env.ORDER_GRPC_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
@@ -99,6 +101,17 @@ export class OrderQueryServer implements OnApplicationBootstrap, OnApplicationSh
       if (error instanceof ApiError && error.status === 404) throw grpcError(grpc.status.NOT_FOUND, `no order ${orderId}`);
       this.logger.error({ err: error, orderId, refundId }, 'OrderQuery.HoldGoodsForRefund failed');
       throw grpcError(grpc.status.UNAVAILABLE, 'the goods could not be held');
+    }
+  }
+
+  private async lastSales(sellerIds: string[]): Promise<{ sales: SellerSaleMessage[] }> {
+    if (sellerIds.length > LAST_SALES_MAX_SELLERS) throw grpcError(grpc.status.INVALID_ARGUMENT, `ask about at most ${LAST_SALES_MAX_SELLERS} sellers a call`);
+    if (sellerIds.some((id) => !id)) throw grpcError(grpc.status.INVALID_ARGUMENT, 'every seller id must be non-empty');
+    try {
+      return { sales: await this.orders.lastSales(sellerIds) };
+    } catch (error) {
+      this.logger.error({ err: error }, 'OrderQuery.LastSales failed');
+      throw grpcError(grpc.status.UNAVAILABLE, 'the sales could not be read');
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DEFAULT_LOCALE, type DomainEvent, type GoodsLine, OrderPlaced, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
+import { DEFAULT_LOCALE, type DomainEvent, type GoodsLine, OrderPlaced, type SellerSaleMessage, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { type DuplicatePayment, Order, OrderLine, type OrderWithLines } from './order.entity';
@@ -223,6 +223,20 @@ export class OrdersService implements OnModuleInit {
     const order = await this.lock(manager, id);
     if (!order) throw orderError(OrderErrorCode.NotFound, `No order ${id}.`);
     return order;
+  }
+
+  /**
+   * When each seller last sold: the purchase time of its latest order whose payment was captured (an
+   * unpaid or cancelled-before-payment order is no sale). Sellers with none are left out.
+   */
+  async lastSales(sellerIds: string[]): Promise<SellerSaleMessage[]> {
+    if (sellerIds.length === 0) return [];
+    const rows: { seller_id: string; last_sale_at: Date }[] = await this.dataSource.query(
+      `SELECT seller_id, max(created_at) AS last_sale_at FROM orders
+        WHERE seller_id = ANY($1::text[]) AND captured_amount > 0 GROUP BY seller_id ORDER BY seller_id`,
+      [sellerIds],
+    );
+    return rows.map((row) => ({ sellerId: row.seller_id, lastSaleAt: row.last_sale_at.toISOString() }));
   }
 
   async load(manager: EntityManager, id: string): Promise<OrderWithLines | null> {

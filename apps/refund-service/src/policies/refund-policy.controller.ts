@@ -1,72 +1,109 @@
 import { Controller, Get, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { z } from 'zod';
-import { idSchema, isoTimeSchema as isoTime } from '@ebb/contracts';
-import { Answers, Refuses, Roles, ZodBody, ZodParams } from '@ebb/http';
-import { RefundErrorCode, refundError } from '../refunds/refund-errors';
-import { type PolicyScope, REVIEW_MODES, type ReviewMode, RefundPolicy } from './refund-policy.entity';
+import { Answers, CurrentPrincipal, type Principal, Refuses, Roles, ZodBody, ZodParams, ZodQuery, decodeCursor, keysetPage } from '@ebb/http';
+import { RefundErrorCode as E, refundError } from '../refunds/refund-errors';
+import type { PolicyValue } from './policy-store';
+import { RefundPolicies } from './refund-policies';
+import {
+  type ListChangesQuery,
+  type PolicyChangeView,
+  type PutProductPolicy,
+  type PutSellerPolicy,
+  listChangesSchema,
+  policyChangeListSchema,
+  productParams,
+  productPolicySchema,
+  putProductPolicySchema,
+  putSellerPolicySchema,
+  sellerParams,
+  sellerPolicySchema,
+  storedProductPolicySchema,
+} from './refund-policy.schemas';
 
-const windowSchema = z.strictObject({
-  windowDays: z.number().int('must be a whole number of days').min(0, 'must not be negative').max(3650, 'must be at most 3650'),
+interface ChangeRow {
+  id: string;
+  scope: 'product' | 'seller';
+  scope_id: string;
+  seller_id: string | null;
+  old_value: PolicyValue | null;
+  new_value: PolicyValue | null;
+  actor: string;
+  reason: string | null;
+  run_id: string | null;
+  at: Date;
+}
+
+const changeView = (row: ChangeRow): PolicyChangeView => ({
+  id: String(row.id),
+  scope: row.scope,
+  ...(row.scope === 'product' ? { productId: row.scope_id } : {}),
+  sellerId: row.scope === 'seller' ? row.scope_id : row.seller_id,
+  old: row.old_value,
+  new: row.new_value,
+  actor: row.actor,
+  ...(row.reason ? { reason: row.reason } : {}),
+  ...(row.run_id ? { runId: row.run_id } : {}),
+  at: row.at.toISOString(),
 });
-const sellerWindowSchema = windowSchema.extend({
-  review: z.enum(REVIEW_MODES, { error: 'must be automatic or manual' }).optional().describe("manual: the seller's refunds wait in pending_review, approved by the system after REFUND_AUTO_APPROVE_HOURS"),
-});
-const productParams = z.strictObject({ productId: idSchema });
-const sellerParams = z.strictObject({ sellerId: idSchema });
-const stored = { windowDays: z.number().int(), updatedAt: isoTime };
-const productPolicySchema = z.strictObject({ productId: z.string(), ...stored });
-const sellerPolicySchema = z.strictObject({ sellerId: z.string(), ...stored, review: z.enum(REVIEW_MODES) });
 
 /**
- * Refund windows per product and per seller (admin). They are stored here; enforcing them on
- * requests (422 refund_window_expired) comes with a later issue.
+ * Refund windows per product and per seller (api-v1 additions): admins set them, within the seller's
+ * rules; support reads them and every change with its old and new value, actor, time and run.
  */
 @Controller('v1/refund-policies')
 @Roles('admin')
 export class RefundPolicyController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly policies: RefundPolicies,
+    private readonly dataSource: DataSource,
+  ) {}
 
   @Put('products/:productId')
-  @Answers({ 200: productPolicySchema })
-  async putProduct(@ZodParams(productParams) params: { productId: string }, @ZodBody(windowSchema) body: { windowDays: number }) {
-    return { productId: params.productId, ...(await this.save('product', params.productId, body.windowDays)) };
+  @Answers({ 200: storedProductPolicySchema })
+  @Refuses(refundError, E.ProductNotFound, E.PolicyConflict, E.InventoryServiceUnavailable)
+  putProduct(@ZodParams(productParams) { productId }: { productId: string }, @ZodBody(putProductPolicySchema) body: PutProductPolicy, @CurrentPrincipal() principal: Principal) {
+    return this.policies.putProduct(productId, body, principal);
   }
 
   @Get('products/:productId')
   @Roles('admin', 'support')
   @Answers({ 200: productPolicySchema })
-  @Refuses(refundError, RefundErrorCode.RefundPolicyNotFound)
-  async getProduct(@ZodParams(productParams) params: { productId: string }) {
-    const { review: _sellersOnly, ...policy } = await this.find('product', params.productId);
-    return { productId: params.productId, ...policy };
+  @Refuses(refundError, E.ProductNotFound, E.InventoryServiceUnavailable)
+  getProduct(@ZodParams(productParams) { productId }: { productId: string }) {
+    return this.policies.getProduct(productId);
   }
 
   @Put('sellers/:sellerId')
   @Answers({ 200: sellerPolicySchema })
-  async putSeller(@ZodParams(sellerParams) params: { sellerId: string }, @ZodBody(sellerWindowSchema) body: { windowDays: number; review?: ReviewMode }) {
-    await this.save('seller', params.sellerId, body.windowDays, body.review);
-    return { sellerId: params.sellerId, ...(await this.find('seller', params.sellerId)) };
+  @Refuses(refundError, E.PolicyConflict)
+  putSeller(@ZodParams(sellerParams) { sellerId }: { sellerId: string }, @ZodBody(putSellerPolicySchema) body: PutSellerPolicy, @CurrentPrincipal() principal: Principal) {
+    return this.policies.putSeller(sellerId, body, principal);
   }
 
   @Get('sellers/:sellerId')
   @Roles('admin', 'support')
   @Answers({ 200: sellerPolicySchema })
-  @Refuses(refundError, RefundErrorCode.RefundPolicyNotFound)
-  async getSeller(@ZodParams(sellerParams) params: { sellerId: string }) {
-    return { sellerId: params.sellerId, ...(await this.find('seller', params.sellerId)) };
+  @Refuses(refundError, E.RefundPolicyNotFound)
+  getSeller(@ZodParams(sellerParams) { sellerId }: { sellerId: string }) {
+    return this.policies.getSeller(sellerId);
   }
 
-  private async save(scope: PolicyScope, scopeId: string, windowDays: number, review?: ReviewMode) {
-    const updatedAt = new Date();
-    // a review not given stays as it was
-    await this.dataSource.getRepository(RefundPolicy).upsert({ scope, scopeId, windowDays, updatedAt, ...(review ? { review } : {}) }, ['scope', 'scopeId']);
-    return { windowDays, updatedAt: updatedAt.toISOString() };
-  }
-
-  private async find(scope: PolicyScope, scopeId: string) {
-    const policy = await this.dataSource.getRepository(RefundPolicy).findOneBy({ scope, scopeId });
-    if (!policy) throw refundError(RefundErrorCode.RefundPolicyNotFound, `No refund policy is set for ${scope} ${scopeId}.`);
-    return { windowDays: policy.windowDays, updatedAt: policy.updatedAt.toISOString(), review: policy.review ?? ('automatic' as const) };
+  /** Every change, oldest first: of a product, of a seller (its own and its products'), or of a migration run. */
+  @Get('changes')
+  @Roles('admin', 'support')
+  @Answers({ 200: policyChangeListSchema })
+  async changes(@ZodQuery(listChangesSchema) query: ListChangesQuery) {
+    const [after] = query.cursor ? (decodeCursor(query.cursor, ['string']) as string[]) : [null];
+    if (after !== null && !/^[0-9]{1,18}$/.test(after)) decodeCursor('', ['string']);
+    const rows: ChangeRow[] = await this.dataSource.query(
+      `SELECT id, scope, scope_id, seller_id, old_value, new_value, actor, reason, run_id, at FROM refund_policy_changes
+        WHERE ($1::text IS NULL OR (scope = 'product' AND scope_id = $1))
+          AND ($2::text IS NULL OR seller_id = $2 OR (scope = 'seller' AND scope_id = $2))
+          AND ($3::text IS NULL OR run_id = $3)
+          AND ($4::bigint IS NULL OR id > $4::bigint)
+        ORDER BY id LIMIT $5`,
+      [query.productId ?? null, query.sellerId ?? null, query.runId ?? null, after, query.limit + 1],
+    );
+    return keysetPage(rows, query.limit, changeView, (row) => [String(row.id)]);
   }
 }

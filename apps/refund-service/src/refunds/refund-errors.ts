@@ -13,6 +13,12 @@ export enum RefundErrorCode {
   RefundInProgress = 'refund_in_progress',
   OrderServiceUnavailable = 'order_service_unavailable',
   LockUnavailable = 'lock_unavailable',
+  PolicyConflict = 'policy_conflict',
+  ProductNotFound = 'product_not_found',
+  InventoryServiceUnavailable = 'inventory_service_unavailable',
+  PolicyMigrationNotFound = 'policy_migration_not_found',
+  PolicyMigrationInProgress = 'policy_migration_in_progress',
+  InvalidMigrationTransition = 'invalid_migration_transition',
 }
 
 // exhaustive: a new code without a status does not compile
@@ -29,4 +35,12 @@ export const refundError = defineErrors<RefundErrorCode>({
   [RefundErrorCode.RefundInProgress]: { status: 409, temporary: true },
   [RefundErrorCode.OrderServiceUnavailable]: { status: 503, temporary: true },
   [RefundErrorCode.LockUnavailable]: { status: 503, temporary: true },
+  // a product window outside its seller's rules, or seller rules that a product window breaks
+  [RefundErrorCode.PolicyConflict]: 409,
+  [RefundErrorCode.ProductNotFound]: 404,
+  [RefundErrorCode.InventoryServiceUnavailable]: { status: 503, temporary: true },
+  [RefundErrorCode.PolicyMigrationNotFound]: 404,
+  // one apply (or rollback) at a time: two would change the same products
+  [RefundErrorCode.PolicyMigrationInProgress]: 409,
+  [RefundErrorCode.InvalidMigrationTransition]: 409,
 });

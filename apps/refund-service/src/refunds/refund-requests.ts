@@ -5,8 +5,8 @@ import { type FieldError, HttpErrorCode, type Principal, httpError } from '@ebb/
 import { type HeldLock, assertFencingToken } from '@ebb/locking';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
-import { assertWithinRefundWindow } from '../policies/refund-window';
-import { Refund, type RefundLine } from './refund.entity';
+import { type ClosedWindow, RefundWindows } from '../policies/refund-windows';
+import { type OverriddenWindow, Refund, type RefundLine } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund-errors';
 import { refundRequestSeconds } from './refund.metrics';
 import type { Initiator, RequestRefundBody } from './refund.schemas';
@@ -28,6 +28,7 @@ export class RefundRequests {
     @Inject(OrderQueryClient) private readonly orders: OrderQueryClient,
     @Inject(REFUND_ENV) private readonly env: RefundEnv,
     private readonly timers: RefundTimers,
+    private readonly windows: RefundWindows,
   ) {}
 
   /**
@@ -61,17 +62,12 @@ export class RefundRequests {
         linesValue,
       });
     }
-    // windows bind what customers ask for; support and system refunds (disputes, goodwill, late shipping) may go beyond them
-    if (initiator === 'customer') {
-      const asked = items ? new Set(items.map((line) => line.sku)) : undefined;
-      const productIds = order.items.filter((line) => !asked || asked.has(line.sku)).map((line) => line.productId);
-      await assertWithinRefundWindow(this.dataSource.manager, order, productIds);
-    }
+    const override = await this.checkWindows(body, order, principal, initiator);
 
     // a seller who reviews by hand decides what customers ask for; support and the system decide themselves
     const manualReview = initiator === 'customer' && (await this.reviewOf(order.sellerId)) === 'manual';
     const created = await this.unit.underOrderLock(order.id, (lock, manager) =>
-      this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal), manualReview }),
+      this.createRefund(manager, lock, { body, order, skus, items, linesValue, initiator, actor: actorOf(principal), manualReview, override }),
     );
     const refund = await this.unit.afterCommit(created);
     refundRequestSeconds.observe((performance.now() - started) / 1000);
@@ -90,6 +86,7 @@ export class RefundRequests {
       initiator: Initiator;
       actor: string;
       manualReview: boolean;
+      override?: { reason: string; windows: OverriddenWindow[] };
     },
   ): Promise<Changed> {
     const { body, order, skus, items, linesValue } = input;
@@ -139,7 +136,15 @@ export class RefundRequests {
       slaBreachedAt: null,
       providerRefundId: null,
       failureReason: null,
-      history: [{ status: 'requested', at: now.toISOString(), actor: input.actor, ...(body.note ? { note: body.note } : {}) }],
+      history: [
+        {
+          status: 'requested',
+          at: now.toISOString(),
+          actor: input.actor,
+          ...(body.note ? { note: body.note } : {}),
+          ...(input.override ? { windowOverride: input.override } : {}),
+        },
+      ],
       createdAt: now,
       updatedAt: now,
     });
@@ -166,6 +171,34 @@ export class RefundRequests {
   private async reviewOf(sellerId: string) {
     const policy = await this.dataSource.getRepository(RefundPolicy).findOneBy({ scope: 'seller', scopeId: sellerId });
     return policy?.review ?? 'automatic';
+  }
+
+  /**
+   * The refund windows of the products refunded (the lines named, or every line), for every role:
+   * outside one, 422 `refund_window_expired` with the first closed window; support and admin may pass
+   * `overrideWindow` (the reason, kept in the history). Refunds the system starts itself (a service's
+   * `initiator: system`) are never refused by a window.
+   */
+  private async checkWindows(body: RequestRefundBody, order: OrderMessage, principal: Principal, initiator: Initiator): Promise<{ reason: string; windows: OverriddenWindow[] } | undefined> {
+    if (body.overrideWindow !== undefined && principal.role !== 'support' && principal.role !== 'admin') {
+      throw httpError(HttpErrorCode.ValidationError, 'The request body is invalid.', [{ field: 'overrideWindow', message: 'may be given by support and admin only' }]);
+    }
+    if (principal.role === 'service' && initiator === 'system') return undefined;
+    const asked = body.items ? new Set(body.items.map((line) => line.sku)) : undefined;
+    const productIds = order.items.filter((line) => !asked || asked.has(line.sku)).map((line) => line.productId);
+    const closed: ClosedWindow[] = await this.windows.closed(order, productIds);
+    if (closed.length === 0) return undefined;
+    if (body.overrideWindow === undefined) {
+      const [first] = closed;
+      throw refundError(RefundErrorCode.RefundWindowExpired, `The refund window of ${first.windowDays} days on this order closed at ${first.expiredAt}.`, {
+        windowDays: first.windowDays,
+        source: first.source,
+        expiredAt: first.expiredAt,
+        productId: first.productId,
+        products: closed,
+      });
+    }
+    return { reason: body.overrideWindow, windows: closed };
   }
 
   private initiatorFor(given: Initiator | undefined, principal: Principal): Initiator {

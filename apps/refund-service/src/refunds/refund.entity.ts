@@ -3,12 +3,22 @@ import { minorUnitsTransformer } from '@ebb/persistence';
 import type { Locale, RefundInitiator, RefundReason } from '@ebb/contracts';
 import type { RefundStatus } from './refund-state';
 
+/** A refund window that had closed on a product of the refund, as support or admin overrode it. */
+export interface OverriddenWindow {
+  productId: string;
+  windowDays: number;
+  source: 'product' | 'seller' | 'default';
+  expiredAt: string;
+}
+
 /** One entry of a refund's history: every transition writes one. */
 export interface RefundHistoryEntry {
   status: RefundStatus;
   at: string;
   actor: string;
   note?: string;
+  /** refunded outside its window: why (support's or admin's reason) and the windows that had closed */
+  windowOverride?: { reason: string; windows: OverriddenWindow[] };
 }
 
 export interface RefundLine {

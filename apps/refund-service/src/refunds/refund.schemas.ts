@@ -40,6 +40,8 @@ export const requestRefundSchema = z
     reason: z.enum(REFUND_REASONS),
     initiator: z.enum(INITIATORS).optional(),
     note: noteSchema.optional(),
+    /** support and admin: refund outside the refund window, for this reason (kept in the refund's history) */
+    overrideWindow: noteSchema.optional().describe("support and admin only: the reason for refunding outside the refund window, kept in the refund's history"),
   });
 export type RequestRefundBody = z.output<typeof requestRefundSchema>;
 

@@ -22,7 +22,21 @@ export const refundViewSchema = z.strictObject({
   failureReason: z.string().optional(),
   /** the payment it pays back, when that is not the order's own (a duplicate capture) */
   paymentId: z.string().optional().describe("the payment it pays back, when that is not the order's own (a duplicate capture)"),
-  history: z.array(z.strictObject({ status: z.enum(REFUND_STATUSES), at: isoTime, actor: z.string(), note: z.string().optional() })),
+  history: z.array(
+    z.strictObject({
+      status: z.enum(REFUND_STATUSES),
+      at: isoTime,
+      actor: z.string(),
+      note: z.string().optional(),
+      windowOverride: z
+        .strictObject({
+          reason: z.string(),
+          windows: z.array(z.strictObject({ productId: z.string(), windowDays: z.number().int(), source: z.enum(['product', 'seller', 'default']), expiredAt: isoTime })),
+        })
+        .optional()
+        .describe('refunded outside its refund window by support or admin: the reason and the windows that had closed'),
+    }),
+  ),
   createdAt: isoTime,
   updatedAt: isoTime,
 });

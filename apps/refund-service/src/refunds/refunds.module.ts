@@ -3,6 +3,7 @@ import { ServiceIdentity } from '@ebb/http';
 import { CarrierClient } from '../carrier/carrier.client';
 import { REFUND_ENV, type RefundEnv } from '../config';
 import { OrderQueryClient } from '../orders/order-query.client';
+import { PoliciesModule } from '../policies/policies.module';
 import { HoldGoodsHandler } from './hold-goods.handler';
 import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
@@ -22,8 +23,10 @@ export class RefundsModule implements OnApplicationShutdown {
   constructor(@Inject(OrderQueryClient) private readonly orders: OrderQueryClient) {}
 
   static forRoot(env: RefundEnv): DynamicModule {
+    const policies = PoliciesModule.forRoot(env);
     return {
       module: RefundsModule,
+      imports: [policies],
       controllers: [RefundController, OrderRefundsController],
       providers: [
         { provide: REFUND_ENV, useValue: env },
@@ -39,6 +42,8 @@ export class RefundsModule implements OnApplicationShutdown {
         SystemRefundsHandler,
         RefundTimers,
       ],
+      // what the policy migration shares with refunds: order-service, the environment, the policies
+      exports: [OrderQueryClient, REFUND_ENV, policies],
     };
   }
 

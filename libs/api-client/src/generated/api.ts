@@ -112,6 +112,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/flags/per-product-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["FlagsController_get"];
+        put: operations["FlagsController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/flags/per-product-policies/sellers/{sellerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["FlagsController_seller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/notifications/{id}/retry": {
         parameters: {
             query?: never;
@@ -154,6 +186,70 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["OutboundCallsController_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PolicyMigrationController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-migrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["PolicyMigrationController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-migrations/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PolicyMigrationController_resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/policy-migrations/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PolicyMigrationController_rollBack"];
         delete?: never;
         options?: never;
         head?: never;
@@ -375,9 +471,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["ProductsController_list"];
         put?: never;
         post: operations["ProductsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refund-policies/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["RefundPolicyController_changes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -538,6 +650,38 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["RefundController_returnReceived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sellers/{sellerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SellersController_get"];
+        put: operations["SellersController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sellers/{sellerId}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SellerNotificationsController_list"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1193,6 +1337,228 @@ export interface operations {
             };
         };
     };
+    FlagsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        key: "per-product-policies";
+                        /** @enum {string} */
+                        mode: "off" | "new_sellers" | "percentage" | "all";
+                        percentage: number | null;
+                        /** @description when the mode was last set (new_sellers enables sellers registered after it); null when never set */
+                        setAt: string | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    FlagsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    mode: "off" | "new_sellers" | "percentage" | "all";
+                    percentage?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        key: "per-product-policies";
+                        /** @enum {string} */
+                        mode: "off" | "new_sellers" | "percentage" | "all";
+                        percentage: number | null;
+                        /** @description when the mode was last set (new_sellers enables sellers registered after it); null when never set */
+                        setAt: string | null;
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    FlagsController_seller: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sellerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description whether per-product windows judge this seller (else its seller-wide window alone) */
+                        enabled: boolean;
+                        /** @description off | all | registered_after_flag | registered_before_flag | seller_not_registered | in_rollout_percentage | outside_rollout_percentage | evaluation_failed */
+                        reason: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     NotificationAdminController_retry: {
         parameters: {
             query?: never;
@@ -1469,6 +1835,457 @@ export interface operations {
                 };
             };
             /** @description refused (outbound_call_not_parked, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PolicyMigrationController_start: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    mode: "dry_run" | "apply";
+                    /** @description only these sellers’ products; the whole catalogue when absent */
+                    sellerIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        mode: "dry_run" | "apply";
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed" | "rolling_back" | "rolled_back";
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (policy_migration_in_progress, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PolicyMigrationController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description products, set, keep, conflict, sellers, sellersToTell, sellersTold, batches, applied, skipped, restored, keptChanged */
+                        counts: {
+                            [key: string]: number;
+                        };
+                        /** @description ISO 8601 UTC */
+                        createdAt: string;
+                        createdBy: string;
+                        error: string | null;
+                        finishedAt: string | null;
+                        id: string;
+                        /** @enum {string} */
+                        mode: "dry_run" | "apply";
+                        /** @description every product, sellers by their last sale (most recent first), then by product id */
+                        report: {
+                            /** @enum {string} */
+                            action: "set" | "keep" | "conflict";
+                            confidence: number;
+                            /** @description the seller rule a recommended window breaks (action conflict, or a conflict found when applying) */
+                            conflictRule?: string;
+                            /** @enum {string} */
+                            currentSource: "product" | "seller" | "default";
+                            currentWindowDays: number;
+                            /**
+                             * @description what applying did: set, refused by a seller rule, or left alone because the product got a window of its own meanwhile
+                             * @enum {string}
+                             */
+                            outcome?: "applied" | "conflict" | "changed_since_plan";
+                            productId: string;
+                            reason: {
+                                keywords: string[];
+                                rule: string;
+                            };
+                            recommendedWindowDays: number;
+                            /**
+                             * @description what the rollback did: restored the value before, or left a window changed since by someone else
+                             * @enum {string}
+                             */
+                            rolledBack?: "restored" | "changed_since";
+                            sellerId: string;
+                            title: string;
+                        }[];
+                        sellerIds: string[] | null;
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed" | "rolling_back" | "rolled_back";
+                        /** @description ISO 8601 UTC */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (policy_migration_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PolicyMigrationController_resume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        mode: "dry_run" | "apply";
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed" | "rolling_back" | "rolled_back";
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (policy_migration_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (invalid_migration_transition, policy_migration_in_progress, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    PolicyMigrationController_rollBack: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        mode: "dry_run" | "apply";
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed" | "rolling_back" | "rolled_back";
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (policy_migration_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (invalid_migration_transition, policy_migration_in_progress, idempotency_key_reused, request_in_progress) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2957,6 +3774,18 @@ export interface operations {
                                 note?: string;
                                 /** @enum {string} */
                                 status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                                /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                                windowOverride?: {
+                                    reason: string;
+                                    windows: {
+                                        /** @description ISO 8601 UTC */
+                                        expiredAt: string;
+                                        productId: string;
+                                        /** @enum {string} */
+                                        source: "product" | "seller" | "default";
+                                        windowDays: number;
+                                    }[];
+                                };
                             }[];
                             id: string;
                             initiator: string;
@@ -3394,6 +4223,80 @@ export interface operations {
             };
         };
     };
+    ProductsController_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description comma-separated product ids: those products only */
+                ids?: string;
+                limit?: number;
+                sellerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description ISO 8601 UTC */
+                            createdAt: string;
+                            description: string;
+                            id: string;
+                            sellerId: string;
+                            title: string;
+                        }[];
+                        /** @description the `cursor` of the next page; null on the last one */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin, support, service), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     ProductsController_create: {
         parameters: {
             query?: never;
@@ -3506,6 +4409,103 @@ export interface operations {
             };
         };
     };
+    RefundPolicyController_changes: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+                productId?: string;
+                runId?: string;
+                sellerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            actor: string;
+                            /** @description ISO 8601 UTC */
+                            at: string;
+                            id: string;
+                            /** @description null: the policy was removed (a rollback to none) */
+                            new: {
+                                allowNoRefunds?: boolean;
+                                maxWindowDays?: number;
+                                minWindowDays?: number;
+                                /** @enum {string} */
+                                review?: "automatic" | "manual";
+                                windowDays: number;
+                            } | null;
+                            /** @description null: no policy before */
+                            old: {
+                                allowNoRefunds?: boolean;
+                                maxWindowDays?: number;
+                                minWindowDays?: number;
+                                /** @enum {string} */
+                                review?: "automatic" | "manual";
+                                windowDays: number;
+                            } | null;
+                            productId?: string;
+                            reason?: string;
+                            /** @description the policy migration that made it */
+                            runId?: string;
+                            /** @enum {string} */
+                            scope: "product" | "seller";
+                            sellerId: string | null;
+                        }[];
+                        /** @description the `cursor` of the next page; null on the last one */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin, support), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     RefundPolicyController_getProduct: {
         parameters: {
             query?: never;
@@ -3524,9 +4524,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description the product's own window, if set (in force only for sellers the per-product rollout enables) */
+                        ownWindowDays: number | null;
+                        /** @description whether the rollout flag judges the product's seller by per-product windows */
+                        perProductPolicies: boolean;
                         productId: string;
-                        /** @description ISO 8601 UTC */
-                        updatedAt: string;
+                        sellerId: string;
+                        /** @enum {string} */
+                        source: "product" | "seller" | "default";
+                        /** @description when the window in force was set; null for the platform default */
+                        updatedAt: string | null;
+                        updatedBy: string | null;
+                        /** @description the window that applies to a purchase now */
                         windowDays: number;
                     };
                 };
@@ -3558,7 +4567,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description refused by the rules of this route (refund_policy_not_found) */
+            /** @description refused by the rules of this route (product_not_found) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3567,7 +4576,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            /** @description refused (inventory_service_unavailable, service_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,6 +4599,9 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description why, kept with the change */
+                    reason?: string;
+                    /** @description days from delivery (or purchase, for goods never shipped); 0: no refunds */
                     windowDays: number;
                 };
             };
@@ -3603,8 +4615,10 @@ export interface operations {
                 content: {
                     "application/json": {
                         productId: string;
+                        sellerId: string;
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        updatedBy: string | null;
                         windowDays: number;
                     };
                 };
@@ -3629,6 +4643,24 @@ export interface operations {
             };
             /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (product_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (policy_conflict) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3664,7 +4696,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            /** @description refused (inventory_service_unavailable, service_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,11 +4725,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
+                        allowNoRefunds: boolean | null;
+                        maxWindowDays: number | null;
+                        minWindowDays: number | null;
+                        /**
+                         * @description manual: the seller's refunds wait in pending_review, approved by the system after REFUND_AUTO_APPROVE_HOURS unless above the automatic limit
+                         * @enum {string}
+                         */
                         review: "automatic" | "manual";
                         sellerId: string;
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        updatedBy: string | null;
                         windowDays: number;
                     };
                 };
@@ -3761,11 +4800,18 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description false: no product of the seller may have a 0-day window */
+                    allowNoRefunds?: boolean;
+                    /** @description no product window of the seller above it */
+                    maxWindowDays?: number;
+                    /** @description no product window of the seller below it (0 is governed by allowNoRefunds when stated) */
+                    minWindowDays?: number;
                     /**
-                     * @description manual: the seller's refunds wait in pending_review, approved by the system after REFUND_AUTO_APPROVE_HOURS
+                     * @description how its refunds are decided; left out: as it was (automatic when never set)
                      * @enum {string}
                      */
                     review?: "automatic" | "manual";
+                    /** @description the seller's window: its products' unless they have their own; 0: no refunds */
                     windowDays: number;
                 };
             };
@@ -3778,11 +4824,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
+                        allowNoRefunds: boolean | null;
+                        maxWindowDays: number | null;
+                        minWindowDays: number | null;
+                        /**
+                         * @description manual: the seller's refunds wait in pending_review, approved by the system after REFUND_AUTO_APPROVE_HOURS unless above the automatic limit
+                         * @enum {string}
+                         */
                         review: "automatic" | "manual";
                         sellerId: string;
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        updatedBy: string | null;
                         windowDays: number;
                     };
                 };
@@ -3807,6 +4860,15 @@ export interface operations {
             };
             /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (policy_conflict) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3893,6 +4955,18 @@ export interface operations {
                                 note?: string;
                                 /** @enum {string} */
                                 status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                                /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                                windowOverride?: {
+                                    reason: string;
+                                    windows: {
+                                        /** @description ISO 8601 UTC */
+                                        expiredAt: string;
+                                        productId: string;
+                                        /** @enum {string} */
+                                        source: "product" | "seller" | "default";
+                                        windowDays: number;
+                                    }[];
+                                };
                             }[];
                             id: string;
                             initiator: string;
@@ -3975,6 +5049,8 @@ export interface operations {
                     }[];
                     note?: string;
                     orderId: string;
+                    /** @description support and admin only: the reason for refunding outside the refund window, kept in the refund's history */
+                    overrideWindow?: string;
                     /** @enum {string} */
                     reason: "requested_by_customer" | "damaged" | "wrong_item" | "not_as_described" | "not_shipped_in_time" | "out_of_stock" | "price_error" | "dispute" | "goodwill" | "other" | "duplicate_payment";
                 };
@@ -4001,6 +5077,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4144,6 +5232,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4250,6 +5350,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4387,6 +5499,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4532,6 +5656,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4675,6 +5811,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4812,6 +5960,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -4959,6 +6119,18 @@ export interface operations {
                             note?: string;
                             /** @enum {string} */
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
+                            /** @description refunded outside its refund window by support or admin: the reason and the windows that had closed */
+                            windowOverride?: {
+                                reason: string;
+                                windows: {
+                                    /** @description ISO 8601 UTC */
+                                    expiredAt: string;
+                                    productId: string;
+                                    /** @enum {string} */
+                                    source: "product" | "seller" | "default";
+                                    windowDays: number;
+                                }[];
+                            };
                         }[];
                         id: string;
                         initiator: string;
@@ -5052,6 +6224,274 @@ export interface operations {
                 };
             };
             /** @description refused (lock_unavailable, service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SellersController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sellerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @enum {string} */
+                        locale: "en" | "zh-CN";
+                        name: string;
+                        /** @description ISO 8601 UTC */
+                        registeredAt: string;
+                        sellerId: string;
+                        /** @description ISO 8601 UTC */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (seller_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SellersController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sellerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /**
+                     * @default en
+                     * @enum {string}
+                     */
+                    locale?: "en" | "zh-CN";
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        email: string;
+                        /** @enum {string} */
+                        locale: "en" | "zh-CN";
+                        name: string;
+                        /** @description ISO 8601 UTC */
+                        registeredAt: string;
+                        sellerId: string;
+                        /** @description ISO 8601 UTC */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SellerNotificationsController_list: {
+        parameters: {
+            query?: {
+                /** @description `nextCursor` of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                sellerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            attempts: number;
+                            /** @enum {string} */
+                            channel: "email" | "webhook";
+                            /** @description ISO 8601 UTC */
+                            createdAt: string;
+                            id: string;
+                            lastError?: string;
+                            recipient: string;
+                            sellerId: string;
+                            /** @description ISO 8601 UTC */
+                            sentAt?: string;
+                            /** @enum {string} */
+                            status: "queued" | "sent" | "failed";
+                            subject: string;
+                            template: string;
+                        }[];
+                        /** @description the `cursor` of the next page; null on the last one */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: support, admin, service), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
             503: {
                 headers: {
                     [name: string]: unknown;
