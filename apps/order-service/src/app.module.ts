@@ -5,13 +5,14 @@ import { OrderQueryServer } from './grpc/order-query.server';
 import { Orders1764100000000 } from './migrations/orders.migration';
 import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderDuplicatePayments1764100000200 } from './migrations/duplicate-payments.migration';
+import { OrderSupportFlags1765600000000 } from './migrations/support-flags.migration';
 import { OrderEventsHandler } from './orders/order-events.handler';
 import { orderEntities } from './orders/order.entity';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
 
 /** order-service's own schema, after the libraries' tables. */
-export const orderMigrations = [Orders1764100000000, OrderRefundHolds1764100000100, OrderDuplicatePayments1764100000200];
+export const orderMigrations = [Orders1764100000000, OrderRefundHolds1764100000100, OrderDuplicatePayments1764100000200, OrderSupportFlags1765600000000];
 
 @Module({})
 export class AppModule {

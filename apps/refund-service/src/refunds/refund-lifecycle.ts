@@ -41,8 +41,12 @@ export function refundSnapshot(refund: Refund, note?: string): RefundSnapshot {
     ...(refund.restock ? { restock: true } : {}),
     restockItems: restockItemsOf(refund),
     ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
+    ...(refund.cause?.startsWith(OUTSIDE_EBB) ? { refundedOutsideEbb: true } : {}),
   };
 }
+
+/** The cause of a refund made at the provider outside Ebb: `outside:<provider>:<providerRefundId>`. */
+export const OUTSIDE_EBB = 'outside:';
 
 /**
  * The refund, locked for a change, with its order's ledger locked first: every writer takes the two
@@ -149,5 +153,6 @@ const CANNOT: Record<RefundAction, string> = {
   succeed: 'be marked succeeded',
   succeed_after_failure: 'be marked succeeded',
   fail: 'be marked failed',
+  record_outside: 'be recorded as refunded outside Ebb',
 };
 const describe = (status: RefundStatus, action: RefundAction) => `${/^[aeiou]/.test(status) ? 'An' : 'A'} ${status} refund cannot ${CANNOT[action]}.`;

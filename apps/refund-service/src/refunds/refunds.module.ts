@@ -7,6 +7,7 @@ import { HoldGoodsHandler } from './hold-goods.handler';
 import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
+import { OutsideRefundsHandler } from './outside-refunds.handler';
 import { RefundController } from './refund.controller';
 import { RefundActions } from './refund-actions';
 import { RefundQueries } from './refund-queries';
@@ -35,6 +36,7 @@ export class RefundsModule implements OnApplicationShutdown {
         InterceptionHandler,
         HoldGoodsHandler,
         SystemRefundsHandler,
+        OutsideRefundsHandler,
       ],
     };
   }

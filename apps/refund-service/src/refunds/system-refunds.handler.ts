@@ -22,6 +22,38 @@ interface Cause {
   paymentId?: string;
 }
 
+/** A refund of money only that the system opens (no goods, not shipped), in `requested`, with its first history entry. */
+export function systemRefund(
+  manager: EntityManager,
+  input: Pick<Refund, 'orderId' | 'customerId' | 'email' | 'amount' | 'currency' | 'reason' | 'paymentId' | 'cause'> & { note: string; actor: string; id?: string; providerRefundId?: string },
+): Refund {
+  const now = new Date();
+  return manager.create(Refund, {
+    id: input.id ?? newId('ref'),
+    orderId: input.orderId,
+    customerId: input.customerId,
+    email: input.email,
+    status: 'requested',
+    amount: input.amount,
+    currency: input.currency,
+    reason: input.reason,
+    initiator: 'system',
+    items: null,
+    goods: [],
+    returned: null,
+    shipped: false,
+    restock: false,
+    note: input.note,
+    paymentId: input.paymentId,
+    cause: input.cause,
+    providerRefundId: input.providerRefundId ?? null,
+    failureReason: null,
+    history: [{ status: 'requested', at: now.toISOString(), actor: input.actor, note: input.note }],
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
 /**
  * Refunds the system starts itself, once per cause, in the transaction of the event that shows the
  * cause: money captured twice (`payment.duplicate_captured`: that payment is paid back whole, on its
@@ -70,30 +102,17 @@ export class SystemRefundsHandler implements OnModuleInit {
   private async refund(manager: EntityManager, cause: Cause): Promise<void> {
     const [seen]: unknown[] = await manager.query(`SELECT 1 FROM refunds WHERE cause = $1`, [cause.key]);
     if (seen || cause.amount <= 0) return;
-    const now = new Date();
-    const refund = manager.create(Refund, {
-      id: newId('ref'),
+    const refund = systemRefund(manager, {
       orderId: cause.orderId,
       customerId: cause.customerId,
       email: cause.email,
-      status: 'requested',
       amount: cause.amount,
       currency: cause.currency,
       reason: cause.reason,
-      initiator: 'system',
-      items: null,
-      goods: [],
-      returned: null,
-      shipped: false,
-      restock: false,
       note: cause.note,
       paymentId: cause.paymentId ?? null,
       cause: cause.key,
-      providerRefundId: null,
-      failureReason: null,
-      history: [{ status: 'requested', at: now.toISOString(), actor: SYSTEM, note: cause.note }],
-      createdAt: now,
-      updatedAt: now,
+      actor: SYSTEM,
     });
     // the capture's own ledger: what this money can still pay back
     await lockLedger(manager, ledgerKeyOf(refund), cause.amount);
