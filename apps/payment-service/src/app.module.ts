@@ -20,6 +20,9 @@ import { ProviderRefundsController } from './refunds/provider-refunds.controller
 import { ProviderRefundOperations } from './refunds/provider-refund-operations';
 import { RefundRefundingHandler } from './refunds/refund-refunding.handler';
 import { OutsideRefunds } from './refunds/outside-refunds';
+import { DailyReconciliation } from './reconciliation/daily-reconciliation';
+import { ReconciliationRuns } from './reconciliation/reconciliation-runs';
+import { ReconciliationsController } from './reconciliation/reconciliations.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksService } from './webhooks/webhooks.service';
 
@@ -54,7 +57,7 @@ export function paymentProviders(env: PaymentEnv): PaymentProviders {
   };
 }
 
-/** payment-service: payments, provider webhooks and provider refunds. */
+/** payment-service: payments, provider webhooks, provider refunds and reconciliation. */
 @Module({})
 export class AppModule {
   static forRoot(env: PaymentEnv): DynamicModule {
@@ -65,7 +68,7 @@ export class AppModule {
         migrations: paymentMigrations,
         outbound: { pollMs: env.REFUND_DISPATCH_POLL_MS, concurrency: env.REFUND_DISPATCH_CONCURRENCY },
       }),
-      controllers: [PaymentsController, WebhooksController, ProviderRefundsController],
+      controllers: [PaymentsController, WebhooksController, ProviderRefundsController, ReconciliationsController],
       providers: [
         { provide: PAYMENT_ENV, useValue: env },
         {
@@ -86,6 +89,8 @@ export class AppModule {
         PendingRefundSync,
         RefundRefundingHandler,
         OutsideRefunds,
+        ReconciliationRuns,
+        DailyReconciliation,
       ],
     };
   }

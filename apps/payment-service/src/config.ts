@@ -55,6 +55,8 @@ export const paymentEnvSchema = serviceEnvSchema('payments', 3002).and(
     /** the daily reconciliation (cron, in UTC) of every provider's previous day; off: only by hand (API, npm run reconcile) */
     RECONCILE_CRON: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a cron expression of five fields, like 30 1 * * *').default('30 1 * * *'),
     RECONCILE_DAILY: booleanFlag.default(true),
+    /** how often the replicas look whether the cron has come round (pg-boss's cron monitor, 1–45 s) */
+    RECONCILE_CRON_CHECK_SECONDS: z.coerce.number().int().min(1).max(45).default(30),
   }),
 ).transform((env, ctx) => {
   const alipay = [env.ALIPAY_APP_ID, env.ALIPAY_APP_PRIVATE_KEY, env.ALIPAY_PUBLIC_KEY];

@@ -1,5 +1,4 @@
 import { createSign, randomUUID } from 'node:crypto';
-import { AlipaySdk } from 'alipay-sdk';
 import { sandboxKeys } from '@ebb/config';
 import { sleep, tokenFor, waitFor } from '@ebb/testing';
 import { PaymentWorld } from './payment-world';
@@ -19,16 +18,7 @@ describe('payment-service: Alipay through the sandbox', () => {
   afterAll(() => world.stop());
   afterEach(() => world.faults({}));
 
-  /** The merchant's own tool at Alipay (its dashboard), signing with the merchant's key: a refund Ebb did not make. */
-  const dashboard = () =>
-    new AlipaySdk({
-      appId: world.config.ALIPAY_APP_ID!,
-      privateKey: sandboxKeys().alipay.appPrivateKey,
-      alipayPublicKey: sandboxKeys().alipay.platformPublicKey,
-      gateway: `${world.sandboxUrl}/alipay/gateway.do`,
-      keyType: 'PKCS8',
-      camelcase: false,
-    });
+  const dashboard = () => world.alipayDashboard();
 
   async function paidOrder(totalAmount = 12345, buyer?: string) {
     const order = world.addOrder({ currency: 'CNY', totalAmount });

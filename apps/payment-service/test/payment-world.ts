@@ -25,7 +25,10 @@ import {
   waitFor,
   watchBus,
 } from '@ebb/testing';
+import { AlipaySdk } from 'alipay-sdk';
+import { sandboxKeys } from '@ebb/config';
 import { AppModule } from '../src/app.module';
+import { WechatPayProvider } from '../src/providers/wechatpay/wechatpay.provider';
 import { type PaymentEnv, paymentEnvSchema } from '../src/config';
 
 // the services' info logs would bury the test report
@@ -100,6 +103,8 @@ export class PaymentWorld {
         MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
         OUTBOX_POLL_MS: '200',
         REFUND_DISPATCH_POLL_MS: '200',
+        // the daily reconciliation's timer only where a test starts it
+        RECONCILE_DAILY: 'false',
         ...env,
       }),
       SERVICE_NAME: this.service,
@@ -174,6 +179,33 @@ export class PaymentWorld {
       body: JSON.stringify(faults),
     });
     if (!response.ok) throw new Error(`sandbox faults answered ${response.status}`);
+  }
+
+  /** The merchant's own tool at Alipay (its dashboard), signing with the merchant's key: what it does, Ebb did not. */
+  alipayDashboard(): AlipaySdk {
+    return new AlipaySdk({
+      appId: this.config.ALIPAY_APP_ID!,
+      privateKey: sandboxKeys().alipay.appPrivateKey,
+      alipayPublicKey: sandboxKeys().alipay.platformPublicKey,
+      gateway: `${this.sandboxUrl}/alipay/gateway.do`,
+      keyType: 'PKCS8',
+      camelcase: false,
+    });
+  }
+
+  /** The merchant's own tool at WeChat Pay, with the merchant's key (and Ebb's notify_url, as a dashboard set up for it would). */
+  wechatpayDashboard(): WechatPayProvider {
+    return new WechatPayProvider({
+      apiBase: this.sandboxUrl,
+      mchid: this.config.WECHATPAY_MCHID!,
+      appid: this.config.WECHATPAY_APPID!,
+      merchantSerial: this.config.WECHATPAY_MERCHANT_SERIAL!,
+      merchantPrivateKey: this.config.WECHATPAY_MERCHANT_PRIVATE_KEY!,
+      platformPublicKey: this.config.WECHATPAY_PLATFORM_PUBLIC_KEY!,
+      platformPublicKeyId: this.config.WECHATPAY_PLATFORM_PUBLIC_KEY_ID!,
+      apiV3Key: this.config.WECHATPAY_API_V3_KEY!,
+      notifyUrl: this.config.WECHATPAY_NOTIFY_URL,
+    });
   }
 
   /** A JSON call to the sandbox's own endpoints (`/__sandbox/…`). */

@@ -1,7 +1,6 @@
 import { createSign, randomUUID } from 'node:crypto';
 import { sandboxKeys } from '@ebb/config';
 import { sleep, tokenFor, waitFor } from '@ebb/testing';
-import { WechatPayProvider } from '../src/providers/wechatpay/wechatpay.provider';
 import { PaymentWorld } from './payment-world';
 
 const json = async (response: Response): Promise<any> => response.json();
@@ -20,19 +19,7 @@ describe('payment-service: WeChat Pay through the sandbox', () => {
   afterAll(() => world.stop());
   afterEach(() => world.faults({}));
 
-  /** The merchant's own tool at WeChat Pay, with the merchant's key and a notify_url of its choosing: what Ebb did not make. */
-  const merchantTool = () =>
-    new WechatPayProvider({
-      apiBase: world.sandboxUrl,
-      mchid: world.config.WECHATPAY_MCHID!,
-      appid: world.config.WECHATPAY_APPID!,
-      merchantSerial: world.config.WECHATPAY_MERCHANT_SERIAL!,
-      merchantPrivateKey: world.config.WECHATPAY_MERCHANT_PRIVATE_KEY!,
-      platformPublicKey: world.config.WECHATPAY_PLATFORM_PUBLIC_KEY!,
-      platformPublicKeyId: world.config.WECHATPAY_PLATFORM_PUBLIC_KEY_ID!,
-      apiV3Key: world.config.WECHATPAY_API_V3_KEY!,
-      notifyUrl: world.config.WECHATPAY_NOTIFY_URL,
-    });
+  const merchantTool = () => world.wechatpayDashboard();
 
   async function paidOrder(totalAmount = 9900, payer?: string) {
     const order = world.addOrder({ currency: 'CNY', totalAmount });

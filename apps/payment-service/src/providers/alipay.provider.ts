@@ -15,6 +15,7 @@ import {
   type ProviderStatement,
   type RefundInput,
   type RefundReference,
+  REFUND_NOT_FOUND,
   parseRefundNumber,
   refundNumberOf,
 } from './payment-provider';
@@ -141,9 +142,12 @@ export class AlipayProvider implements PaymentProvider {
 
   async retrieveRefund(providerRefundId: string): Promise<ProviderRefundState> {
     const { tradeNo, outRequestNo } = splitRefundId(providerRefundId);
-    const result = await measured(this.name, 'retrieve_refund', () => this.call('alipay.trade.fastpay.refund.query', { trade_no: tradeNo, out_request_no: outRequestNo }));
+    const result = await measured(this.name, 'retrieve_refund', () => this.call('alipay.trade.fastpay.refund.query', { trade_no: tradeNo, out_request_no: outRequestNo })).catch((error: unknown) => {
+      if (error instanceof ProviderRefusedError && error.code === 'ACQ.TRADE_NOT_EXIST') throw new ProviderRefusedError(error.message, REFUND_NOT_FOUND);
+      throw error;
+    });
     // Alipay answers a refund it did not make without its amount or status
-    if (!result.refund_amount) return { providerRefundId, status: 'failed', reason: 'not made at Alipay' };
+    if (!result.refund_amount) throw new ProviderRefusedError(`Alipay made no refund ${outRequestNo} of trade ${tradeNo}`, REFUND_NOT_FOUND);
     return { providerRefundId, status: 'succeeded', amount: fen(result.refund_amount, 'refund_amount') };
   }
 

@@ -98,6 +98,9 @@ export class ProviderRefusedError extends Error {
   }
 }
 
+/** The code of the refusal `retrieveRefund` answers for a refund the provider never made. */
+export const REFUND_NOT_FOUND = 'refund_not_found';
+
 /** The signature of a webhook did not verify. */
 export class InvalidSignatureError extends Error {}
 
@@ -130,6 +133,7 @@ export interface PaymentProvider {
   /** Cancels a payment not paid yet; a payment already paid is a refusal (`ProviderRefusedError`). */
   cancelPayment(providerPaymentId: string): Promise<void>;
   refund(input: RefundInput): Promise<ProviderRefundState>;
+  /** The refund now; one the provider never made is a refusal with the code REFUND_NOT_FOUND. */
   retrieveRefund(providerRefundId: string): Promise<ProviderRefundState>;
   /**
    * Looks a refund up by Ebb's own reference, without its idempotency key (which the provider may have

@@ -12,6 +12,7 @@ import {
   type ProviderRefundRecord,
   type ProviderRefundState,
   type ProviderStatement,
+  REFUND_NOT_FOUND,
   dayRange,
   type RefundInput,
   type RefundReference,
@@ -193,7 +194,10 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async retrieveRefund(providerRefundId: string): Promise<ProviderRefundState> {
-    const refund = await measured(this.name, 'retrieve_refund', () => this.stripe.refunds.retrieve(providerRefundId));
+    const refund = await measured(this.name, 'retrieve_refund', () => this.stripe.refunds.retrieve(providerRefundId)).catch((error) => {
+      if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) throw new ProviderRefusedError(error.message, REFUND_NOT_FOUND);
+      throw error;
+    });
     return refundState(refund);
   }
 

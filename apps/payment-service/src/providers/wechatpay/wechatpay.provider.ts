@@ -15,6 +15,7 @@ import {
   type ProviderStatement,
   type RefundInput,
   type RefundReference,
+  REFUND_NOT_FOUND,
   parseRefundNumber,
   refundNumberOf,
 } from '../payment-provider';
@@ -181,7 +182,8 @@ export class WechatPayProvider implements PaymentProvider {
 
   async retrieveRefund(providerRefundId: string): Promise<ProviderRefundState> {
     const state = await this.queryRefund(outRefundNoOf(providerRefundId));
-    return state ?? { providerRefundId, status: 'failed', reason: 'not made at WeChat Pay' };
+    if (!state) throw new ProviderRefusedError(`WeChat Pay made no refund ${providerRefundId}`, REFUND_NOT_FOUND);
+    return state;
   }
 
   findRefund(reference: RefundReference): Promise<ProviderRefundState | null> {
