@@ -4,6 +4,8 @@ import type { DomainEvent, RefundSnapshot } from '@ebb/contracts';
 import { recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { writeBack } from '@ebb/persistence';
+import { recordCall } from '@ebb/outbound';
+import { StoreVoucher } from '../vouchers/voucher-call';
 import { IllegalTransitionError } from '@ebb/state-machine';
 import { Refund, type RefundLine, ledgerKeyOf } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund-errors';
@@ -101,6 +103,8 @@ export async function applyRefundAction(
   refund.history = [...refund.history, { status: next, at: at.toISOString(), actor, ...(options.note ? { note: options.note } : {}) }];
   refund.updatedAt = at;
   if (COUNTED.includes(next)) refundsTotal.inc({ outcome: next });
+  // a refund that succeeded gets its voucher, made and stored after this transaction commits
+  if (next === 'succeeded') await recordCall(manager, StoreVoucher, refund.id, { refundId: refund.id });
   if (refundStateMachine.isFinal(next)) refundProcessSeconds.observe({ outcome: next }, (at.getTime() - refund.createdAt.getTime()) / 1000);
   return REFUND_EVENTS[next].of(refundSnapshot(refund, options.note));
 }

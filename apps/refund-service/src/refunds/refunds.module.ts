@@ -14,6 +14,7 @@ import { RefundQueries } from './refund-queries';
 import { RefundRequests } from './refund-requests';
 import { RefundUnitOfWork } from './refund-unit-of-work';
 import { CARRIER } from './refund-tokens';
+import { VoucherStore } from '../vouchers/voucher-store';
 
 /** Refund requests, their lifecycle, parcel interception and the payment results that settle them. */
 @Module({})
@@ -37,6 +38,7 @@ export class RefundsModule implements OnApplicationShutdown {
         HoldGoodsHandler,
         SystemRefundsHandler,
         OutsideRefundsHandler,
+        VoucherStore,
       ],
     };
   }
