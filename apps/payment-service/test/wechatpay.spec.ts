@@ -71,6 +71,19 @@ describe('payment-service: WeChat Pay through the sandbox', () => {
     expect(await row(refundId)).toMatchObject({ status: 'failed', failure_reason: 'refund_abnormal' });
   });
 
+  it('learns a refund’s outcome by asking WeChat Pay when its notification is lost: POST /v1/admin/provider-refunds/:refundId/sync', async () => {
+    const { order } = await paidOrder(4000);
+    await world.faults({ dropWebhooks: true });
+    const refundId = refundIdOf();
+    await world.publishRefunding({ refundId, orderId: order.id, amount: 4000, currency: 'CNY' });
+    await waitFor(async () => (await row(refundId))?.status === 'pending', { what: 'the refund accepted, PROCESSING' });
+    await waitFor(async () => (await world.notifications(`${refundId}-1`))[0]?.status === 'dropped', { what: 'its notification lost' });
+    const synced = await world.api(`/v1/admin/provider-refunds/${refundId}/sync`, { method: 'POST', token: tokenFor('admin', 'ops-1') });
+    expect(synced.status).toBe(200);
+    expect(await json(synced)).toMatchObject({ refund: { status: 'succeeded', provider: 'wechatpay' }, provider: { status: 'succeeded' } });
+    await world.waitForEvent('payment.refund_succeeded', (p) => p.refundId === refundId);
+  });
+
   it('settles a refund from a notification that arrives late and twice, once', async () => {
     const { order } = await paidOrder(5000);
     await world.faults({ duplicateWebhooks: true, notifyDelayMs: 600 });
