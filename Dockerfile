@@ -19,6 +19,8 @@ COPY --chown=node:node package.json tsconfig.base.json tsconfig.json ./
 COPY --chown=node:node tools/register.js tools/ts-paths.js ./tools/
 COPY --chown=node:node libs ./libs
 COPY --chown=node:node apps ./apps
+# the sandbox (dev only) generates its Alipay and WeChat Pay keys into tmp/ on first start
+RUN mkdir -p /app/tmp && chown node:node /app/tmp
 USER node
 EXPOSE 3001 3002 3003 3004 3005 50051
 STOPSIGNAL SIGTERM

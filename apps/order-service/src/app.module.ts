@@ -5,6 +5,7 @@ import { OrderQueryServer } from './grpc/order-query.server';
 import { Orders1764100000000 } from './migrations/orders.migration';
 import { OrderRefundHolds1764100000100 } from './migrations/refund-holds.migration';
 import { OrderDuplicatePayments1764100000200 } from './migrations/duplicate-payments.migration';
+import { OrderSupportFlags1765600000000 } from './migrations/support-flags.migration';
 import { OrderSellerSales1765712000000 } from './migrations/seller-sales.migration';
 import { OrderLocalesAndPromises1766100000000 } from './migrations/locales-and-promises.migration';
 import { jobsMigrations } from '@ebb/jobs';
@@ -20,6 +21,7 @@ export const orderMigrations = [
   Orders1764100000000,
   OrderRefundHolds1764100000100,
   OrderDuplicatePayments1764100000200,
+  OrderSupportFlags1765600000000,
   OrderSellerSales1765712000000,
   ...jobsMigrations,
   OrderLocalesAndPromises1766100000000,

@@ -25,8 +25,11 @@ import {
   waitFor,
   watchBus,
 } from '@ebb/testing';
+import { AlipaySdk } from 'alipay-sdk';
+import { sandboxKeys } from '@ebb/config';
 import { AppModule } from '../src/app.module';
-import { paymentEnvSchema } from '../src/config';
+import { WechatPayProvider } from '../src/providers/wechatpay/wechatpay.provider';
+import { type PaymentEnv, paymentEnvSchema } from '../src/config';
 
 // the services' info logs would bury the test report
 process.env.LOG_LEVEL ??= 'warn';
@@ -44,8 +47,8 @@ export async function startOrderQuery(orders: Map<string, OrderMessage>): Promis
 }
 
 /** The sandbox with this test's webhook target and secret; resolves once it listens. */
-export function startSandbox(port: number, webhookUrl: string): Promise<ChildProcess> {
-  return startTestSandbox(port, { SANDBOX_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, SANDBOX_REFUND_SETTLE_MS: '100' });
+export function startSandbox(port: number, webhookUrl: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  return startTestSandbox(port, { SANDBOX_WEBHOOK_URL: webhookUrl, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, SANDBOX_REFUND_SETTLE_MS: '100', SANDBOX_NOTIFY_RETRY_DELAYS_MS: '100,200,400', ...env });
 }
 
 /** Deletes the queues and exchanges a test service declared. */
@@ -64,6 +67,7 @@ export class PaymentWorld {
   publish!: PublishAs;
   readonly webhookSecret = WEBHOOK_SECRET;
   app!: TestApp;
+  config!: PaymentEnv;
   stripe!: Stripe;
   sandboxUrl!: string;
   private database!: TestDatabase;
@@ -75,12 +79,15 @@ export class PaymentWorld {
   readonly service = `payments-test-${this.suffix}`;
   readonly exchange = `ebb.test.payments.${this.suffix}`;
 
-  async start(env: Record<string, string> = {}): Promise<this> {
+  async start(env: Record<string, string> = {}, sandboxEnv: Record<string, string> = {}): Promise<this> {
     this.database = await freshDatabase('payments');
     const orderQuery = await startOrderQuery(this.orders);
     this.orderQuery = orderQuery;
     const sandboxPort = await freePort();
     this.sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    // Alipay and WeChat Pay are told where to notify with each payment: the app's address is chosen first
+    const appPort = await freePort();
+    const appUrl = `http://127.0.0.1:${appPort}`;
     const config = {
       ...loadConfig(paymentEnvSchema, {
         DATABASE_URL: this.database.url,
@@ -89,15 +96,22 @@ export class PaymentWorld {
         ORDER_GRPC_URL: orderQuery.url,
         STRIPE_API_BASE: this.sandboxUrl,
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        ALIPAY_GATEWAY: `${this.sandboxUrl}/alipay/gateway.do`,
+        ALIPAY_NOTIFY_URL: `${appUrl}/v1/webhooks/alipay`,
+        WECHATPAY_API_BASE: this.sandboxUrl,
+        WECHATPAY_NOTIFY_URL: `${appUrl}/v1/webhooks/wechatpay`,
         MESSAGE_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
         OUTBOX_POLL_MS: '200',
         REFUND_DISPATCH_POLL_MS: '200',
+        // the daily reconciliation's timer only where a test starts it
+        RECONCILE_DAILY: 'false',
         ...env,
       }),
       SERVICE_NAME: this.service,
     };
-    this.app = await bootTestApp({ module: AppModule.forRoot(config) });
-    this.sandbox = await startSandbox(sandboxPort, `${this.app.url}/v1/webhooks/stripe`);
+    this.config = config;
+    this.app = await bootTestApp({ module: AppModule.forRoot(config), port: appPort });
+    this.sandbox = await startSandbox(sandboxPort, `${this.app.url}/v1/webhooks/stripe`, sandboxEnv);
     this.stripe = new Stripe('sk_test_ebb_local', { host: '127.0.0.1', port: sandboxPort, protocol: 'http', maxNetworkRetries: 0 });
 
     this.watch = await watchBus(this.exchange, 'payment.#');
@@ -165,6 +179,49 @@ export class PaymentWorld {
       body: JSON.stringify(faults),
     });
     if (!response.ok) throw new Error(`sandbox faults answered ${response.status}`);
+  }
+
+  /** The merchant's own tool at Alipay (its dashboard), signing with the merchant's key: what it does, Ebb did not. */
+  alipayDashboard(): AlipaySdk {
+    return new AlipaySdk({
+      appId: this.config.ALIPAY_APP_ID!,
+      privateKey: sandboxKeys().alipay.appPrivateKey,
+      alipayPublicKey: sandboxKeys().alipay.platformPublicKey,
+      gateway: `${this.sandboxUrl}/alipay/gateway.do`,
+      keyType: 'PKCS8',
+      camelcase: false,
+    });
+  }
+
+  /** The merchant's own tool at WeChat Pay, with the merchant's key (and Ebb's notify_url, as a dashboard set up for it would). */
+  wechatpayDashboard(): WechatPayProvider {
+    return new WechatPayProvider({
+      apiBase: this.sandboxUrl,
+      mchid: this.config.WECHATPAY_MCHID!,
+      appid: this.config.WECHATPAY_APPID!,
+      merchantSerial: this.config.WECHATPAY_MERCHANT_SERIAL!,
+      merchantPrivateKey: this.config.WECHATPAY_MERCHANT_PRIVATE_KEY!,
+      platformPublicKey: this.config.WECHATPAY_PLATFORM_PUBLIC_KEY!,
+      platformPublicKeyId: this.config.WECHATPAY_PLATFORM_PUBLIC_KEY_ID!,
+      apiV3Key: this.config.WECHATPAY_API_V3_KEY!,
+      notifyUrl: this.config.WECHATPAY_NOTIFY_URL,
+    });
+  }
+
+  /** A JSON call to the sandbox's own endpoints (`/__sandbox/…`). */
+  async sandboxCall(method: string, pathName: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${this.sandboxUrl}${pathName}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Alipay's and WeChat Pay's notifications the sandbox sent about `objectId` (a trade or refund number). */
+  async notifications(objectId: string): Promise<{ notifyId: string; type: string; status: string; attempts: number; responseStatus: number | null }[]> {
+    return (await this.sandboxCall('GET', `/__sandbox/notifications?objectId=${encodeURIComponent(objectId)}`)).body.items;
   }
 
   async sandboxWebhooks(objectId: string): Promise<{ eventId: string; type: string; status: string; responseStatus: number | null }[]> {

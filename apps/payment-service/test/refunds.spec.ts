@@ -160,10 +160,12 @@ describe('payment-service: the refund status sync', () => {
 
     // a refund the provider settled while its webhooks were lost: ours knows it only as pending
     const refundId = `ref_${randomUUID()}`;
-    const providerRefund = await world.stripe.refunds.create({ payment_intent: payment.providerPaymentId, amount: 700 });
-    await waitFor(async () => (await world.sandboxWebhooks(providerRefund.id)).some((d) => d.type === 'refund.updated' && d.status === 'delivered'), {
-      what: 'the refund webhook to have come and gone',
+    await world.faults({ dropWebhooks: true });
+    const providerRefund = await world.stripe.refunds.create({ payment_intent: payment.providerPaymentId, amount: 700, metadata: { refundId, attempt: '1' } });
+    await waitFor(async () => (await world.sandboxWebhooks(providerRefund.id)).some((d) => d.type === 'refund.updated' && d.status === 'dropped'), {
+      what: 'the refund webhook to have been lost',
     });
+    await world.faults({});
     await world.dataSource.query(
       `INSERT INTO provider_refunds (refund_id, payment_id, order_id, provider, amount, currency, attempt, status, provider_refund_id, updated_at)
        VALUES ($1, $2, $3, 'stripe', 700, 'USD', 1, 'pending', $4, now() - interval '1 minute')`,

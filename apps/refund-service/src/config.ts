@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { majorAmount, positiveInt, serviceEnvSchema } from '@ebb/config';
+import { booleanFlag, majorAmount, positiveInt, productionSecrets, serviceEnvSchema } from '@ebb/config';
 import { DEFAULT_PORTS } from '@ebb/contracts';
 
 /** refund-service's own settings, beside those every service has. */
@@ -39,9 +39,42 @@ const refundSettings = z.object({
   POLICY_MIGRATION_MAX_ATTEMPTS: positiveInt.default(8),
   /** the wait after a step's first failed attempt; doubles with each further one, at most a minute */
   POLICY_MIGRATION_RETRY_MS: positiveInt.default(1000),
+  /** S3-compatible object storage for refund vouchers: S3, MinIO, OSS, or the local s3rver that `npm run infra` starts */
+  OBJECT_STORAGE_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be a URL like http://127.0.0.1:4569' }).default('http://127.0.0.1:4569'),
+  /** the address clients fetch vouchers from, when not the endpoint (presigned URLs name it) */
+  OBJECT_STORAGE_PUBLIC_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be a URL like https://files.shop.example' }).optional(),
+  OBJECT_STORAGE_REGION: z.string().min(1).default('us-east-1'),
+  OBJECT_STORAGE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name').default('ebb-vouchers'),
+  OBJECT_STORAGE_ACCESS_KEY_ID: z.string().min(1).optional(),
+  OBJECT_STORAGE_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** path-style URLs (`host/bucket/key`): MinIO and s3rver want them; AWS takes either */
+  OBJECT_STORAGE_FORCE_PATH_STYLE: booleanFlag.default(true),
+  /** how long a voucher's presigned URL in GET /v1/refunds/:id works */
+  VOUCHER_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(300),
+  /** storing a voucher is tried this often (the wait doubling from VOUCHER_STORE_BACKOFF_MS up to the max), then parked for an operator */
+  VOUCHER_STORE_MAX_ATTEMPTS: positiveInt.default(20),
+  VOUCHER_STORE_BACKOFF_MS: positiveInt.default(2000),
+  VOUCHER_STORE_MAX_BACKOFF_MS: positiveInt.default(10 * 60_000),
 });
 
-export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund).and(refundSettings);
+/** s3rver's own credentials, the local defaults: production must be given its own. */
+export const DEV_OBJECT_STORAGE_KEY = 'S3RVER';
+
+export const refundEnvSchema = serviceEnvSchema('refunds', DEFAULT_PORTS.refund)
+  .and(refundSettings)
+  .transform((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      const secrets = productionSecrets(ctx);
+      secrets.requireOwn('OBJECT_STORAGE_ACCESS_KEY_ID', env.OBJECT_STORAGE_ACCESS_KEY_ID, DEV_OBJECT_STORAGE_KEY);
+      secrets.requireOwn('OBJECT_STORAGE_SECRET_ACCESS_KEY', env.OBJECT_STORAGE_SECRET_ACCESS_KEY, DEV_OBJECT_STORAGE_KEY);
+      if (secrets.refused) return z.NEVER;
+    }
+    return {
+      ...env,
+      OBJECT_STORAGE_ACCESS_KEY_ID: env.OBJECT_STORAGE_ACCESS_KEY_ID ?? DEV_OBJECT_STORAGE_KEY,
+      OBJECT_STORAGE_SECRET_ACCESS_KEY: env.OBJECT_STORAGE_SECRET_ACCESS_KEY ?? DEV_OBJECT_STORAGE_KEY,
+    };
+  });
 
 export type RefundEnv = z.output<typeof refundEnvSchema>;
 

@@ -15,15 +15,21 @@ import { RefundsService } from './stripe/refunds.service';
 import { StripeRequestService } from './stripe/stripe-request.service';
 import { WebhookSender } from './webhooks/webhook-sender';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { AlipayGatewayController } from './alipay/alipay-gateway.controller';
+import { AlipayTradesService } from './alipay/alipay-trades.service';
+import { NotificationsController } from './notify/notifications.controller';
+import { NotifySender } from './notify/notify-sender';
+import { WechatPayController } from './wechatpay/wechatpay.controller';
+import { WechatPayOrdersService } from './wechatpay/wechatpay-orders.service';
 
-/** The outside world in one process, in memory: Stripe, a carrier, an SMTP server. No database, no bus. */
+/** The outside world in one process, in memory: Stripe, Alipay, WeChat Pay, a carrier, an SMTP server. No database, no bus. */
 @Module({})
 export class AppModule {
   static forRoot(env: SandboxEnv): DynamicModule {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'sandbox', logger: createLogger('sandbox', env.LOG_LEVEL) })],
-      controllers: [PaymentIntentsController, RefundsController, WebhooksController, FaultsController, CarrierController, MailController],
+      controllers: [PaymentIntentsController, RefundsController, WebhooksController, FaultsController, CarrierController, MailController, AlipayGatewayController, WechatPayController, NotificationsController],
       providers: [
         { provide: SANDBOX_ENV, useValue: env },
         { provide: APP_FILTER, useClass: SandboxExceptionFilter },
@@ -33,6 +39,9 @@ export class AppModule {
         PaymentIntentsService,
         RefundsService,
         SmtpSink,
+        NotifySender,
+        AlipayTradesService,
+        WechatPayOrdersService,
       ],
     };
   }

@@ -22,9 +22,9 @@ describe('sandbox fault injection and webhook delivery', () => {
 
   it('answers the active faults, with what a POST leaves out off, and resets them on DELETE', async () => {
     const set = await sandbox.call('POST', '/__sandbox/faults', { latencyMs: 10, duplicateWebhooks: true });
-    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0 } });
+    expect(set).toEqual({ status: 200, body: { latencyMs: 10, errorRate: 0, duplicateWebhooks: true, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0, notifyDelayMs: 0 } });
     const reset = await sandbox.call('DELETE', '/__sandbox/faults');
-    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0 });
+    expect(reset.body).toEqual({ latencyMs: 0, errorRate: 0, duplicateWebhooks: false, reorderWebhooks: false, dropWebhooks: false, refundFailures: true, carrierLatencyMs: 0, notifyDelayMs: 0 });
   });
 
   it('refuses a fault setting out of range with a 400 validation_error and keeps the faults as they were', async () => {

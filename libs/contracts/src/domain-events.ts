@@ -149,6 +149,32 @@ export const PaymentRefundFailed = defineEvent(
 );
 export type PaymentRefundFailed = z.infer<typeof PaymentRefundFailed.schema>;
 
+/**
+ * Money given back at the provider outside Ebb (a refund made in the provider's dashboard), seen in
+ * its notification or in reconciliation: refund-service records it as a succeeded refund under
+ * `refundId` (payment-service chose it), so its ledger counts it and nothing refunds that money twice.
+ */
+export const PaymentRefundedOutsideEbb = defineEvent(
+  'payment.refunded_outside_ebb',
+  z.object({
+    refundId: z.string(),
+    orderId: z.string(),
+    paymentId: z.string(),
+    customerId: z.string(),
+    email: z.string(),
+    provider: z.string(),
+    providerRefundId: z.string(),
+    amount: minorUnitsSchema,
+    currency: currencySchema,
+    /** what the payment captured: the ledger a first refund opens */
+    capturedAmount: minorUnitsSchema,
+    /** the payment is a duplicate capture (its own ledger), not the order's */
+    duplicate: z.boolean(),
+    detectedBy: z.enum(['webhook', 'reconciliation']),
+  }),
+);
+export type PaymentRefundedOutsideEbb = z.infer<typeof PaymentRefundedOutsideEbb.schema>;
+
 /** Every refund event carries the refund as it stands, so consumers need no query back. */
 const refundSnapshot = z.object({
   refundId: z.string(),
@@ -189,6 +215,8 @@ const refundSnapshot = z.object({
    */
   steps: z.array(z.enum(REFUND_STATUSES)).min(1).optional(),
   locale,
+  /** the money was given back at the provider outside Ebb (its dashboard): support should look at the order */
+  refundedOutsideEbb: z.boolean().optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 

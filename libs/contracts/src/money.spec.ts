@@ -1,4 +1,4 @@
-import { allocateMinor, currencySchema, formatMoney, formatMoneyIn, majorToMinor, minorUnitsSchema, multiplyMinor, MoneyError, positiveMinorUnitsSchema, sumMinor } from './money';
+import { allocateMinor, currencySchema, formatMoney, formatMoneyIn, majorToMinor, minorToMajor, minorUnitsSchema, multiplyMinor, MoneyError, parseMajor, positiveMinorUnitsSchema, sumMinor } from './money';
 import { idSchema, newId } from './ids';
 
 describe('money in minor units', () => {
@@ -71,6 +71,33 @@ describe('ids', () => {
     expect(id).toMatch(/^ref_[0-9a-f]{32}$/);
     expect(idSchema.safeParse(id).success).toBe(true);
     expect(idSchema.safeParse('has space').success).toBe(false);
+  });
+
+  it('writes minor units as the yuan strings Alipay takes, with two decimals, and reads them back exactly', () => {
+    expect(minorToMajor(1234, 'CNY')).toBe('12.34');
+    expect(minorToMajor(5, 'CNY')).toBe('0.05');
+    expect(minorToMajor(100, 'CNY')).toBe('1.00');
+    expect(minorToMajor(0, 'CNY')).toBe('0.00');
+    expect(minorToMajor(-1999, 'USD')).toBe('-19.99');
+    expect(minorToMajor(1999, 'JPY')).toBe('1999');
+    expect(parseMajor('12.34', 'CNY')).toBe(1234);
+    expect(parseMajor('0.05', 'CNY')).toBe(5);
+    expect(parseMajor('12.3', 'CNY')).toBe(1230);
+    expect(parseMajor('12', 'CNY')).toBe(1200);
+    expect(parseMajor('-0.50', 'CNY')).toBe(-50);
+    expect(parseMajor('12.340', 'CNY')).toBe(1234);
+    // 0.1 + 0.2 is the classic float trap: each yuan string maps to exactly one integer
+    expect(parseMajor('0.30', 'CNY')).toBe(parseMajor('0.10', 'CNY') + parseMajor('0.20', 'CNY'));
+    for (const amount of [1, 7, 10, 99, 101, 123456789, Number.MAX_SAFE_INTEGER]) expect(parseMajor(minorToMajor(amount, 'CNY'), 'CNY')).toBe(amount);
+  });
+
+  it('refuses provider amounts it cannot read exactly', () => {
+    expect(() => parseMajor('12.345', 'CNY')).toThrow(MoneyError);
+    expect(() => parseMajor('1e3', 'CNY')).toThrow(MoneyError);
+    expect(() => parseMajor('12,34', 'CNY')).toThrow(MoneyError);
+    expect(() => parseMajor('', 'CNY')).toThrow(MoneyError);
+    expect(() => parseMajor('99999999999999999', 'CNY')).toThrow(MoneyError);
+    expect(() => minorToMajor(1.5, 'CNY')).toThrow(MoneyError);
   });
 });
 

@@ -105,18 +105,40 @@ export function majorToMinor(major: string, currency: string): number {
   return minor;
 }
 
-/** Minor units as the decimal string of major units ("19.99", "-0.5" is "-0.50"): integers and strings only. */
-export function decimalOf({ amount, currency }: Money): string {
-  assertMinor(Math.abs(amount));
+/**
+ * Minor units as a decimal string in major units with every digit of the minor unit: 1234 CNY is
+ * "12.34", 5 CNY "0.05", 100 JPY "100", -1999 USD "-19.99". Integers and strings only, never a float:
+ * the form providers such as Alipay take amounts in (yuan strings with two decimals).
+ */
+export function minorToMajor(amount: number, currency: string): string {
+  assertMinor(amount);
   const digits = minorUnitDigits(currency);
   const sign = amount < 0 ? '-' : '';
   const text = String(Math.abs(amount)).padStart(digits + 1, '0');
-  return sign + (digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`);
+  return `${sign}${digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`}`;
+}
+
+const MAJOR_TEXT = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]+))?$/;
+
+/**
+ * A provider's decimal amount in major units ("12.34", "-0.50", "100") as minor units of the
+ * currency, exactly: more digits than the minor unit has that are not zeros ("12.345" CNY), or
+ * anything that is not a plain decimal, is refused (MoneyError), never rounded.
+ */
+export function parseMajor(text: string, currency: string): number {
+  const match = MAJOR_TEXT.exec(text.trim());
+  if (!match) throw new MoneyError(`${JSON.stringify(text)} is not a decimal amount`);
+  const digits = minorUnitDigits(currency);
+  const fraction = match[3] ?? '';
+  if (/[1-9]/.test(fraction.slice(digits))) throw new MoneyError(`${text} has more decimals than ${currency} has`);
+  const minor = BigInt(match[2]) * 10n ** BigInt(digits) + BigInt(fraction.slice(0, digits).padEnd(digits, '0') || '0');
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new MoneyError(`${text} is too large`);
+  return match[1] === '-' && minor !== 0n ? -Number(minor) : Number(minor);
 }
 
 /** "USD 19.99" for people; computed with integers and strings only. */
-export function formatMoney(money: Money): string {
-  return `${money.currency} ${decimalOf(money)}`;
+export function formatMoney({ amount, currency }: Money): string {
+  return `${currency} ${minorToMajor(amount, currency)}`;
 }
 
 const formats = new Map<string, Intl.NumberFormat>();
@@ -132,5 +154,5 @@ export function formatMoneyIn(locale: string, money: Money): string {
     format = new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency });
     formats.set(key, format);
   }
-  return (format.format as unknown as (value: string) => string)(decimalOf(money));
+  return (format.format as unknown as (value: string) => string)(minorToMajor(money.amount, money.currency));
 }

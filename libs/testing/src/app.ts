@@ -15,6 +15,8 @@ export interface TestAppOptions {
   corsOrigins?: readonly string[];
   /** Nest's own start-up logs are noise in tests; errors and warnings stay */
   logLevels?: LogLevel[];
+  /** the port to listen on (one from `freePort`, when the app's own settings must name its address); a free one otherwise */
+  port?: number;
 }
 
 export interface TestApp {
@@ -34,7 +36,7 @@ export async function bootTestApp(options: TestAppOptions): Promise<TestApp> {
   }
   const app = await NestFactory.create(root, { bodyParser: false, logger: options.logLevels ?? ['error', 'warn'] });
   configureHttpApp(app, { bodyLimit: options.bodyLimit, corsOrigins: options.corsOrigins });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

@@ -120,6 +120,14 @@ export class OrderEventsHandler implements OnModuleInit {
    */
   async applyRefund({ payload, type, messageId }: IncomingMessage<RefundSnapshot>, manager: EntityManager) {
     const order = await this.lockOrThrow(manager, payload.orderId, type);
+    // money given back at the provider outside Ebb: counted like any refund, and shown to support
+    if (payload.refundedOutsideEbb) {
+      await manager.query(
+        `INSERT INTO order_support_flags (order_id, kind, refund_id, amount, currency, note) VALUES ($1, 'refunded_outside_ebb', $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING`,
+        [order.id, payload.refundId, String(payload.amount), payload.currency, payload.note ?? null],
+      );
+    }
     // a duplicate capture paid back: shown on the order, never part of what the order itself refunded
     if (payload.paymentId) {
       await manager.query(

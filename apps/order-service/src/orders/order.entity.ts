@@ -59,11 +59,25 @@ export interface DuplicatePayment {
   refundId: string | null;
 }
 
-/** An order with its lines, as every reader needs it (and its duplicate payments, where read). */
+/** Why support should look at an order. */
+export const SUPPORT_FLAG_KINDS = ['refunded_outside_ebb'] as const;
+
+/** Something support should look at: a refund made at the provider outside Ebb (its dashboard). */
+export interface SupportFlag {
+  kind: (typeof SUPPORT_FLAG_KINDS)[number];
+  refundId: string;
+  amount: number;
+  currency: string;
+  note: string | null;
+  flaggedAt: Date;
+}
+
+/** An order with its lines, as every reader needs it (and its duplicate payments and support flags, where read). */
 export interface OrderWithLines {
   order: Order;
   lines: OrderLine[];
   duplicates?: DuplicatePayment[];
+  flags?: SupportFlag[];
 }
 
 export const orderEntities = [Order, OrderLine];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LOCALES, isoTimeSchema as isoTime } from '@ebb/contracts';
 import type { OrderMessage } from '@ebb/contracts';
-import { DUPLICATE_PAYMENT_STATUSES, type OrderWithLines } from './order.entity';
+import { DUPLICATE_PAYMENT_STATUSES, type OrderWithLines, SUPPORT_FLAG_KINDS } from './order.entity';
 import { FULFILLMENT_STATUSES, ORDER_STATUSES, PAYMENT_STATUSES } from './order-state';
 
 const minorUnits = z.number().int().describe("minor units of the order's currency");
@@ -49,6 +49,19 @@ export const orderResponseSchema = z.strictObject({
     )
     .optional()
     .describe("money captured beyond the order's payment, paid back by the system"),
+  supportFlags: z
+    .array(
+      z.strictObject({
+        kind: z.enum(SUPPORT_FLAG_KINDS),
+        refundId: z.string(),
+        amount: minorUnits,
+        currency: z.string(),
+        note: z.string().optional(),
+        flaggedAt: isoTime,
+      }),
+    )
+    .optional()
+    .describe('what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount'),
   createdAt: isoTime,
 });
 export type OrderResponse = z.infer<typeof orderResponseSchema>;
@@ -57,7 +70,7 @@ export type OrderResponse = z.infer<typeof orderResponseSchema>;
 export const orderListSchema = z.strictObject({ items: z.array(orderResponseSchema) });
 
 /** What both views of an order share: its parties, lines, money and statuses. */
-type OrderCore = Omit<OrderResponse, 'shipment' | 'promisedShipBy' | 'paymentId' | 'duplicatePayments' | 'createdAt'>;
+type OrderCore = Omit<OrderResponse, 'shipment' | 'promisedShipBy' | 'paymentId' | 'duplicatePayments' | 'supportFlags' | 'createdAt'>;
 
 function orderCore({ order, lines }: OrderWithLines): OrderCore {
   return {
@@ -99,6 +112,9 @@ export function toOrderResponse(view: OrderWithLines): OrderResponse {
     // money captured beyond the order's payment, paid back by the system
     ...(view.duplicates?.length && {
       duplicatePayments: view.duplicates.map((d) => ({ paymentId: d.paymentId, amount: d.amount, currency: d.currency, status: d.status, ...(d.refundId ? { refundId: d.refundId } : {}) })),
+    }),
+    ...(view.flags?.length && {
+      supportFlags: view.flags.map((f) => ({ kind: f.kind, refundId: f.refundId, amount: f.amount, currency: f.currency, ...(f.note ? { note: f.note } : {}), flaggedAt: f.flaggedAt.toISOString() })),
     }),
     createdAt: order.createdAt.toISOString(),
   };

@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DEFAULT_LOCALE, type DomainEvent, type GoodsLine, OrderPlaced, type SellerSaleMessage, newId, OrderDelivered, OrderShipped } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
-import { type DuplicatePayment, Order, OrderLine, type OrderWithLines } from './order.entity';
+import { type DuplicatePayment, type SupportFlag, Order, OrderLine, type OrderWithLines } from './order.entity';
 import { OrderErrorCode, orderError } from './order-errors';
 import { type OrderAction, type OrderState, orderMachine } from './order-state';
 import { type CreateOrderInput, type ListOrdersQuery, type ShipmentInput, orderTotal } from './order.schemas';
@@ -242,8 +242,16 @@ export class OrdersService implements OnModuleInit {
   async load(manager: EntityManager, id: string): Promise<OrderWithLines | null> {
     const order = await manager.getRepository(Order).findOneBy({ id });
     if (!order) return null;
-    const [lines, duplicates] = await Promise.all([this.lines(manager, id), this.duplicates(manager, id)]);
-    return { order, lines, duplicates };
+    const [lines, duplicates, flags] = await Promise.all([this.lines(manager, id), this.duplicates(manager, id), this.flags(manager, id)]);
+    return { order, lines, duplicates, flags };
+  }
+
+  private async flags(manager: EntityManager, orderId: string): Promise<SupportFlag[]> {
+    const rows: { kind: SupportFlag['kind']; refund_id: string; amount: string; currency: string; note: string | null; flagged_at: Date }[] = await manager.query(
+      `SELECT kind, refund_id, amount, currency, note, flagged_at FROM order_support_flags WHERE order_id = $1 ORDER BY flagged_at, refund_id`,
+      [orderId],
+    );
+    return rows.map((row) => ({ kind: row.kind, refundId: row.refund_id, amount: Number(row.amount), currency: row.currency, note: row.note, flaggedAt: new Date(row.flagged_at) }));
   }
 
   private async duplicates(manager: EntityManager, orderId: string): Promise<DuplicatePayment[]> {

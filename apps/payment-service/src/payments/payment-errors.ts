@@ -15,6 +15,10 @@ export enum PaymentErrorCode {
   OrderServiceUnavailable = 'order_service_unavailable',
   ProviderRefundNotFound = 'provider_refund_not_found',
   ProviderRefundNotUnknown = 'provider_refund_not_unknown',
+  ReconciliationNotFound = 'reconciliation_not_found',
+  DifferenceNotFound = 'reconciliation_difference_not_found',
+  /** a difference already repaired or resolved */
+  DifferenceNotOpen = 'reconciliation_difference_not_open',
 }
 
 // exhaustive: a new code without a status does not compile
@@ -31,4 +35,7 @@ export const paymentError = defineErrors<PaymentErrorCode>({
   [PaymentErrorCode.OrderServiceUnavailable]: { status: 503, temporary: true },
   [PaymentErrorCode.ProviderRefundNotFound]: 404,
   [PaymentErrorCode.ProviderRefundNotUnknown]: 409,
+  [PaymentErrorCode.ReconciliationNotFound]: 404,
+  [PaymentErrorCode.DifferenceNotFound]: 404,
+  [PaymentErrorCode.DifferenceNotOpen]: 409,
 });

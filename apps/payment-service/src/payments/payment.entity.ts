@@ -73,7 +73,10 @@ export const paymentViewSchema = z.strictObject({
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 /** `POST /v1/payments`: the payment, with the secret the storefront confirms it with while it is open. */
-export const startedPaymentSchema = paymentViewSchema.extend({ clientSecret: z.string().optional() });
+export const startedPaymentSchema = paymentViewSchema.extend({
+  clientSecret: z.string().optional(),
+  qrCode: z.string().optional().describe('what the customer scans to pay (Alipay, WeChat Pay): show it as a QR code'),
+});
 export type StartedPayment = z.infer<typeof startedPaymentSchema>;
 export const paymentListSchema = z.strictObject({ items: z.array(paymentViewSchema) });
 export type PaymentList = z.infer<typeof paymentListSchema>;

@@ -5,7 +5,7 @@ import { type OrderMessage, newId } from '@ebb/contracts';
 import { IdempotencyStore, type Principal, recordIdempotentEffect } from '@ebb/http';
 import { LOGGER } from '@ebb/observability';
 import { OrderNotFoundError, OrderQueryClient } from '../orders/order-query.client';
-import { PAYMENT_PROVIDERS, type PaymentProvider, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
+import { type CreatedPayment, PAYMENT_PROVIDERS, type PaymentProvider, type PaymentProviders, type ProviderName, ProviderRefusedError } from '../providers/payment-provider';
 import { PaymentErrorCode, paymentError } from './payment-errors';
 import { Payment, type PaymentList, type PaymentView, type StartedPayment, paymentView } from './payment.entity';
 import { applyPaymentAction, recordPaymentHistory } from './payment-lifecycle';
@@ -40,7 +40,7 @@ export class PaymentsService implements OnModuleInit {
   /** POST /v1/payments: `created` says whether this request made the payment (201) or answers the one in flight (200). */
   async create(caller: Principal, orderId: string, providerName: ProviderName): Promise<{ created: boolean; payment: StartedPayment }> {
     const provider = this.providers[providerName];
-    if (!provider) throw paymentError(PaymentErrorCode.ProviderNotSupported, `Payments through ${providerName} are not supported yet.`);
+    if (!provider) throw paymentError(PaymentErrorCode.ProviderNotSupported, `Payments through ${providerName} are not configured here.`, { provider: providerName });
 
     const order = await this.orders.getOrder(orderId).catch((error) => {
       if (error instanceof OrderNotFoundError) throw notFound(orderId);
@@ -52,10 +52,15 @@ export class PaymentsService implements OnModuleInit {
     if (order.status === 'cancelled') throw notPayable(orderId, 'cancelled', `Order ${orderId} is cancelled.`);
     if (order.paymentStatus !== 'pending' || order.capturedAmount > 0) throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
     if (!(order.totalAmount > 0)) throw notPayable(orderId, 'nothing_to_pay', `Order ${orderId} has nothing to pay.`);
+    const currency = order.currency.toUpperCase();
+    if (provider.currencies && !provider.currencies.includes(currency)) {
+      throw paymentError(PaymentErrorCode.ProviderNotSupported, `${providerName} takes ${provider.currencies.join(', ')}, not ${currency}.`, { provider: providerName, currency });
+    }
 
     const live = await this.livePayment(orderId);
     if (live?.status === 'succeeded') throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
-    if (live) return { created: false, payment: await this.answer(live, provider) };
+    // the payment in flight is answered through its own provider, whichever the caller named
+    if (live) return { created: false, payment: await this.answer(live) };
 
     let payment: Payment;
     try {
@@ -65,7 +70,7 @@ export class PaymentsService implements OnModuleInit {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       const started = await this.livePayment(orderId);
       if (!started || started.status === 'succeeded') throw notPayable(orderId, 'paid', `Order ${orderId} is already paid.`);
-      return { created: false, payment: await this.answer(started, provider) };
+      return { created: false, payment: await this.answer(started) };
     }
     return { created: true, payment: await this.answer(payment, provider) };
   }
@@ -108,13 +113,14 @@ export class PaymentsService implements OnModuleInit {
    */
   private async answer(payment: Payment, provider = this.providers[payment.provider as ProviderName]): Promise<StartedPayment> {
     if (!provider || payment.status === 'succeeded' || payment.status === 'canceled') return paymentView(payment);
-    let clientSecret: string | undefined;
+    let started: CreatedPayment;
     try {
+      const input = { paymentId: payment.id, orderId: payment.orderId, amount: Number(payment.amount), currency: payment.currency };
       if (payment.providerPaymentId) {
-        clientSecret = (await provider.retrievePayment(payment.providerPaymentId)).clientSecret;
+        started = await provider.retrievePayment(payment.providerPaymentId, input);
       } else {
-        const created = await provider.createPayment({ paymentId: payment.id, orderId: payment.orderId, amount: payment.amount, currency: payment.currency });
-        clientSecret = created.clientSecret;
+        const created = await provider.createPayment(input);
+        started = created;
         payment.providerPaymentId = created.providerPaymentId;
         // a webhook may have recorded the id already; both write the same value
         await this.dataSource.query(`UPDATE payments SET provider_payment_id = $2, updated_at = now() WHERE id = $1`, [payment.id, created.providerPaymentId]);
@@ -136,7 +142,7 @@ export class PaymentsService implements OnModuleInit {
       }
       throw paymentError(PaymentErrorCode.ProviderRefused, `The provider refused the payment: ${error.message}`);
     }
-    return { ...paymentView(payment), ...(clientSecret ? { clientSecret } : {}) };
+    return { ...paymentView(payment), ...(started.clientSecret ? { clientSecret: started.clientSecret } : {}), ...(started.qrCode ? { qrCode: started.qrCode } : {}) };
   }
 
   async get(caller: Principal, id: string): Promise<PaymentView> {

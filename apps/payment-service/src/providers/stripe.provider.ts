@@ -7,8 +7,13 @@ import {
   MalformedEventError,
   type PaymentProvider,
   type ProviderEvent,
+  type ProviderPaymentRecord,
   ProviderRefusedError,
+  type ProviderRefundRecord,
   type ProviderRefundState,
+  type ProviderStatement,
+  REFUND_NOT_FOUND,
+  dayRange,
   type RefundInput,
   type RefundReference,
 } from './payment-provider';
@@ -25,7 +30,25 @@ export interface StripeProviderOptions {
 function refundState(refund: Stripe.Refund): ProviderRefundState {
   const reason = refund.failure_reason ?? (refund.status === 'canceled' ? 'canceled' : undefined);
   const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
-  return { providerRefundId: refund.id, status, ...(status === 'failed' ? { reason: reason ?? 'failed' } : {}) };
+  return { providerRefundId: refund.id, status, amount: refund.amount, ...(status === 'failed' ? { reason: reason ?? 'failed' } : {}) };
+}
+
+/** An intent as reconciliation reads it: paid (succeeded), given up (canceled), or still open. */
+function paymentRecord(intent: Stripe.PaymentIntent): ProviderPaymentRecord {
+  const status = intent.status === 'succeeded' ? 'succeeded' : intent.status === 'canceled' ? 'canceled' : 'pending';
+  return { providerPaymentId: intent.id, status, amount: intent.amount_received, currency: intent.currency.toUpperCase() };
+}
+
+function refundRecord(refund: Stripe.Refund): ProviderRefundRecord {
+  const attempt = Number(refund.metadata?.attempt);
+  return {
+    providerRefundId: refund.id,
+    providerPaymentId: typeof refund.payment_intent === 'string' ? refund.payment_intent : (refund.payment_intent?.id ?? ''),
+    status: refundState(refund).status,
+    amount: refund.amount,
+    currency: refund.currency.toUpperCase(),
+    ...(refund.metadata?.refundId && Number.isInteger(attempt) && attempt > 0 ? { refundId: refund.metadata.refundId, attempt } : {}),
+  };
 }
 
 // what Ebb reads of an event, checked after the signature: a signed body need not be a well-formed event
@@ -41,6 +64,9 @@ const refundShape = z.looseObject({
   id: z.string().min(1).max(255),
   status: z.string().nullish(),
   failure_reason: z.string().nullish(),
+  amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  currency: z.string().length(3).optional(),
+  payment_intent: z.string().min(1).max(255).nullish(),
   metadata,
 });
 const SHAPE_BY_TYPE: Record<string, z.ZodType> = {
@@ -67,6 +93,7 @@ function wellFormed(event: unknown): Stripe.Event {
 /** The Stripe adapter, on the official SDK (pointed at the sandbox in development and tests). */
 export class StripeProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
+  readonly dayOffsetMinutes = 0;
   private readonly stripe: Stripe;
 
   constructor(private readonly options: StripeProviderOptions) {
@@ -101,6 +128,27 @@ export class StripeProvider implements PaymentProvider {
       throw this.refusal(error);
     });
     return { providerPaymentId: intent.id, clientSecret: intent.client_secret ?? undefined };
+  }
+
+  async lookupPayment(providerPaymentId: string): Promise<ProviderPaymentRecord | null> {
+    try {
+      return paymentRecord(await measured(this.name, 'retrieve_payment', () => this.stripe.paymentIntents.retrieve(providerPaymentId)));
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** A UTC day's intents and refunds, from Stripe's lists (`created` range, every page). */
+  async statement(day: string): Promise<ProviderStatement> {
+    const { from, to } = dayRange(day, this.dayOffsetMinutes);
+    const created = { gte: Math.floor(from.getTime() / 1000), lt: Math.floor(to.getTime() / 1000) };
+    return measured(this.name, 'statement', async () => {
+      const statement: ProviderStatement = { payments: [], refunds: [] };
+      for await (const intent of this.stripe.paymentIntents.list({ created, limit: 100 })) statement.payments.push(paymentRecord(intent));
+      for await (const refund of this.stripe.refunds.list({ created, limit: 100 })) statement.refunds.push(refundRecord(refund));
+      return statement;
+    });
   }
 
   async retrievePayment(providerPaymentId: string): Promise<CreatedPayment> {
@@ -146,7 +194,10 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async retrieveRefund(providerRefundId: string): Promise<ProviderRefundState> {
-    const refund = await measured(this.name, 'retrieve_refund', () => this.stripe.refunds.retrieve(providerRefundId));
+    const refund = await measured(this.name, 'retrieve_refund', () => this.stripe.refunds.retrieve(providerRefundId)).catch((error) => {
+      if (error instanceof Stripe.errors.StripeError && error.statusCode === 404) throw new ProviderRefusedError(error.message, REFUND_NOT_FOUND);
+      throw error;
+    });
     return refundState(refund);
   }
 
@@ -202,6 +253,9 @@ export class StripeProvider implements PaymentProvider {
           ...(event.type === 'refund.failed' ? { status: 'failed' as const, reason: state.reason ?? refund.failure_reason ?? 'failed' } : {}),
           refundId: refund.metadata?.refundId,
           attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : undefined,
+          providerPaymentId: typeof refund.payment_intent === 'string' ? refund.payment_intent : undefined,
+          amount: typeof refund.amount === 'number' ? refund.amount : undefined,
+          currency: typeof refund.currency === 'string' ? refund.currency.toUpperCase() : undefined,
         };
       }
       default:

@@ -14,6 +14,8 @@ interface RefundToSend {
   refund_id: string;
   attempt: number;
   amount: string;
+  currency: string;
+  payment_amount: string | null;
   status: string;
   provider: ProviderName;
   provider_payment_id: string | null;
@@ -77,7 +79,7 @@ export class ProviderRefundCalls implements OnModuleInit {
   private async send(call: OutboundCall<{ refundId: string; attempt: number }>): Promise<CallResult> {
     const { refundId, attempt } = call.payload;
     const [row]: RefundToSend[] = await this.dataSource.query(
-      `SELECT r.refund_id, r.attempt, r.amount, r.status, r.provider, p.provider_payment_id
+      `SELECT r.refund_id, r.attempt, r.amount, r.currency, r.status, r.provider, p.provider_payment_id, p.captured_amount AS payment_amount
          FROM provider_refunds r LEFT JOIN payments p ON p.id = r.payment_id WHERE r.refund_id = $1`,
       [refundId],
     );
@@ -99,7 +101,15 @@ export class ProviderRefundCalls implements OnModuleInit {
         if (found) return { report: { ...found, attempt, calledAt } };
         if (lastAttempt) return { report: { status: 'failed', attempt, reason: 'provider_unreachable: no refund was made' } };
       }
-      const state = await provider.refund({ refundId, attempt, providerPaymentId: row.provider_payment_id, amount: Number(row.amount), idempotencyKey: `${refundId}:${attempt}` });
+      const state = await provider.refund({
+        refundId,
+        attempt,
+        providerPaymentId: row.provider_payment_id,
+        amount: Number(row.amount),
+        currency: row.currency,
+        paymentAmount: Number(row.payment_amount ?? row.amount),
+        idempotencyKey: `${refundId}:${attempt}`,
+      });
       crashPoint('payment.after-provider-call');
       return { report: { ...state, attempt, calledAt } };
     } catch (error) {

@@ -4,7 +4,7 @@ import { HttpErrorCode, httpError } from '@ebb/http';
 import type { Logger } from 'pino';
 import { LOGGER } from '@ebb/observability';
 import { PaymentErrorCode, paymentError } from '../payments/payment-errors';
-import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, type ProviderRefundState } from '../providers/payment-provider';
+import { PAYMENT_PROVIDERS, type PaymentProviders, type ProviderName, ProviderRefusedError, type ProviderRefundState, REFUND_NOT_FOUND } from '../providers/payment-provider';
 import { ProviderRefundCall } from './provider-refund-kind';
 import { ProviderRefund } from './provider-refund.entity';
 import { type ProviderRefundList, type ProviderRefundSync, type ProviderRefundView, providerRefundView } from './provider-refund.view';
@@ -72,8 +72,11 @@ export class ProviderRefundOperations {
           ? await provider.retrieveRefund(row.provider_refund_id)
           : await provider.findRefund({ providerPaymentId: row.provider_payment_id!, refundId, attempt: row.attempt });
       } catch (error) {
-        this.logger.warn({ err: (error as Error).message, refundId }, 'provider refund sync: the provider did not answer');
-        throw paymentError(PaymentErrorCode.ProviderUnavailable, 'The payment provider did not answer; try again shortly.');
+        // the provider never made it: as a look-up by reference that finds nothing
+        if (!(error instanceof ProviderRefusedError && error.code === REFUND_NOT_FOUND)) {
+          this.logger.warn({ err: (error as Error).message, refundId }, 'provider refund sync: the provider did not answer');
+          throw paymentError(PaymentErrorCode.ProviderUnavailable, 'The payment provider did not answer; try again shortly.');
+        }
       }
     }
     const refund = await this.dataSource.transaction(async (manager) => {

@@ -32,6 +32,10 @@ export class ProviderRefund {
   @Column('text', { name: 'provider_refund_id', nullable: true })
   providerRefundId: string | null;
 
+  /** `ebb`: sent by Ebb; `provider`: made at the provider outside Ebb (its dashboard), recorded when seen */
+  @Column('text', { default: 'ebb' })
+  origin: 'ebb' | 'provider';
+
   @Column('text', { name: 'failure_reason', nullable: true })
   failureReason: string | null;
 

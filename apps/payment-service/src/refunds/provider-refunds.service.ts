@@ -52,7 +52,7 @@ export class ProviderRefundsService {
     });
     const row =
       existing ??
-      Object.assign(new ProviderRefund(), { refundId: refund.refundId, orderId: refund.orderId, attempt: 0, status: 'requested', createdAt: new Date() });
+      Object.assign(new ProviderRefund(), { refundId: refund.refundId, orderId: refund.orderId, attempt: 0, status: 'requested', origin: 'ebb', createdAt: new Date() });
     if (existing) this.move(existing, 'resend');
     Object.assign(row, {
       paymentId: payment?.id ?? null,
@@ -147,7 +147,7 @@ export class ProviderRefundsService {
   }
 
   /** The one place a provider refund's status changes: the machine says whether the action is allowed. */
-  private move(row: ProviderRefund, action: ProviderRefundAction): void {
+  move(row: ProviderRefund, action: ProviderRefundAction): void {
     row.status = providerRefundMachine.transition(row.status, action);
     row.updatedAt = new Date();
   }

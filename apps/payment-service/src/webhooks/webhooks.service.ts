@@ -16,8 +16,10 @@ import {
   type PaymentProvider,
   type PaymentProviders,
   type ProviderEvent,
+  type ProviderName,
 } from '../providers/payment-provider';
 import { ProviderRefundsService } from '../refunds/provider-refunds.service';
+import { OutsideRefunds } from '../refunds/outside-refunds';
 
 type Outcome = 'applied' | 'unchanged' | 'stale' | 'unmatched' | 'ignored';
 
@@ -34,6 +36,7 @@ export class WebhooksService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly refunds: ProviderRefundsService,
+    private readonly outside: OutsideRefunds,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: PaymentProviders,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -91,12 +94,19 @@ export class WebhooksService {
         return this.applyPayment(manager, provider, event);
       case 'refund_updated': {
         const row = await this.refunds.findForReport(manager, event);
-        if (!row) return 'unmatched';
-        return this.refunds.settleRow(manager, row, event);
+        if (row) return this.refunds.settleRow(manager, row, event);
+        // a refund Ebb never made (the provider's dashboard): counted once the provider paid it
+        if (event.status !== 'succeeded' || !event.providerPaymentId) return 'unmatched';
+        return this.outside.observe(manager, provider as ProviderName, { providerRefundId: event.providerRefundId, providerPaymentId: event.providerPaymentId, amount: event.amount }, 'webhook');
       }
       case 'ignored':
         return 'ignored';
     }
+  }
+
+  /** Applies a payment the provider's records show (reconciliation's repair of a notification that never came), as its webhook would have. */
+  applyPaymentRecord(manager: EntityManager, provider: string, event: Extract<ProviderEvent, { kind: 'payment_succeeded' }>): Promise<Outcome> {
+    return this.applyPayment(manager, provider, event);
   }
 
   private async applyPayment(

@@ -4,6 +4,8 @@ import type { DomainEvent, RefundSnapshot } from '@ebb/contracts';
 import { recordIdempotentEffect } from '@ebb/http';
 import { addToOutbox } from '@ebb/messaging';
 import { writeBack } from '@ebb/persistence';
+import { recordCall } from '@ebb/outbound';
+import { StoreVoucher } from '../vouchers/voucher-call';
 import { IllegalTransitionError } from '@ebb/state-machine';
 import { Refund, type RefundLine, ledgerKeyOf } from './refund.entity';
 import { RefundErrorCode, refundError } from './refund-errors';
@@ -44,8 +46,12 @@ export function refundSnapshot(refund: Refund, note?: string): RefundSnapshot {
     restockItems: restockItemsOf(refund),
     ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
     locale: refund.locale,
+    ...(refund.cause?.startsWith(OUTSIDE_EBB) ? { refundedOutsideEbb: true } : {}),
   };
 }
+
+/** The cause of a refund made at the provider outside Ebb: `outside:<provider>:<providerRefundId>`. */
+export const OUTSIDE_EBB = 'outside:';
 
 /**
  * The refund, locked for a change, with its order's ledger locked first: every writer takes the two
@@ -100,6 +106,8 @@ export async function applyRefundAction(
   refund.history = [...refund.history, { status: next, at: at.toISOString(), actor, ...(options.note ? { note: options.note } : {}) }];
   refund.updatedAt = at;
   if (COUNTED.includes(next)) refundsTotal.inc({ outcome: next });
+  // a refund that succeeded gets its voucher, made and stored after this transaction commits
+  if (next === 'succeeded') await recordCall(manager, StoreVoucher, refund.id, { refundId: refund.id });
   if (refundStateMachine.isFinal(next)) refundProcessSeconds.observe({ outcome: next }, (at.getTime() - refund.createdAt.getTime()) / 1000);
   return REFUND_EVENTS[next].of(refundSnapshot(refund, options.note));
 }
@@ -152,5 +160,6 @@ const CANNOT: Record<RefundAction, string> = {
   succeed: 'be marked succeeded',
   succeed_after_failure: 'be marked succeeded',
   fail: 'be marked failed',
+  record_outside: 'be recorded as refunded outside Ebb',
 };
 const describe = (status: RefundStatus, action: RefundAction) => `${/^[aeiou]/.test(status) ? 'An' : 'A'} ${status} refund cannot ${CANNOT[action]}.`;

@@ -5,6 +5,7 @@ import { Refund } from './refund.entity';
 import { type ListRefundsQuery, type Page, cursorAfter } from './refund.schemas';
 import { type RefundListItem, type RefundView, refundListItem, refundView } from './refund.view';
 import { RefundUnitOfWork, visible } from './refund-unit-of-work';
+import { VoucherStore } from '../vouchers/voucher-store';
 
 /** GET /v1/refunds and /v1/refunds/:id, and the answer of a request whose answer was lost. */
 @Injectable()
@@ -13,6 +14,7 @@ export class RefundQueries implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly unit: RefundUnitOfWork,
     private readonly idempotency: IdempotencyStore,
+    private readonly vouchers: VoucherStore,
   ) {}
 
   onModuleInit() {
@@ -20,9 +22,11 @@ export class RefundQueries implements OnModuleInit {
     this.idempotency.answerEffects('refund', async (id) => refundView(await this.unit.find(id)));
   }
 
+  /** The refund, with its voucher (hash and a short-lived URL) once stored. */
   async get(id: string, principal: Principal): Promise<RefundView> {
-    const refund = await this.dataSource.getRepository(Refund).findOneBy({ id });
-    return refundView(visible(refund, id, principal));
+    const refund = visible(await this.dataSource.getRepository(Refund).findOneBy({ id }), id, principal);
+    const voucher = await this.vouchers.voucherOf(refund);
+    return { ...refundView(refund), ...(voucher ? { voucher } : {}) };
   }
 
   /**

@@ -19,7 +19,8 @@ export type RefundAction =
   | 'retry'
   | 'succeed'
   | 'succeed_after_failure'
-  | 'fail';
+  | 'fail'
+  | 'record_outside';
 
 /**
  * What an action does to the order's refund ledger: `commit` counts the refund's amount against what
@@ -55,6 +56,8 @@ export const REFUND_ACTIONS = {
   // the provider's success is the truth even after it first reported a failure, which gave the amount back
   succeed_after_failure: { from: ['failed'], to: 'succeeded', ledger: 'commit' },
   fail: { from: ['refunding'], to: 'failed', ledger: 'release' },
+  // money the provider gave back outside Ebb (its dashboard): recorded as it is, a refund that succeeded (its opening committed the amount)
+  record_outside: { from: ['requested'], to: 'succeeded' },
 } as const satisfies Record<RefundAction, RefundRule>;
 
 export const REFUND_ACTION_TABLE: ActionTable<RefundStatus, RefundAction> = REFUND_ACTIONS;

@@ -124,6 +124,13 @@ export class Refund {
   @Column('timestamptz', { name: 'sla_breached_at', nullable: true })
   slaBreachedAt: Date | null;
 
+  /** the voucher's SHA-256 (hex) and its key in object storage, once stored (after the refund succeeded) */
+  @Column({ type: 'text', name: 'voucher_sha256', nullable: true, update: false })
+  voucherSha256: string | null;
+
+  @Column({ type: 'text', name: 'voucher_key', nullable: true, update: false })
+  voucherKey: string | null;
+
   @Column({ type: 'timestamptz', name: 'created_at', update: false })
   createdAt: Date;
 

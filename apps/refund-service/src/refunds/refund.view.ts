@@ -39,6 +39,13 @@ export const refundViewSchema = z.strictObject({
   ),
   createdAt: isoTime,
   updatedAt: isoTime,
+  voucher: z
+    .strictObject({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/).describe("the SHA-256 of the voucher's bytes, kept with the refund"),
+      url: z.string().describe('a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF'),
+    })
+    .optional()
+    .describe('the voucher of a succeeded refund (a PDF), once stored'),
 });
 export type RefundView = z.infer<typeof refundViewSchema>;
 

@@ -8,6 +8,7 @@ import { HoldGoodsHandler } from './hold-goods.handler';
 import { SystemRefundsHandler } from './system-refunds.handler';
 import { InterceptionHandler } from './interception.handler';
 import { PaymentResultsHandler } from './payment-results.handler';
+import { OutsideRefundsHandler } from './outside-refunds.handler';
 import { RefundController } from './refund.controller';
 import { RefundActions } from './refund-actions';
 import { RefundQueries } from './refund-queries';
@@ -16,6 +17,7 @@ import { RefundUnitOfWork } from './refund-unit-of-work';
 import { RefundTimers } from './refund-timers';
 import { OrderRefundsController } from './order-refunds.controller';
 import { CARRIER } from './refund-tokens';
+import { VoucherStore } from '../vouchers/voucher-store';
 
 /** Refund requests, their lifecycle, parcel interception and the payment results that settle them. */
 @Module({})
@@ -41,6 +43,8 @@ export class RefundsModule implements OnApplicationShutdown {
         HoldGoodsHandler,
         SystemRefundsHandler,
         RefundTimers,
+        OutsideRefundsHandler,
+        VoucherStore,
       ],
       // what the policy migration shares with refunds: order-service, the environment, the policies
       exports: [OrderQueryClient, REFUND_ENV, policies],

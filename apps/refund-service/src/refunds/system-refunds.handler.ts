@@ -211,15 +211,26 @@ export class SystemRefundsHandler implements OnModuleInit {
   }
 }
 
-/** A refund the system starts for a cause, `requested`, as its creating transaction decides it next. */
-function newSystemRefund(
+/**
+ * A refund the system opens for a cause (its `cause` key makes it once), `requested`, as its creating
+ * transaction decides it next; `actor` names who started it in the history (the system, or a provider
+ * for a refund made there outside Ebb).
+ */
+export function newSystemRefund(
   manager: EntityManager,
   cause: Cause,
-  fields: Pick<Refund, 'customerId' | 'email' | 'currency' | 'amount' | 'shipped' | 'goods'> & { locale?: Locale; paymentId?: string; items?: RefundLine[] | null },
+  fields: Pick<Refund, 'customerId' | 'email' | 'currency' | 'amount' | 'shipped' | 'goods'> & {
+    locale?: Locale;
+    paymentId?: string | null;
+    items?: RefundLine[] | null;
+    id?: string;
+    providerRefundId?: string;
+    actor?: string;
+  },
 ): Refund {
   const now = new Date();
   return manager.create(Refund, {
-    id: newId('ref'),
+    id: fields.id ?? newId('ref'),
     orderId: cause.orderId,
     customerId: fields.customerId,
     email: fields.email,
@@ -236,12 +247,12 @@ function newSystemRefund(
     note: cause.note,
     paymentId: fields.paymentId ?? null,
     cause: cause.key,
-    providerRefundId: null,
+    providerRefundId: fields.providerRefundId ?? null,
     failureReason: null,
     locale: localeOr(fields.locale),
     autoApproveAt: null,
     slaBreachedAt: null,
-    history: [{ status: 'requested', at: now.toISOString(), actor: SYSTEM, note: cause.note }],
+    history: [{ status: 'requested', at: now.toISOString(), actor: fields.actor ?? SYSTEM, note: cause.note }],
     createdAt: now,
     updatedAt: now,
   });

@@ -13,6 +13,8 @@ export const faultsSchema = z.strictObject({
   refundFailures: z.boolean().optional(),
   /** a slow carrier: interceptions alone wait this long, on top of latencyMs; Stripe calls do not */
   carrierLatencyMs: z.number().int().min(0).max(60000).optional(),
+  /** Alipay and WeChat Pay notifications are held this long before their first attempt (a late notification) */
+  notifyDelayMs: z.number().int().min(0).max(60000).optional(),
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,6 +29,7 @@ const NO_FAULTS: Faults = {
   dropWebhooks: false,
   refundFailures: true,
   carrierLatencyMs: 0,
+  notifyDelayMs: 0,
 };
 
 /** The faults injected now: a POST sets them (what it leaves out is off), a DELETE goes back to none. */

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { PaymentIntentsService } from './payment-intents.service';
 import { StripeRequestService } from './stripe-request.service';
 
-/** Stripe's `/v1/payment_intents` subset the SDK calls: create, retrieve, confirm, cancel. */
+/** Stripe's `/v1/payment_intents` subset the SDK calls: create, retrieve, list, confirm, cancel. */
 @Controller('v1/payment_intents')
 export class PaymentIntentsController {
   constructor(
@@ -14,6 +14,11 @@ export class PaymentIntentsController {
   @Post()
   create(@Req() req: Request, @Res() res: Response) {
     return this.stripe.respond(req, res, (params) => this.intents.create(params));
+  }
+
+  @Get()
+  list(@Req() req: Request, @Res() res: Response) {
+    return this.stripe.respond(req, res, (params) => this.intents.list(params));
   }
 
   @Get(':id')

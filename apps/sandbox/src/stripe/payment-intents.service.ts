@@ -12,6 +12,7 @@ import {
   stripeId,
   unixNow,
 } from './stripe-params';
+import { stripeList } from './stripe-list';
 
 export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'succeeded' | 'canceled';
 
@@ -97,6 +98,11 @@ export class PaymentIntentsService {
 
   retrieve(id: string): PaymentIntent {
     return snapshot(this.find(id));
+  }
+
+  /** Stripe's list of PaymentIntents, newest first, with `created` filters and cursors (reconciliation pages through it). */
+  list(params: Params) {
+    return stripeList([...this.intents.values()], params, '/v1/payment_intents', 'payment_intent');
   }
 
   /** The live intent, for refunds (which read its charge and payment method). */

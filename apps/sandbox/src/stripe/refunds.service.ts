@@ -5,6 +5,8 @@ import { WebhookSender } from '../webhooks/webhook-sender';
 import { PaymentIntentsService, refundsFailFor } from './payment-intents.service';
 import { StripeError, StripeErrorCode, noSuch } from './stripe-errors';
 import { type Params, invalid, metadataOf, missing, optionalPositiveInt, optionalString, stripeId, unixNow } from './stripe-params';
+import { stripeList } from './stripe-list';
+import { Timers } from '../timers';
 
 export interface Refund {
   id: string;
@@ -22,7 +24,6 @@ export interface Refund {
 }
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
-const LIST_LIMIT = { default: 10, max: 100 };
 
 /**
  * Refunds in memory. A refund is `pending` at create and settles after SANDBOX_REFUND_SETTLE_MS:
@@ -32,7 +33,7 @@ const LIST_LIMIT = { default: 10, max: 100 };
 export class RefundsService implements OnModuleDestroy {
   // insertion order is creation order: the list reads it backwards, newest first as at Stripe
   private readonly refunds: Refund[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
 
   constructor(
     @Inject(SANDBOX_ENV) private readonly env: SandboxEnv,
@@ -83,7 +84,7 @@ export class RefundsService implements OnModuleDestroy {
       status: 'pending',
     };
     this.refunds.push(refund);
-    this.later(this.env.SANDBOX_REFUND_SETTLE_MS, () => this.settle(refund, intent.payment_method));
+    this.timers.later(this.env.SANDBOX_REFUND_SETTLE_MS, () => this.settle(refund, intent.payment_method));
     return structuredClone(refund);
   }
 
@@ -95,41 +96,13 @@ export class RefundsService implements OnModuleDestroy {
 
   /** Stripe's list: newest first, `created` filters, `limit`, `starting_after`/`ending_before` cursors. */
   list(params: Params) {
-    const limit = optionalPositiveInt(params, 'limit') ?? LIST_LIMIT.default;
-    if (limit > LIST_LIMIT.max) throw invalid('limit', `This value must be less than or equal to ${LIST_LIMIT.max}.`);
-    const inRange = createdFilter(params.created);
     const intentId = optionalString(params, 'payment_intent');
     const chargeId = optionalString(params, 'charge');
-    let matching = [...this.refunds]
-      .reverse()
-      .filter((r) => inRange(r.created) && (!intentId || r.payment_intent === intentId) && (!chargeId || r.charge === chargeId));
-
-    const after = optionalString(params, 'starting_after');
-    const before = optionalString(params, 'ending_before');
-    let page: Refund[];
-    let hasMore: boolean;
-    if (before) {
-      const at = this.cursor(matching, before, 'ending_before');
-      matching = matching.slice(0, at);
-      page = matching.slice(Math.max(0, matching.length - limit));
-      hasMore = matching.length > limit;
-    } else {
-      const from = after ? this.cursor(matching, after, 'starting_after') + 1 : 0;
-      page = matching.slice(from, from + limit);
-      hasMore = matching.length > from + limit;
-    }
-    return { object: 'list', data: structuredClone(page), has_more: hasMore, url: '/v1/refunds' };
+    return stripeList(this.refunds, params, '/v1/refunds', 'refund', (r) => (!intentId || r.payment_intent === intentId) && (!chargeId || r.charge === chargeId));
   }
 
   onModuleDestroy() {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-  }
-
-  private cursor(refunds: Refund[], id: string, param: string): number {
-    const at = refunds.findIndex((r) => r.id === id);
-    if (at < 0) throw noSuch('refund', id, param);
-    return at;
+    this.timers.stop();
   }
 
   private settle(refund: Refund, paymentMethod: string | null) {
@@ -142,36 +115,4 @@ export class RefundsService implements OnModuleDestroy {
     if (fails) this.webhooks.send('refund.failed', structuredClone(refund));
   }
 
-  private later(ms: number, fn: () => void) {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
-}
-
-/** `created=123` or `created[gt|gte|lt|lte]=123` (unix seconds) as a test of a refund's time. */
-function createdFilter(created: unknown): (at: number) => boolean {
-  if (created === undefined || created === '') return () => true;
-  const seconds = (value: unknown, param: string) => {
-    if (typeof value !== 'string' || !/^[0-9]{1,12}$/.test(value)) throw new StripeError(StripeErrorCode.ParameterInvalidInteger, `Invalid integer: ${String(value)}`, { param });
-    return Number(value);
-  };
-  if (typeof created === 'string') {
-    const exact = seconds(created, 'created');
-    return (at) => at === exact;
-  }
-  if (typeof created !== 'object' || created === null || Array.isArray(created)) throw invalid('created', 'Invalid timestamp filter');
-  const bounds = created as Record<string, unknown>;
-  const tests: ((at: number) => boolean)[] = [];
-  for (const [op, value] of Object.entries(bounds)) {
-    const bound = seconds(value, `created[${op}]`);
-    if (op === 'gt') tests.push((at) => at > bound);
-    else if (op === 'gte') tests.push((at) => at >= bound);
-    else if (op === 'lt') tests.push((at) => at < bound);
-    else if (op === 'lte') tests.push((at) => at <= bound);
-    else throw invalid(`created[${op}]`, `Received unknown parameter: created[${op}]`);
-  }
-  return (at) => tests.every((test) => test(at));
 }

@@ -5,6 +5,7 @@ import Stripe from 'stripe';
 import { SANDBOX_ENV, type SandboxEnv } from '../config';
 import { FaultsService } from '../faults/faults.service';
 import { stripeId, unixNow } from '../stripe/stripe-params';
+import { Timers } from '../timers';
 
 export type WebhookEventType =
   | 'payment_intent.succeeded'
@@ -43,7 +44,7 @@ export class WebhookSender implements OnModuleDestroy {
   private readonly deliveries: WebhookDelivery[] = [];
   private readonly queue: WebhookDelivery[] = [];
   private held: WebhookDelivery[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Timers();
   private sending = false;
   private stopped = false;
 
@@ -99,15 +100,14 @@ export class WebhookSender implements OnModuleDestroy {
 
   onModuleDestroy() {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.stop();
   }
 
   private hold(delivery: WebhookDelivery) {
     this.held.push(delivery);
     if (this.held.length > 1) return;
     // the first held event opens the window; all held by its end go out newest first
-    this.later(this.env.SANDBOX_REORDER_WINDOW_MS, () => {
+    this.timers.later(this.env.SANDBOX_REORDER_WINDOW_MS, () => {
       const released = this.held.reverse();
       this.held = [];
       for (const d of released) this.enqueue(d);
@@ -158,14 +158,7 @@ export class WebhookSender implements OnModuleDestroy {
       this.logger.warn({ eventId: delivery.eventId, type: delivery.type, attempts: delivery.attempts, error: delivery.lastError }, 'webhook given up');
       return;
     }
-    this.later(delay, () => this.enqueue(delivery));
+    this.timers.later(delay, () => this.enqueue(delivery));
   }
 
-  private later(ms: number, fn: () => void) {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.stopped) fn();
-    }, ms);
-    this.timers.add(timer);
-  }
 }

@@ -304,6 +304,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reconciliation-differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation-differences/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReconciliationsController_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ReconciliationsController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliations/{id}/differences.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ReconciliationsController_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -2687,6 +2767,527 @@ export interface operations {
             };
         };
     };
+    ReconciliationsController_list: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                provider?: "stripe" | "alipay" | "wechatpay";
+                resolution?: "repaired" | "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            currency?: string;
+                            date: string;
+                            /** @description minor units of the currency */
+                            ebbAmount?: number;
+                            ebbStatus?: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "missing_in_ebb" | "missing_at_provider" | "amount_mismatch" | "status_mismatch";
+                            note?: string;
+                            /** @enum {string} */
+                            object: "payment" | "refund";
+                            paymentId?: string;
+                            /** @enum {string} */
+                            provider: "stripe" | "alipay" | "wechatpay";
+                            /** @description minor units of the currency */
+                            providerAmount?: number;
+                            providerPaymentId?: string;
+                            providerRefundId?: string;
+                            providerStatus?: string;
+                            refundId?: string;
+                            /** @enum {string} */
+                            resolution: "repaired" | "open" | "resolved";
+                            /** @description ISO 8601 UTC */
+                            resolvedAt?: string;
+                            resolvedBy?: string;
+                            runId: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationsController_resolve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        currency?: string;
+                        /** @description minor units of the currency */
+                        ebbAmount?: number;
+                        ebbStatus?: string;
+                        id: string;
+                        /** @enum {string} */
+                        kind: "missing_in_ebb" | "missing_at_provider" | "amount_mismatch" | "status_mismatch";
+                        note?: string;
+                        /** @enum {string} */
+                        object: "payment" | "refund";
+                        paymentId?: string;
+                        /** @enum {string} */
+                        provider: "stripe" | "alipay" | "wechatpay";
+                        /** @description minor units of the currency */
+                        providerAmount?: number;
+                        providerPaymentId?: string;
+                        providerRefundId?: string;
+                        providerStatus?: string;
+                        refundId?: string;
+                        /** @enum {string} */
+                        resolution: "repaired" | "open" | "resolved";
+                        /** @description ISO 8601 UTC */
+                        resolvedAt?: string;
+                        resolvedBy?: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (reconciliation_difference_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused (reconciliation_difference_not_open, idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationsController_start: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key with the same body answers the first response again; with another body, 409 idempotency_key_reused. Kept at least 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    date: string;
+                    /** @enum {string} */
+                    provider?: "stripe" | "alipay" | "wechatpay";
+                };
+            };
+        };
+        responses: {
+            /** @description the answer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request, idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the Idempotency-Key was used with another body, or its first request is still running (idempotency_key_reused, request_in_progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is larger than 1 MB (payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not JSON (unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (provider_not_supported) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description ISO 8601 UTC */
+                        createdAt: string;
+                        /** @description the provider's day (UTC for Stripe, Beijing time for Alipay and WeChat Pay) */
+                        date: string;
+                        differences: {
+                            currency?: string;
+                            /** @description minor units of the currency */
+                            ebbAmount?: number;
+                            ebbStatus?: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "missing_in_ebb" | "missing_at_provider" | "amount_mismatch" | "status_mismatch";
+                            note?: string;
+                            /** @enum {string} */
+                            object: "payment" | "refund";
+                            paymentId?: string;
+                            /** @enum {string} */
+                            provider: "stripe" | "alipay" | "wechatpay";
+                            /** @description minor units of the currency */
+                            providerAmount?: number;
+                            providerPaymentId?: string;
+                            providerRefundId?: string;
+                            providerStatus?: string;
+                            refundId?: string;
+                            /** @enum {string} */
+                            resolution: "repaired" | "open" | "resolved";
+                            /** @description ISO 8601 UTC */
+                            resolvedAt?: string;
+                            resolvedBy?: string;
+                        }[];
+                        error?: string;
+                        /** @description ISO 8601 UTC */
+                        finishedAt?: string;
+                        id: string;
+                        /** @description payments and refunds found alike on both sides */
+                        matched: number;
+                        /** @enum {string} */
+                        provider: "stripe" | "alipay" | "wechatpay" | "all";
+                        /** @enum {string} */
+                        status: "running" | "done" | "failed";
+                        /** @enum {string} */
+                        trigger: "api" | "daily";
+                    };
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (reconciliation_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ReconciliationsController_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description the request is invalid: `details` lists each bad field (validation_error, malformed_json, bad_request) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description no, a bad or an expired bearer token (unauthorized) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the token's role may not do this (allowed: admin), or it is not the caller's (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description refused by the rules of this route (reconciliation_not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a dependency did not answer in time: the same request may be sent again (service_unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     NotificationsController_list: {
         parameters: {
             query?: {
@@ -2926,6 +3527,18 @@ export interface operations {
                             shippingAmount: number;
                             /** @enum {string} */
                             status: "pending_payment" | "open" | "completed" | "cancelled";
+                            /** @description what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount */
+                            supportFlags?: {
+                                /** @description minor units of the order's currency */
+                                amount: number;
+                                currency: string;
+                                /** @description ISO 8601 UTC */
+                                flaggedAt: string;
+                                /** @enum {string} */
+                                kind: "refunded_outside_ebb";
+                                note?: string;
+                                refundId: string;
+                            }[];
                             /** @description minor units of the order's currency */
                             totalAmount: number;
                         }[];
@@ -3067,6 +3680,18 @@ export interface operations {
                         shippingAmount: number;
                         /** @enum {string} */
                         status: "pending_payment" | "open" | "completed" | "cancelled";
+                        /** @description what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount */
+                        supportFlags?: {
+                            /** @description minor units of the order's currency */
+                            amount: number;
+                            currency: string;
+                            /** @description ISO 8601 UTC */
+                            flaggedAt: string;
+                            /** @enum {string} */
+                            kind: "refunded_outside_ebb";
+                            note?: string;
+                            refundId: string;
+                        }[];
                         /** @description minor units of the order's currency */
                         totalAmount: number;
                     };
@@ -3222,6 +3847,18 @@ export interface operations {
                         shippingAmount: number;
                         /** @enum {string} */
                         status: "pending_payment" | "open" | "completed" | "cancelled";
+                        /** @description what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount */
+                        supportFlags?: {
+                            /** @description minor units of the order's currency */
+                            amount: number;
+                            currency: string;
+                            /** @description ISO 8601 UTC */
+                            flaggedAt: string;
+                            /** @enum {string} */
+                            kind: "refunded_outside_ebb";
+                            note?: string;
+                            refundId: string;
+                        }[];
                         /** @description minor units of the order's currency */
                         totalAmount: number;
                     };
@@ -3352,6 +3989,18 @@ export interface operations {
                         shippingAmount: number;
                         /** @enum {string} */
                         status: "pending_payment" | "open" | "completed" | "cancelled";
+                        /** @description what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount */
+                        supportFlags?: {
+                            /** @description minor units of the order's currency */
+                            amount: number;
+                            currency: string;
+                            /** @description ISO 8601 UTC */
+                            flaggedAt: string;
+                            /** @enum {string} */
+                            kind: "refunded_outside_ebb";
+                            note?: string;
+                            refundId: string;
+                        }[];
                         /** @description minor units of the order's currency */
                         totalAmount: number;
                     };
@@ -3646,6 +4295,18 @@ export interface operations {
                         shippingAmount: number;
                         /** @enum {string} */
                         status: "pending_payment" | "open" | "completed" | "cancelled";
+                        /** @description what support should look at: a refund made at the provider outside Ebb (its dashboard) shows here, and in refundedAmount */
+                        supportFlags?: {
+                            /** @description minor units of the order's currency */
+                            amount: number;
+                            currency: string;
+                            /** @description ISO 8601 UTC */
+                            flaggedAt: string;
+                            /** @enum {string} */
+                            kind: "refunded_outside_ebb";
+                            note?: string;
+                            refundId: string;
+                        }[];
                         /** @description minor units of the order's currency */
                         totalAmount: number;
                     };
@@ -3810,6 +4471,13 @@ export interface operations {
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                             /** @description ISO 8601 UTC */
                             updatedAt: string;
+                            /** @description the voucher of a succeeded refund (a PDF), once stored */
+                            voucher?: {
+                                /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                                sha256: string;
+                                /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                                url: string;
+                            };
                         }[];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         nextCursor: string | null;
@@ -3993,6 +4661,8 @@ export interface operations {
                         orderId: string;
                         provider: string;
                         providerPaymentId: string | null;
+                        /** @description what the customer scans to pay (Alipay, WeChat Pay): show it as a QR code */
+                        qrCode?: string;
                         /** @description minor units of the currency */
                         refundedAmount: number;
                         /** @enum {string} */
@@ -4025,6 +4695,8 @@ export interface operations {
                         orderId: string;
                         provider: string;
                         providerPaymentId: string | null;
+                        /** @description what the customer scans to pay (Alipay, WeChat Pay): show it as a QR code */
+                        qrCode?: string;
                         /** @description minor units of the currency */
                         refundedAmount: number;
                         /** @enum {string} */
@@ -4983,6 +5655,13 @@ export interface operations {
                             status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                             /** @description ISO 8601 UTC */
                             updatedAt: string;
+                            /** @description the voucher of a succeeded refund (a PDF), once stored */
+                            voucher?: {
+                                /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                                sha256: string;
+                                /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                                url: string;
+                            };
                         }[];
                         /** @description pass as `cursor` for the next page; null on the last page */
                         nextCursor: string | null;
@@ -5105,6 +5784,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5260,6 +5946,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5378,6 +6071,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5527,6 +6227,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5684,6 +6391,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5839,6 +6553,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -5988,6 +6709,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
@@ -6147,6 +6875,13 @@ export interface operations {
                         status: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                         /** @description ISO 8601 UTC */
                         updatedAt: string;
+                        /** @description the voucher of a succeeded refund (a PDF), once stored */
+                        voucher?: {
+                            /** @description the SHA-256 of the voucher's bytes, kept with the refund */
+                            sha256: string;
+                            /** @description a presigned URL: GET it (no token) within VOUCHER_URL_TTL_SECONDS for the PDF */
+                            url: string;
+                        };
                     };
                 };
             };
