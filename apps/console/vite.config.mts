@@ -16,6 +16,7 @@ export default defineConfig({
     alias: {
       '@ebb/api-client/browser': path.join(root, 'libs/api-client/src/browser.ts'),
       '@ebb/contracts/money': path.join(root, 'libs/contracts/src/money.ts'),
+      '@ebb/contracts/refund-vocabulary': path.join(root, 'libs/contracts/src/refund-vocabulary.ts'),
     },
   },
   build: {

@@ -60,9 +60,8 @@ export function consoleForTests(extraEnv: Partial<Record<PlatformApp, Record<str
     ensureConsoleBuilt();
     const port = await freePort();
     world.origin = `http://127.0.0.1:${port}`;
-    const env = Object.fromEntries(
-      (Object.keys(PLATFORM_APPS) as PlatformApp[]).map((app) => [app, { CORS_ORIGINS: world.origin, ...extraEnv[app] }]),
-    ) as Record<PlatformApp, Record<string, string>>;
+    const env: Partial<Record<PlatformApp, Record<string, string>>> = {};
+    for (const app of Object.keys(PLATFORM_APPS) as PlatformApp[]) env[app] = { CORS_ORIGINS: world.origin, ...extraEnv[app] };
     world.platform = await TestPlatform.start(undefined, env);
     world.api = new ApiClient((app) => world.platform.url(app));
     world.server = await startConsole(
@@ -124,7 +123,7 @@ export async function signIn(page: Page, origin: string, role: 'support' | 'admi
 }
 
 export async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
 }
 
 export function removeScreenshots(): void {

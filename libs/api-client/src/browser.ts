@@ -7,6 +7,7 @@ import { ApiError } from './api-error';
 export type { components, paths };
 export { ApiError };
 export { type Money, decimalOf, formatMoneyIn, minorUnitDigits } from '@ebb/contracts/money';
+export { REFUND_STATUSES } from '@ebb/contracts/refund-vocabulary';
 
 export type EbbClient = Client<paths>;
 /** A schema of the document by name, e.g. `Schema<'Error'>`. */

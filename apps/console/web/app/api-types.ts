@@ -1,5 +1,5 @@
 // The answers the pages show, named from the generated types of the public API's document.
-import type { paths } from '@ebb/api-client/browser';
+import { REFUND_STATUSES as STATUSES, type paths } from '@ebb/api-client/browser';
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 /** The body of a route's 200 answer. */
@@ -19,17 +19,6 @@ export type AuditList = Answer<'/v1/admin/audit', 'get'>;
 export type Order = Answer<'/v1/orders/{id}', 'get'>;
 export type OrderRefunds = Answer<'/v1/orders/{orderId}/refunds', 'get'>;
 
-export const REFUND_STATUSES: RefundStatus[] = [
-  'requested',
-  'pending_review',
-  'approved',
-  'intercepting',
-  'awaiting_return',
-  'inspecting',
-  'refunding',
-  'succeeded',
-  'failed',
-  'rejected',
-  'cancelled',
-];
+/** Every refund status, in the order of the lifecycle (the API's own list). */
+export const REFUND_STATUSES: readonly RefundStatus[] = STATUSES;
 export const PROVIDER_REFUND_STATUSES: ProviderRefundStatus[] = ['outcome_unknown', 'requested', 'pending', 'succeeded', 'failed'];

@@ -3,6 +3,7 @@
 import { type ReactNode, useState } from 'react';
 import { Alert, Badge, Button, Code, Group, Modal, Stack, Text, Textarea, Title } from '@mantine/core';
 import { IconAlertTriangle, IconLock } from '@tabler/icons-react';
+import { Link } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '@ebb/api-client/browser';
 import { dateTime, duration, money } from './format';
@@ -198,5 +199,23 @@ export function Empty({ children }: { children: ReactNode }) {
     <Text c="dimmed" ta="center" py="xl" size="sm">
       {children}
     </Text>
+  );
+}
+
+/** A refund's id linking to its page, its order's id beneath when given. */
+export function RefundLink({ id, orderId }: { id: string; orderId?: string }) {
+  return (
+    <>
+      <Link to="/refunds/$refundId" params={{ refundId: id } as never}>
+        <Text size="sm" ff="monospace">
+          {id}
+        </Text>
+      </Link>
+      {orderId && (
+        <Text size="xs" c="dimmed" ff="monospace">
+          {orderId}
+        </Text>
+      )}
+    </>
   );
 }

@@ -74,7 +74,7 @@ function AuditPage() {
       </Card>
       <ApiErrorAlert error={list.error} />
       {list.data && (
-        <Card withBorder radius="md" p={0}>
+        <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
           <Table verticalSpacing="xs" horizontalSpacing="md" striped>
             <Table.Thead>
               <Table.Tr>

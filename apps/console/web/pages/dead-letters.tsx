@@ -97,7 +97,7 @@ function DeadLettersPage() {
       />
       <ApiErrorAlert error={list.error} />
       {list.data && (
-        <Card withBorder radius="md" p={0}>
+        <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
           <Table verticalSpacing="xs" horizontalSpacing="md" highlightOnHover>
             <Table.Thead>
               <Table.Tr>
@@ -130,7 +130,7 @@ function DeadLettersPage() {
                         {letter.attempts}
                       </Indicator>
                     </Table.Td>
-                    <Table.Td maw={320}>
+                    <Table.Td maw={320} style={{ whiteSpace: "normal" }}>
                       <Tooltip label={letter.error} multiline w={400} disabled={hover !== letter.id}>
                         <Text size="sm" c="red.8" lineClamp={2}>
                           {letter.error}

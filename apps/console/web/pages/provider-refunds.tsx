@@ -74,7 +74,7 @@ function ProviderRefundsPage() {
       />
       <ApiErrorAlert error={list.error} />
       {list.data && (
-        <Card withBorder radius="md" p={0}>
+        <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
           <Table verticalSpacing="xs" horizontalSpacing="md" highlightOnHover>
             <Table.Thead>
               <Table.Tr>

@@ -3,7 +3,7 @@
 import { Button, Card, Group, Select, Table, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconReceiptRefund, IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, createRoute, useNavigate } from '@tanstack/react-router';
+import { createRoute, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { answerOf } from '@ebb/api-client/browser';
@@ -12,7 +12,7 @@ import { useConsole } from '../app/console-context';
 import { OperatorsOnly } from '../app/gate';
 import { type NavEntry, rootRoute } from '../app/root';
 import { compact, day, oneOf, sortRows, startOfDay, startOfNextDay, text } from '../app/search';
-import { ApiErrorAlert, Empty, Money, PageHeader, Pager, StatusBadge, Time } from '../app/ui';
+import { ApiErrorAlert, Empty, Money, PageHeader, Pager, RefundLink, StatusBadge, Time } from '../app/ui';
 
 const COLUMNS = ['createdAt', 'amount', 'status'] as const;
 type Column = (typeof COLUMNS)[number];
@@ -143,7 +143,7 @@ function RefundsPage() {
         </form>
       </Card>
       <ApiErrorAlert error={query.error} />
-      <Card withBorder radius="md" p={0}>
+      <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
         <Table striped highlightOnHover verticalSpacing="xs" horizontalSpacing="md">
           <Table.Thead>
             <Table.Tr>
@@ -163,11 +163,7 @@ function RefundsPage() {
                   <Time at={refund.createdAt} />
                 </Table.Td>
                 <Table.Td>
-                  <Link to="/refunds/$refundId" params={{ refundId: refund.id }}>
-                    <Text size="sm" ff="monospace">
-                      {refund.id}
-                    </Text>
-                  </Link>
+                  <RefundLink id={refund.id} />
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm" ff="monospace">

@@ -3,14 +3,14 @@
 import { Card, Group, SegmentedControl, Table, Text } from '@mantine/core';
 import { IconPackageImport } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, createRoute, useNavigate } from '@tanstack/react-router';
+import { createRoute, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { answerOf } from '@ebb/api-client/browser';
 import { useConsole } from '../app/console-context';
 import { OperatorsOnly } from '../app/gate';
 import { type NavEntry, rootRoute } from '../app/root';
 import { compact, oneOf, text } from '../app/search';
-import { Age, ApiErrorAlert, Empty, Money, PageHeader, Pager, StatusBadge, Time } from '../app/ui';
+import { Age, ApiErrorAlert, RefundLink, Empty, Money, PageHeader, Pager, StatusBadge, Time } from '../app/ui';
 import { RefundActions } from './refund-detail';
 
 const STAGES = ['awaiting_return', 'inspecting'] as const;
@@ -55,7 +55,7 @@ function ReturnsPage() {
         }
       />
       <ApiErrorAlert error={list.error} />
-      <Card withBorder radius="md" p={0}>
+      <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
         <Table highlightOnHover verticalSpacing="xs" horizontalSpacing="md">
           <Table.Thead>
             <Table.Tr>
@@ -75,14 +75,7 @@ function ReturnsPage() {
                   <Age seconds={refund.ageSeconds} />
                 </Table.Td>
                 <Table.Td>
-                  <Link to="/refunds/$refundId" params={{ refundId: refund.id }}>
-                    <Text size="sm" ff="monospace">
-                      {refund.id}
-                    </Text>
-                  </Link>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {refund.orderId}
-                  </Text>
+                  <RefundLink id={refund.id} orderId={refund.orderId} />
                 </Table.Td>
                 <Table.Td>
                   <StatusBadge status={refund.status} />

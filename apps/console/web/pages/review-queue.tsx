@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Card, Checkbox, Group, Modal, Progress, Stack, Table, Text, Textarea } from '@mantine/core';
 import { IconChecklist } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, createRoute, useNavigate } from '@tanstack/react-router';
+import { createRoute, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { ApiError, answerOf } from '@ebb/api-client/browser';
 import { useConsole } from '../app/console-context';
@@ -13,7 +13,7 @@ import { REFUND_QUERIES } from '../app/refund-actions';
 import { type NavEntry, rootRoute } from '../app/root';
 import { compact, text } from '../app/search';
 import { newIdempotencyKey } from '../app/session';
-import { Age, ApiErrorAlert, Empty, Money, PageHeader, Pager, Time } from '../app/ui';
+import { Age, ApiErrorAlert, RefundLink, Empty, Money, PageHeader, Pager, Time } from '../app/ui';
 import { RefundActions } from './refund-detail';
 
 export const reviewQueueRoute = createRoute({
@@ -103,7 +103,7 @@ function ReviewQueuePage() {
         }
       />
       <ApiErrorAlert error={queue.error} />
-      <Card withBorder radius="md" p={0}>
+      <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
         <Table highlightOnHover verticalSpacing="xs" horizontalSpacing="md">
           <Table.Thead>
             <Table.Tr>
@@ -140,14 +140,7 @@ function ReviewQueuePage() {
                   <Age seconds={refund.ageSeconds} />
                 </Table.Td>
                 <Table.Td>
-                  <Link to="/refunds/$refundId" params={{ refundId: refund.id }}>
-                    <Text size="sm" ff="monospace">
-                      {refund.id}
-                    </Text>
-                  </Link>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {refund.orderId}
-                  </Text>
+                  <RefundLink id={refund.id} orderId={refund.orderId} />
                 </Table.Td>
                 <Table.Td ta="right">
                   <Money amount={refund.amount} currency={refund.currency} />
