@@ -29,7 +29,7 @@ const STATUS_COLORS: Record<string, string> = {
 export function StatusBadge({ status }: { status: string }) {
   const { t } = useTranslation();
   return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" radius="sm">
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" radius="sm" style={{ minWidth: 'max-content', overflow: 'visible' }}>
       {t(`status.${status}`, { defaultValue: status })}
     </Badge>
   );

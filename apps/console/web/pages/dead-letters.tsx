@@ -75,26 +75,26 @@ function DeadLettersPage() {
       <PageHeader
         title={t('deadLetters.title')}
         description={t('deadLetters.description')}
-        actions={
-          <SegmentedControl
-            value={service}
-            onChange={(value) => navigate({ search: { service: value as Service } })}
-            data={SERVICES.map((each, index) => ({
-              value: each,
-              label: (
-                <Group gap={6} wrap="nowrap" justify="center">
-                  <span>{t(`service.${each}`)}</span>
-                  {countOf(index) !== undefined && (
-                    <Badge size="xs" variant={countOf(index) === '0' ? 'light' : 'filled'} color={countOf(index) === '0' ? 'gray' : 'red'}>
-                      {countOf(index)}
-                    </Badge>
-                  )}
-                </Group>
-              ),
-            }))}
-          />
-        }
       />
+      <Group mb="md">
+          <SegmentedControl
+          value={service}
+          onChange={(value) => navigate({ search: { service: value as Service } })}
+          data={SERVICES.map((each, index) => ({
+            value: each,
+            label: (
+              <Group gap={6} wrap="nowrap" justify="center">
+                <span>{t(`service.${each}`)}</span>
+                {countOf(index) !== undefined && (
+                  <Badge size="sm" variant={countOf(index) === '0' ? 'light' : 'filled'} color={countOf(index) === '0' ? 'gray' : 'red'}>
+                    {countOf(index)}
+                  </Badge>
+                )}
+              </Group>
+            ),
+          }))}
+        />
+      </Group>
       <ApiErrorAlert error={list.error} />
       {list.data && (
         <Card withBorder radius="md" p={0} style={{ overflowX: "auto" }}>
