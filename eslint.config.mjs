@@ -19,6 +19,7 @@ const depConstraints = [
   { sourceTag: 'scope:inventory', onlyDependOnLibsWithTags: ['scope:inventory', 'scope:shared'] },
   { sourceTag: 'scope:notification', onlyDependOnLibsWithTags: ['scope:notification', 'scope:shared'] },
   { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared'] },
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
   { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
 ];
 
@@ -44,10 +45,20 @@ const boundaries = (constraints, extra = {}) => [
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '**/tmp/**', '**/.nx/**', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@nx': nx },
     rules: { '@nx/enforce-module-boundaries': boundaries(depConstraints, { ignoredCircularDependencies: acrossLayers }) },
+  },
+  {
+    // the console's page runs in a browser: of Ebb's code it takes only the client's browser entry
+    files: ['apps/console/web/**/*.ts', 'apps/console/web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^@ebb/(?!api-client/browser$)', message: 'The page imports only @ebb/api-client/browser (no Node module, no secret).' }] },
+      ],
+    },
   },
   {
     files: testFiles,

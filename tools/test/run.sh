@@ -20,7 +20,9 @@ check() {
 
 # the boundary rule reads Nx's project graph, which `nx show projects` computes and caches
 check "module boundaries (eslint @nx/enforce-module-boundaries)" bash -c 'npx nx show projects >/dev/null && npx eslint --max-warnings 0 .'
-check "type check (tsc --noEmit)" npx tsc -p tsconfig.json --noEmit
+check "type check (tsc --noEmit)" npm run --silent typecheck
+# the operator console's page, which its browser tests load (vite build, a few seconds)
+check "console bundle (vite build)" npm run --silent console:build
 
 rm -f tmp/jest-results.json
 # --forceExit: a guard, so a handle some future test leaves open cannot hang CI; a full run today exits

@@ -124,6 +124,39 @@ describe('refund-service: a seller’s review, the first-decision promise, the c
     expect(n).toBe(1);
   });
 
+  it('finds refunds by customer and by when they were made, newest first when asked, paging either way; a customer sees only their own', async () => {
+    const customerId = `cus_${bed.suffix}_search`;
+    const token = tokenFor('customer', customerId);
+    const made: any[] = [];
+    for (let n = 0; n < 3; n++) made.push(await requestRefund({ orderId: newOrder({ customerId }).id, amount: 500 + n, reason: 'damaged' }, token));
+    const ids = made.map((refund) => refund.id);
+    const list = async (query: string, as = support) => {
+      const response = await call('GET', `/v1/refunds?${query}`, as);
+      expect(response.status).toBe(200);
+      return json(response);
+    };
+
+    expect((await list(`customerId=${customerId}`)).items.map((item: any) => item.id)).toEqual(ids);
+    const first = await list(`customerId=${customerId}&sort=newest&limit=2`);
+    expect(first.items.map((item: any) => item.id)).toEqual([ids[2], ids[1]]);
+    const second = await list(`customerId=${customerId}&sort=newest&limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((item: any) => item.id)).toEqual([ids[0]]);
+    expect(second.nextCursor).toBeNull();
+
+    // created at or after createdFrom, before createdBefore
+    const from = encodeURIComponent(made[1].createdAt);
+    expect((await list(`customerId=${customerId}&createdFrom=${from}`)).items.map((item: any) => item.id)).toEqual([ids[1], ids[2]]);
+    expect((await list(`customerId=${customerId}&createdBefore=${from}`)).items.map((item: any) => item.id)).toEqual([ids[0]]);
+    // a customer asking for another's refunds still sees only their own
+    expect((await list(`customerId=${customerId}`, alice)).items).toEqual([]);
+
+    for (const bad of [`createdFrom=yesterday`, `sort=sideways`, `createdFrom=${from}&createdBefore=${from}`, `updatedAfter=${from}&sort=newest`]) {
+      const refused = await call('GET', `/v1/refunds?${bad}`, support);
+      expect(refused.status).toBe(400);
+      expect((await json(refused)).error.code).toBe('validation_error');
+    }
+  });
+
   it('gives the order’s owner each refund’s next step in the order’s language, and another customer 404', async () => {
     const order = newOrder({ locale: 'zh-CN' });
     const money = await requestRefund({ orderId: order.id, amount: 700, reason: 'damaged' });

@@ -1,5 +1,8 @@
 // One client of the public HTTP API: what a storefront, a support tool or an operator sends.
 import { type Service, serviceUrl } from './services';
+import { ApiError } from './api-error';
+
+export { ApiError };
 
 /** An answer as it came: the status, and the body as JSON (or its text when it is not JSON). */
 export interface Answer<T = any> {
@@ -19,18 +22,6 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Aborts the call after this long (a hung connection then fails like a refused one); default none. */
   timeoutMs?: number;
-}
-
-/** A refused call: the HTTP status and the API's error code (`error.code`, Stripe's `error.type`, else `http_<status>`). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
 }
 
 export class ApiClient {

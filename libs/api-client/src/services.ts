@@ -24,6 +24,6 @@ export function serviceUrl(service: Service): string {
 export const SANDBOX_SECRET_KEY = process.env.STRIPE_SECRET_KEY ?? 'sk_test_ebb_local';
 
 /** A bearer token for `sub` in `role`, signed as the services verify it (EBB_JWT_SECRET, else the development secret). */
-export function apiToken(role: Role, sub: string): string {
-  return signToken({ sub, role }, process.env.EBB_JWT_SECRET ?? DEV_JWT_SECRET);
+export function apiToken(role: Role, sub: string, secret = process.env.EBB_JWT_SECRET ?? DEV_JWT_SECRET): string {
+  return signToken({ sub, role }, secret);
 }

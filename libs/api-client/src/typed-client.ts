@@ -1,14 +1,10 @@
 // The public API with its types generated from docs/openapi.json (`npm run openapi`): paths, bodies,
 // queries and answers checked by the compiler, sent with openapi-fetch.
-import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from './generated/api';
 import { type Service, serviceUrl } from './services';
-import { ApiError } from './api-client';
+import { ApiError } from './api-error';
+import { type EbbClient, typedClientAt } from './browser';
 
-export type { components, paths };
-export type EbbClient = Client<paths>;
-/** A schema of the document by name, e.g. `Schema<'Error'>`. */
-export type Schema<N extends keyof components['schemas']> = components['schemas'][N];
+export type { components, paths, EbbClient, Schema } from './browser';
 
 /**
  * A typed client of one service: `await typedClient('refund', token).POST('/v1/refunds', { body })`
@@ -16,7 +12,7 @@ export type Schema<N extends keyof components['schemas']> = components['schemas'
  * by its refusals. The same paths on the wrong service answer 404 `route_not_found`.
  */
 export function typedClient(service: Service, token?: string, baseUrl: (service: Service) => string = serviceUrl): EbbClient {
-  return createClient<paths>({ baseUrl: baseUrl(service), headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return typedClientAt(baseUrl(service), token);
 }
 
 /** The success answer's body of a typed call; a refusal throws the ApiError with the API's code. */

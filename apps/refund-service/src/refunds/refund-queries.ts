@@ -39,6 +39,9 @@ export class RefundQueries implements OnModuleInit {
     const query = this.dataSource.getRepository(Refund).createQueryBuilder('r');
     if (filter.orderId) query.andWhere('r.order_id = :orderId', { orderId: filter.orderId });
     if (filter.status) query.andWhere('r.status = :status', { status: filter.status });
+    if (filter.customerId) query.andWhere('r.customer_id = :filterCustomerId', { filterCustomerId: filter.customerId });
+    if (filter.createdFrom) query.andWhere('r.created_at >= :createdFrom', { createdFrom: new Date(filter.createdFrom) });
+    if (filter.createdBefore) query.andWhere('r.created_at < :createdBefore', { createdBefore: new Date(filter.createdBefore) });
     if (principal.role === 'customer') query.andWhere('r.customer_id = :customerId', { customerId: principal.sub });
     if (filter.updatedAfter) {
       query
@@ -65,10 +68,12 @@ export class RefundQueries implements OnModuleInit {
     return { items: refunds.map((refund) => refundListItem(refund, now)), nextCursor };
   }
 
-  /** Oldest created first (the review queue: the longest waiting on top), keyset-paged on (created_at, id). */
+  /** Oldest created first (the review queue: the longest waiting on top), or newest first; keyset-paged on (created_at, id). */
   private async pageOf(query: SelectQueryBuilder<Refund>, page: Page): Promise<{ refunds: Refund[]; nextCursor: string | null }> {
-    if (page.cursor) query.andWhere('(r.created_at, r.id) > (:at, :id)', { at: page.cursor.at, id: page.cursor.id });
-    const refunds = await query.orderBy('r.created_at', 'ASC').addOrderBy('r.id', 'ASC').limit(page.limit).getMany();
+    const newest = page.sort === 'newest';
+    if (page.cursor) query.andWhere(`(r.created_at, r.id) ${newest ? '<' : '>'} (:at, :id)`, { at: page.cursor.at, id: page.cursor.id });
+    const direction = newest ? 'DESC' : 'ASC';
+    const refunds = await query.orderBy('r.created_at', direction).addOrderBy('r.id', direction).limit(page.limit).getMany();
     return { refunds, nextCursor: refunds.length === page.limit ? cursorAfter(refunds.at(-1)!) : null };
   }
 }

@@ -72,7 +72,7 @@ export const pageSchema = z.strictObject({
     })
     .optional(),
 });
-export type Page = z.output<typeof pageSchema>;
+export type Page = z.output<typeof pageSchema> & { sort?: 'oldest' | 'newest' };
 
 /** The cursor of the page after the one that ended with `last`. */
 export const cursorAfter = (last: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([last.createdAt.toISOString(), last.id])).toString('base64url');
@@ -80,7 +80,15 @@ export const cursorAfter = (last: { createdAt: Date; id: string }) => Buffer.fro
 export const listRefundsSchema = z
   .strictObject({
     orderId: idSchema.optional(),
+    /** one customer's refunds (support and admin; a customer sees only their own anyway) */
+    customerId: idSchema.optional(),
     status: z.enum(REFUND_STATUSES).optional(),
+    /** created at or after this instant */
+    createdFrom: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    /** created before this instant */
+    createdBefore: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
+    /** oldest first (the default: the review queue's longest waiting on top) or newest first */
+    sort: z.enum(['oldest', 'newest']).optional(),
     // a change feed: refunds changed after this instant, oldest change first (reconciliation, dashboards, the benchmark)
     updatedAfter: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }).optional(),
     // 1–200 (default 50) per page; the change feed takes up to 1000 (default 500)
@@ -90,8 +98,12 @@ export const listRefundsSchema = z
   .superRefine((query, ctx) => {
     if (!query.updatedAfter && query.limit !== undefined && query.limit > 200 && query.limit <= 1000) ctx.addIssue({ code: 'custom', path: ['limit'], message: 'must be at most 200' });
     if (query.updatedAfter && query.cursor) ctx.addIssue({ code: 'custom', path: ['cursor'], message: 'pages the list, not the change feed (which pages with updatedAfter)' });
+    if (query.updatedAfter && query.sort) ctx.addIssue({ code: 'custom', path: ['sort'], message: 'orders the list, not the change feed (oldest change first)' });
+    if (query.createdFrom && query.createdBefore && Date.parse(query.createdBefore) <= Date.parse(query.createdFrom)) {
+      ctx.addIssue({ code: 'custom', path: ['createdBefore'], message: 'must be later than createdFrom' });
+    }
   })
-  .transform((query) => ({ ...query, limit: query.limit ?? (query.updatedAfter ? 500 : 50) }));
+  .transform((query) => ({ ...query, sort: query.sort ?? 'oldest', limit: query.limit ?? (query.updatedAfter ? 500 : 50) }));
 export type ListRefundsQuery = z.output<typeof listRefundsSchema>;
 
 export const orderRefundsParams = z.strictObject({ orderId: idSchema });

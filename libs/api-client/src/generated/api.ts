@@ -5590,9 +5590,13 @@ export interface operations {
     RefundController_list: {
         parameters: {
             query?: {
+                createdBefore?: string;
+                createdFrom?: string;
                 cursor?: string;
+                customerId?: string;
                 limit?: number;
                 orderId?: string;
+                sort?: "oldest" | "newest";
                 status?: "requested" | "pending_review" | "approved" | "intercepting" | "awaiting_return" | "inspecting" | "refunding" | "succeeded" | "failed" | "rejected" | "cancelled";
                 updatedAfter?: string;
             };

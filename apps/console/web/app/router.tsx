@@ -1,0 +1,42 @@
+// The pages: one route module each, and its entry in the navigation. A page to come (the policy
+// change log, migration and rollout flag of issue 12; reconciliation reports and vouchers of issue 14)
+// is a module under pages/ whose route is added to `routeTree` and its NavEntry to `NAV`.
+import { createRouter } from '@tanstack/react-router';
+import { rootRoute, type NavEntry } from './root';
+import { auditNav, auditRoute } from '../pages/audit';
+import { deadLettersNav, deadLettersRoute } from '../pages/dead-letters';
+import { homeNav, homeRoute } from '../pages/home';
+import { loginRoute } from '../pages/login';
+import { orderRefundsRoute } from '../pages/order-refunds';
+import { policiesNav, policiesRoute } from '../pages/policies';
+import { providerRefundsNav, providerRefundsRoute } from '../pages/provider-refunds';
+import { refundDetailRoute } from '../pages/refund-detail';
+import { refundsNav, refundsRoute } from '../pages/refunds';
+import { returnsNav, returnsRoute } from '../pages/returns';
+import { reviewQueueNav, reviewQueueRoute } from '../pages/review-queue';
+
+const routeTree = rootRoute.addChildren([
+  homeRoute,
+  loginRoute,
+  refundsRoute,
+  refundDetailRoute,
+  reviewQueueRoute,
+  returnsRoute,
+  orderRefundsRoute,
+  deadLettersRoute,
+  providerRefundsRoute,
+  auditRoute,
+  policiesRoute,
+]);
+
+export const NAV: NavEntry[] = [homeNav, reviewQueueNav, returnsNav, refundsNav, deadLettersNav, providerRefundsNav, auditNav, policiesNav];
+
+export function consoleRouter() {
+  return createRouter({ routeTree, context: { nav: NAV }, defaultPreload: 'intent', scrollRestoration: true });
+}
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: ReturnType<typeof consoleRouter>;
+  }
+}
