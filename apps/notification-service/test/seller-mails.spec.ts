@@ -1,4 +1,4 @@
-import type { RefundPolicyChangesAnnounced, SellerUpdated } from '@ebb/contracts';
+import type { RefundPolicyChangesAnnounced, RefundSnapshot, SellerUpdated } from '@ebb/contracts';
 import { tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { type NotificationTestBed, openNotificationTestBed } from './notification-test-kit';
 
@@ -115,5 +115,49 @@ describe('notification-service mails to sellers', () => {
     await waitFor(async () => !!(await directory(sellerId)), { what: 'the seller in the directory' });
     expect((await fetch(`${bed.testApp.url}/v1/admin/dead-letters/${parked.id}/replay`, { method: 'POST', headers: admin })).status).toBe(200);
     await waitFor(() => inbox(sellerId).length === 1, { what: 'the mail after the replay' });
+  });
+
+  it('asks a seller who reviews by hand to decide a refund waiting for them, in their language, once; not for refunds support decides', async () => {
+    const sellerId = `sel-review-${uniqueSuffix()}`;
+    await bed.publish('inventory.seller_updated', seller(sellerId, { name: '青竹工作室', locale: 'zh-CN' }));
+    await waitFor(async () => !!(await directory(sellerId)), { what: 'the seller in the directory' });
+    const waiting = (refundId: string, fields: Partial<RefundSnapshot>): RefundSnapshot => ({
+      refundId,
+      orderId: `ord-${refundId}`,
+      customerId: 'cus-1',
+      email: 'buyer@example.com',
+      status: 'pending_review',
+      amount: 12345,
+      currency: 'CNY',
+      reason: 'damaged',
+      initiator: 'customer',
+      shipped: false,
+      restockItems: [],
+      steps: ['requested', 'pending_review'],
+      locale: 'en',
+      sellerId,
+      ...fields,
+    });
+    const mine = waiting(`ref-sr-${uniqueSuffix()}`, { sellerReview: true, autoApproveAt: '2026-12-08T10:00:00.000Z' });
+    const first = await bed.publish('refund.pending_review', mine);
+    const again = await bed.publish('refund.pending_review', mine);
+    // above the automatic limit of a seller who does not review by hand: support decides, the seller is not asked
+    const supports = await bed.publish('refund.pending_review', waiting(`ref-sp-${uniqueSuffix()}`, {}));
+    const [mail] = await waitFor(() => inbox(sellerId).length > 0 && inbox(sellerId), { what: 'the review mail' });
+    expect(mail.subject).toContain(mine.orderId);
+    expect(mail.text).toContain('青竹工作室');
+    expect(mail.text).toContain('¥123.45');
+    expect(mail.text).toContain(mine.refundId);
+    await waitFor(
+      async () => (await handled('notifications.mail-seller-review', first)) && (await handled('notifications.mail-seller-review', again)) && (await handled('notifications.mail-seller-review', supports)),
+      { what: 'the three events handled' },
+    );
+    await waitFor(async () => (await json(await fetch(`${bed.testApp.url}/v1/sellers/${sellerId}/notifications`, { headers: support }))).items[0]?.status === 'sent', {
+      what: 'the review mail sent',
+    });
+    expect(inbox(sellerId)).toHaveLength(1);
+    expect((await json(await fetch(`${bed.testApp.url}/v1/sellers/${sellerId}/notifications`, { headers: support }))).items).toEqual([
+      expect.objectContaining({ template: 'seller_refund_review', recipient: `${sellerId}@shops.example` }),
+    ]);
   });
 });

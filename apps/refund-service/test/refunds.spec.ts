@@ -91,6 +91,7 @@ describe('refund-service', () => {
       restockItems: [{ sku: 'SKU-A', quantity: 2 }],
       steps: ['requested', 'approved', 'refunding'],
       locale: 'en',
+      sellerId: order.sellerId,
     });
     expect(bed.orderQuery.held.get(refund.id)).toEqual({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 2 }], held: true });
     expect(await ledgerOf(order.id)).toEqual({ captured: 3500, committed: 3500 });

@@ -69,6 +69,11 @@ describe('refund-service: a seller’s review, the first-decision promise, the c
     expect(waiting).toMatchObject({ status: 'pending_review' });
     expect(waiting.history.at(-1)).toMatchObject({ status: 'pending_review', actor: 'system', note: expect.stringContaining('the seller reviews refunds') });
     expect(above.history.at(-1).note).toContain('above the automatic approval limit');
+    // the events tell notification-service to write to the seller, and until when it has to decide
+    const told = (id: string) => waitFor(() => bed.events.find((event) => event.type === 'refund.pending_review' && event.payload.refundId === id), { what: `refund.pending_review of ${id}` });
+    expect((await told(waiting.id)).payload).toMatchObject({ sellerId: manualSeller, sellerReview: true, autoApproveAt: expect.any(String) });
+    expect((await told(above.id)).payload).toMatchObject({ sellerId: manualSeller, sellerReview: true });
+    expect((await told(above.id)).payload.autoApproveAt).toBeUndefined();
     // support decides one before its time: the timer leaves it alone
     expect((await call('POST', `/v1/refunds/${early.id}/reject`, support, { reason: 'not eligible' })).status).toBe(200);
 

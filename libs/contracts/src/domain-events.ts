@@ -217,6 +217,12 @@ const refundSnapshot = z.object({
   locale,
   /** the money was given back at the provider outside Ebb (its dashboard): support should look at the order */
   refundedOutsideEbb: z.boolean().optional(),
+  /** the order's seller, when known */
+  sellerId: z.string().optional(),
+  /** the seller reviews this refund by hand: waiting in pending_review, it is the seller's to decide */
+  sellerReview: z.boolean().optional(),
+  /** when the system approves it if nobody decides (a seller's review within the automatic limit) */
+  autoApproveAt: z.string().optional(),
 });
 export type RefundSnapshot = z.infer<typeof refundSnapshot>;
 

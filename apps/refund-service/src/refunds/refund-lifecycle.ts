@@ -46,6 +46,9 @@ export function refundSnapshot(refund: Refund, note?: string): RefundSnapshot {
     restockItems: restockItemsOf(refund),
     ...(refund.paymentId ? { paymentId: refund.paymentId } : {}),
     locale: refund.locale,
+    ...(refund.sellerId ? { sellerId: refund.sellerId } : {}),
+    ...(refund.sellerReview ? { sellerReview: true } : {}),
+    ...(refund.autoApproveAt ? { autoApproveAt: refund.autoApproveAt.toISOString() } : {}),
     ...(refund.cause?.startsWith(OUTSIDE_EBB) ? { refundedOutsideEbb: true } : {}),
   };
 }

@@ -132,6 +132,8 @@ export class RefundRequests {
       paymentId: null,
       cause: null,
       locale: localeOr(order.locale),
+      sellerId: order.sellerId || null,
+      sellerReview: input.manualReview,
       autoApproveAt: null,
       slaBreachedAt: null,
       providerRefundId: null,

@@ -120,6 +120,14 @@ export class Refund {
   @Column('timestamptz', { name: 'auto_approve_at', nullable: true })
   autoApproveAt: Date | null;
 
+  /** the order's seller, when the refund was asked for one (system refunds of a capture name none) */
+  @Column('text', { name: 'seller_id', nullable: true })
+  sellerId: string | null;
+
+  /** its seller reviews it by hand: waiting in pending_review, it is the seller's to decide (and they are written to) */
+  @Column('boolean', { name: 'seller_review', default: false })
+  sellerReview: boolean;
+
   /** when it was still undecided at the end of REFUND_SLA_HOURS (counted once) */
   @Column('timestamptz', { name: 'sla_breached_at', nullable: true })
   slaBreachedAt: Date | null;

@@ -191,6 +191,7 @@ export class SystemRefundsHandler implements OnModuleInit {
       currency: order.currency,
       amount,
       locale: localeOr(order.locale),
+      sellerId: order.sellerId || undefined,
       shipped: order.fulfillmentStatus !== 'unfulfilled',
       goods,
       items: cause.lines ? goods : null,
@@ -226,6 +227,7 @@ export function newSystemRefund(
     id?: string;
     providerRefundId?: string;
     actor?: string;
+    sellerId?: string;
   },
 ): Refund {
   const now = new Date();
@@ -250,6 +252,8 @@ export function newSystemRefund(
     providerRefundId: fields.providerRefundId ?? null,
     failureReason: null,
     locale: localeOr(fields.locale),
+    sellerId: fields.sellerId ?? null,
+    sellerReview: false,
     autoApproveAt: null,
     slaBreachedAt: null,
     history: [{ status: 'requested', at: now.toISOString(), actor: fields.actor ?? SYSTEM, note: cause.note }],
