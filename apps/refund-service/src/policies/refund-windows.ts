@@ -37,45 +37,60 @@ export class RefundWindows {
    */
   async inForce(sellerId: string, productIds: string[], at?: Date): Promise<{ perProduct: boolean; windows: Map<string, WindowInForce> }> {
     const [{ enabled }, own] = await Promise.all([this.flags.perProductPolicies(sellerId, at), ownWindows(this.dataSource.manager, sellerId, productIds, at)]);
-    const windows = new Map(
-      productIds.map((productId): [string, WindowInForce] => {
-        const product = enabled ? own.products.get(productId) : undefined;
-        if (product !== undefined) return [productId, { windowDays: product, source: 'product' }];
-        if (own.seller !== undefined) return [productId, { windowDays: own.seller, source: 'seller' }];
-        return [productId, { windowDays: DEFAULT_WINDOW_DAYS, source: 'default' }];
-      }),
-    );
-    return { perProduct: enabled, windows };
+    return { perProduct: enabled, windows: resolve(productIds, own, enabled) };
   }
 
   /**
    * The windows that have closed on these products of an order. Each is measured from delivery, or
    * from purchase for goods never shipped (goods on their way have not started theirs); 0 days is
    * closed from the start. A customer keeps at least the window in force when they bought: of that
-   * one and today's, the longer applies.
+   * one and today's, the longer applies. A window open today is open whatever it was then, so the
+   * windows at purchase are read only for those closed today; the flag only for products with a
+   * window of their own (without one, the seller's window applies either way).
    */
   async closed(order: OrderMessage, productIds: string[], now = new Date()): Promise<ClosedWindow[]> {
     const ids = [...new Set(productIds)];
     const boughtAt = Date.parse(order.createdAt);
-    const [today, atPurchase] = await Promise.all([
-      this.inForce(order.sellerId, ids).then(({ windows }) => windows),
-      Number.isFinite(boughtAt) ? this.inForce(order.sellerId, ids, new Date(boughtAt)).then(({ windows }) => windows) : undefined,
-    ]);
     const delivered = Date.parse(order.deliveredAt);
     const onItsWay = !Number.isFinite(delivered) && (order.fulfillmentStatus === 'shipped' || !!order.shippedAt);
     // an order without a readable date cannot prove a window closed: only 0 days refuses then
     const since = Number.isFinite(delivered) ? delivered : onItsWay ? undefined : boughtAt;
-    return ids.flatMap((productId) => {
-      const current = today.get(productId)!;
-      const then = atPurchase?.get(productId);
-      const window = then && then.windowDays > current.windowDays ? then : current;
-      const opened = since !== undefined && Number.isFinite(since) ? since : undefined;
+    const opened = since !== undefined && Number.isFinite(since) ? since : undefined;
+    const closedOf = (productId: string, window: WindowInForce): ClosedWindow[] => {
       if (window.windowDays === 0) {
         return [{ productId, ...window, expiredAt: new Date(opened ?? (Number.isFinite(boughtAt) ? boughtAt : now.getTime())).toISOString() }];
       }
       if (opened === undefined) return [];
       const expiredAt = opened + window.windowDays * DAY_MS;
       return now.getTime() > expiredAt ? [{ productId, ...window, expiredAt: new Date(expiredAt).toISOString() }] : [];
+    };
+    const today = await this.windowsAt(order.sellerId, ids);
+    const closedToday = ids.filter((productId) => closedOf(productId, today.get(productId)!).length > 0);
+    if (closedToday.length === 0 || !Number.isFinite(boughtAt)) return closedToday.flatMap((productId) => closedOf(productId, today.get(productId)!));
+    const atPurchase = await this.windowsAt(order.sellerId, closedToday, new Date(boughtAt));
+    return closedToday.flatMap((productId) => {
+      const current = today.get(productId)!;
+      const then = atPurchase.get(productId)!;
+      return closedOf(productId, then.windowDays > current.windowDays ? then : current);
     });
   }
+
+  /** The windows in force now or at `at`, asking the flag only when a product has a window of its own. */
+  private async windowsAt(sellerId: string, productIds: string[], at?: Date): Promise<Map<string, WindowInForce>> {
+    const own = await ownWindows(this.dataSource.manager, sellerId, productIds, at);
+    const enabled = own.products.size > 0 && (await this.flags.perProductPolicies(sellerId, at)).enabled;
+    return resolve(productIds, own, enabled);
+  }
+}
+
+/** The product's own window (for a seller the flag enables), else the seller's, else the platform default. */
+function resolve(productIds: string[], own: { products: Map<string, number>; seller: number | undefined }, perProduct: boolean): Map<string, WindowInForce> {
+  return new Map(
+    productIds.map((productId): [string, WindowInForce] => {
+      const product = perProduct ? own.products.get(productId) : undefined;
+      if (product !== undefined) return [productId, { windowDays: product, source: 'product' }];
+      if (own.seller !== undefined) return [productId, { windowDays: own.seller, source: 'seller' }];
+      return [productId, { windowDays: DEFAULT_WINDOW_DAYS, source: 'default' }];
+    }),
+  );
 }

@@ -109,8 +109,8 @@ export async function applyRefundAction(
   refund.history = [...refund.history, { status: next, at: at.toISOString(), actor, ...(options.note ? { note: options.note } : {}) }];
   refund.updatedAt = at;
   if (COUNTED.includes(next)) refundsTotal.inc({ outcome: next });
-  // a refund that succeeded gets its voucher, made and stored after this transaction commits
-  if (next === 'succeeded') await recordCall(manager, StoreVoucher, refund.id, { refundId: refund.id });
+  // a refund that succeeded gets its voucher, made and stored by this process as soon as this transaction commits
+  if (next === 'succeeded') await recordCall(manager, StoreVoucher, refund.id, { refundId: refund.id }, { claim: 'on-commit' });
   if (refundStateMachine.isFinal(next)) refundProcessSeconds.observe({ outcome: next }, (at.getTime() - refund.createdAt.getTime()) / 1000);
   return REFUND_EVENTS[next].of(refundSnapshot(refund, options.note));
 }
