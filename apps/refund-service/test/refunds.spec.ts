@@ -648,6 +648,21 @@ describe('refund-service', () => {
     expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 700 });
   });
 
+  it('keeps each request’s Idempotency-Key to its own refund when many wait on their goods being held at once', async () => {
+    // the holds' answers are recorded together, in one transaction whoever's request started it: each key must still name its own refund
+    const orders = Array.from({ length: 12 }, () => newOrder());
+    const answers = await Promise.all(
+      orders.map((order) => requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'damaged' }, alice, { 'idempotency-key': `many-${order.id}` }).then((response) => json(response))),
+    );
+    for (const [index, order] of orders.entries()) {
+      expect(answers[index]).toMatchObject({ orderId: order.id, status: 'refunding' });
+      const [key] = await db().query(`SELECT effect, response_body FROM idempotency_keys WHERE key = $1`, [`many-${order.id}`]);
+      expect({ effect: key.effect, answered: key.response_body?.id }).toEqual({ effect: `refund:${answers[index].id}`, answered: answers[index].id });
+      const again = await json(await requestRefund({ orderId: order.id, items: [{ sku: 'SKU-A', quantity: 1 }], reason: 'damaged' }, alice, { 'idempotency-key': `many-${order.id}` }));
+      expect(again.id).toBe(answers[index].id);
+    }
+  });
+
   it('shows a customer only their own refunds; support sees all of an order, filtered by status', async () => {
     const order = newOrder();
     const refund = await json(await requestRefund({ orderId: order.id, amount: 4500, reason: 'dispute' }));

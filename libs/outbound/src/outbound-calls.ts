@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { DrainLoop } from '@ebb/messaging';
@@ -60,6 +61,14 @@ const parkedGauge = () =>
     this.reset();
     for (const calls of running) for (const [kind, count] of await calls.parkedByKind()) this.set({ kind }, count);
   });
+
+/**
+ * The async context calls are made and their ends recorded in: the one of this module's loading,
+ * where no request is being handled. A call handed over, woken or claimed while some request is
+ * handled must not inherit that request's context: the ends of calls recorded together would write
+ * into one request's Idempotency-Key the effects of others (each request stores its own answer).
+ */
+const LOOP_CONTEXT = new AsyncResource('ebb.outbound-calls');
 
 const CLAIM = statement(
   'outbound-claim',
@@ -238,8 +247,13 @@ export class OutboundCalls {
     }
   }
 
+  /** One attempt of one claimed call, in the loop's own context (LOOP_CONTEXT), whoever asked for it. */
+  private run(row: ClaimedCall): Promise<void> {
+    return LOOP_CONTEXT.runInAsyncScope(() => this.attempt(row));
+  }
+
   /** One attempt of one claimed call: call, then record its end in a transaction of its own. */
-  private async run(row: ClaimedCall): Promise<void> {
+  private async attempt(row: ClaimedCall): Promise<void> {
     const registered = this.handlers.get(row.kind);
     if (!registered) return;
     const { kind, handler } = registered;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { Client } from 'pg';
 import { metricsRegistry } from '@ebb/observability';
@@ -16,6 +17,8 @@ class Results1764000009100 implements MigrationInterface {
 
 /** A call kind of the test's own, tried quickly; its "remote side" is a function the test steers. */
 const Ping = defineCall<{ n: number }>('test.ping', { maxAttempts: 3, backoffMs: () => 50, leaseMs: 300 });
+/** Stands for the context of a request being handled (its Idempotency-Key, its correlation id). */
+const requestContext = new AsyncLocalStorage<string>();
 
 describe('outbound calls: record the intent, claim with a lease, call outside any transaction, record the result', () => {
   let db: TestDatabase;
@@ -23,6 +26,8 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
   let calls: OutboundCalls;
   let remote: (key: string, attempt: number) => Promise<string>;
   const made: { key: string; attempt: number; openTransactions: number; claimCommitted: boolean }[] = [];
+  /** the request context each call and each recorded end ran in */
+  const contexts: { key: string; step: 'call' | 'end'; context: string | undefined }[] = [];
   let observer: Client;
 
   const handler: CallHandler<{ n: number }, string> = {
@@ -33,10 +38,12 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
       )).rows;
       const claim = await observer.query(`SELECT status FROM outbound_calls WHERE id = $1`, [call.id]);
       made.push({ key: call.key, attempt: call.attempt, openTransactions: open, claimCommitted: claim.rows[0]?.status === 'calling' });
+      contexts.push({ key: call.key, step: 'call', context: requestContext.getStore() });
       return remote(call.key, call.attempt);
     },
     async onResult(manager, call, result) {
       if (result === 'poison') throw new Error('the handler cannot record this one');
+      contexts.push({ key: call.key, step: 'end', context: requestContext.getStore() });
       await manager.query(`INSERT INTO results VALUES ($1, $2, $3)`, [call.key, `done:${result}`, call.attempt]);
     },
     async onRefused(manager, call, error) {
@@ -132,6 +139,29 @@ describe('outbound calls: record the intent, claim with a lease, call outside an
     await record('orphan', { claim: true });
     await waitFor(async () => (await statusOf('orphan')).status === 'done', { what: 'the orphaned call' });
     expect(await resultsOf('orphan')).toEqual([{ outcome: 'done:pong', attempt: 2 }]);
+  });
+
+  it('makes a call and records its end in its own context, never in the request that recorded or woke it', async () => {
+    // two requests' calls end together: their ends share a transaction, which must belong to neither request
+    remote = async () => {
+      await sleep(50);
+      return 'pong';
+    };
+    await Promise.all(
+      ['context-a', 'context-b'].map((key) =>
+        requestContext.run(`request ${key}`, async () => {
+          const claimed = await record(key, { claim: true });
+          await calls.runClaimed(claimed);
+          // the request's own context is intact around the call it made
+          expect(requestContext.getStore()).toBe(`request ${key}`);
+        }),
+      ),
+    );
+    await requestContext.run('request c', () => record('context-c', { claim: 'on-commit' }));
+    await waitFor(async () => (await resultsOf('context-c')).length === 1, { what: 'the handed-over call' });
+    const seen = contexts.filter((entry) => entry.key.startsWith('context-'));
+    expect(seen).toHaveLength(6);
+    expect(seen.map((entry) => entry.context)).toEqual(seen.map(() => undefined));
   });
 
   it('records nothing for a slow attempt whose lease ran out and was claimed again', async () => {
