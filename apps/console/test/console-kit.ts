@@ -111,8 +111,14 @@ export async function paidOrder(world: ConsoleWorld, lines: { quantity: number; 
 }
 
 export async function stock(world: ConsoleWorld, productId: string, sku: string, onHand: number) {
-  await world.api.call('inventory', 'POST', '/v1/products', { token: admin(), body: { id: productId, sellerId: 'seller-console', title: `Product ${sku}`, description: 'console e2e' } });
+  await catalogue(world, { productId, sellerId: 'seller-console', title: `Product ${sku}`, description: 'console e2e' });
   await world.api.call('inventory', 'PUT', `/v1/stock/${sku}`, { token: admin(), body: { productId, onHand } });
+}
+
+/** A product in the catalogue of a seller, known by its title and description. */
+export async function catalogue(world: ConsoleWorld, product: { productId: string; sellerId: string; title: string; description: string }) {
+  const { productId, ...rest } = product;
+  await world.api.call('inventory', 'POST', '/v1/products', { token: admin(), body: { id: productId, ...rest } });
 }
 
 /** Signs in through the dev login with the role picked, and waits for the console to show it. */

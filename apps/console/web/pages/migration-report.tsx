@@ -1,7 +1,7 @@
 // A policy migration's report, one row a product: its window now and where it comes from, the window
 // recommended with the rule and keywords behind it and how sure the model is, and what the run does
 // (set, keep, conflict) or did. The report comes whole; this table pages and filters it in the URL.
-import { Badge, Card, Group, SegmentedControl, Table, Text } from '@mantine/core';
+import { Badge, Card, Code, Group, SegmentedControl, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { MigrationReportRow } from '../app/api-types';
 import { percent } from '../app/format';
@@ -69,9 +69,7 @@ export function MigrationReport(props: { rows: MigrationReportRow[]; action?: Re
                   </Text>
                 </Table.Td>
                 <Table.Td data-testid="rule">
-                  <Badge variant="outline" color="dark">
-                    {row.reason.rule}
-                  </Badge>
+                  <Code>{row.reason.rule}</Code>
                 </Table.Td>
                 <Table.Td>
                   <Text size="sm">{row.reason.keywords.join(', ') || '—'}</Text>

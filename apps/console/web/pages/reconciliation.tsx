@@ -1,10 +1,10 @@
 // Reconciliation with the payment providers (admin): start a run for a day (and a provider), read a
 // run's differences by kind, and work the differences waiting for a person. The run shown (`id`), the
 // kind shown of it, and the waiting list's filters and page live in the URL.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Badge, Button, Card, Grid, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { IconScale } from '@tabler/icons-react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createRoute, useNavigate } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { answerOf } from '@ebb/api-client/browser';
@@ -66,6 +66,12 @@ function ReconciliationPage() {
     queryFn: () => answerOf(api('payment').GET('/v1/admin/reconciliations/{id}', { params: { path: { id: search.id! } } })),
     refetchInterval: (query) => (query.state.data?.status === 'running' ? FOLLOW_MS : false),
   });
+  // a run that has just finished may have queued differences for a person: the list below shows them
+  const queryClient = useQueryClient();
+  const runStatus = run.data?.status;
+  useEffect(() => {
+    if (runStatus && runStatus !== 'running') void queryClient.invalidateQueries({ queryKey: ['differences'] });
+  }, [runStatus, queryClient]);
   const resolution = search.resolution ?? 'open';
   const waiting = useQuery({
     queryKey: ['differences', resolution, search.provider, search.cursor],
@@ -167,7 +173,7 @@ function ReconciliationPage() {
             <DifferenceTable rows={differences} />
           </Card>
         )}
-        <div>
+        <div data-testid="waiting-differences">
           <Group justify="space-between" mb="xs">
             <Title order={4}>{t('reconciliation.waiting')}</Title>
             <Group gap="sm">
