@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AmqpBroker } from '@ebb/messaging';
 import { TEST_AMQP_URL, publisherOn, waitFor } from '@ebb/testing';
 import { admin, catalogue, consoleForTests, paidOrder, screenshot, signIn, stock, support } from './console-kit';
@@ -263,6 +264,86 @@ describe('the operator console in a browser', () => {
       note: 'test payment by finance, refunded in the dashboard',
     });
     await page.close();
+  });
+
+  it('applies a dry run’s plan after a confirmation, and rolls it back after another', async () => {
+    const run = Date.now().toString(36);
+    const sellerId = `seller-apply-${run}`;
+    const productId = `prod-apply-${run}`;
+    await world.api.call('inventory', 'PUT', `/v1/sellers/${sellerId}`, { token: admin(), body: { name: 'Atelier Apply', email: `${sellerId}@example.com` } });
+    await catalogue(world, { productId, sellerId, title: 'Online course: bookbinding', description: 'six lessons' });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'admin', '/policy-migration');
+    await page.getByTestId('migration-sellers').fill(sellerId);
+    await page.getByTestId('start-dry-run').click();
+    await page.getByTestId('migration-status').getByText('Done').waitFor({ timeout: 30000 });
+    const dryRun = new URL(page.url()).searchParams.get('id');
+
+    await page.getByTestId('apply').click();
+    await page.getByRole('dialog').getByText('Apply this plan?').waitFor();
+    await page.getByTestId('apply-confirm').click();
+    await page.waitForURL((url) => url.searchParams.get('id') !== dryRun);
+    await page.getByTestId('migration-status').getByText('Done').waitFor({ timeout: 30000 });
+    await expect(page.getByTestId(`report-row-${productId}`).textContent()).resolves.toContain('applied');
+    const applied = new URL(page.url()).searchParams.get('id');
+    await expect(world.api.call('refund', 'GET', `/v1/admin/policy-migrations/${applied}`, { token: admin() })).resolves.toMatchObject({ mode: 'apply', sellerIds: [sellerId] });
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ ownWindowDays: 60 });
+
+    await page.getByTestId('roll-back').click();
+    await page.getByRole('dialog').getByText('Roll this migration back?').waitFor();
+    await screenshot(page, 'policy-migration-roll-back');
+    await page.getByTestId('roll-back-confirm').click();
+    await page.getByTestId('migration-status').getByText('Rolled back').waitFor({ timeout: 30000 });
+    await expect(page.getByTestId(`report-row-${productId}`).textContent()).resolves.toContain('restored');
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ ownWindowDays: null });
+    // the change log tells both changes, each with its run
+    await page.goto(`${world.origin}/policy-changes?productId=${productId}`);
+    await expect(page.locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.locator('tbody').textContent()).resolves.toContain(applied!);
+    await page.close();
+  });
+
+  it('shows a succeeded refund’s voucher: its SHA-256, and a link to the signed document', async () => {
+    const order = await paidOrder(world, [{ quantity: 1, unitAmount: 1500 }]);
+    const asked = await requestRefund(order);
+    const paid = await waitFor(async () => {
+      const current = await refund(asked.id);
+      return current.voucher && current;
+    }, { what: `refund ${asked.id} to have its voucher`, timeoutMs: 30000 });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'support', `/refunds/${asked.id}`);
+    await expect(page.getByTestId('voucher-sha256').textContent()).resolves.toBe(`SHA-256 ${paid.voucher.sha256}`);
+    const href = await page.getByTestId('voucher-link').getAttribute('href');
+    await screenshot(page, 'refund-voucher');
+    await page.close();
+    // the link is the signed URL the API gave: it answers the document whose hash is shown
+    const document = await fetch(href!);
+    expect(document.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await document.arrayBuffer())).digest('hex')).toBe(paid.voucher.sha256);
+  });
+
+  it('lets an admin change the per-product rollout after a confirmation, and tells whether it enables a seller', async () => {
+    const page = await world.browser.newPage();
+    try {
+      await signIn(page, world.origin, 'admin', '/rollout?sellerId=seller-console');
+      await expect(page.getByTestId('flag-now').textContent()).resolves.toBe('Now: Off');
+      await expect(page.getByTestId('seller-reason').textContent()).resolves.toBe('The rollout is off.');
+      await page.getByText('All sellers', { exact: true }).click();
+      await page.getByTestId('flag-save').click();
+      await page.getByRole('dialog').getByText('Change the rollout?').waitFor();
+      await page.getByTestId('flag-save-confirm').click();
+      await page.getByTestId('flag-now').getByText('Now: All sellers').or(page.getByText('Now: All sellers')).first().waitFor();
+      await page.getByText('Enabled', { exact: true }).waitFor();
+      await expect(page.getByTestId('seller-reason').textContent()).resolves.toBe('The rollout covers every seller.');
+      await screenshot(page, 'rollout-flag');
+      await expect(world.api.call('refund', 'GET', '/v1/admin/flags/per-product-policies', { token: admin() })).resolves.toMatchObject({ mode: 'all', updatedBy: 'admin:admin-dev' });
+    } finally {
+      await page.close();
+      // the other tests of this file judge windows with the flag off
+      await world.api.call('refund', 'PUT', '/v1/admin/flags/per-product-policies', { token: admin(), body: { mode: 'off' } });
+    }
   });
 });
 

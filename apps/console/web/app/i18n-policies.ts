@@ -112,7 +112,7 @@ export const policiesEn = {
     mode: { off: 'Off', new_sellers: 'New sellers', percentage: 'A percentage', all: 'All sellers' },
     explain: {
       off: 'No seller: every product gets its seller’s window.',
-      new_sellers: 'Sellers whose policy was first set after this switch.',
+      new_sellers: 'Sellers registered in the seller directory after this setting.',
       percentage: 'A stable share of sellers, chosen by their id.',
       all: 'Every seller: a product’s own window applies where it has one.',
     },
@@ -123,6 +123,15 @@ export const policiesEn = {
     forSeller: 'Is a seller enabled?',
     enabled: 'Enabled',
     disabled: 'Not enabled',
+    reasons: {
+      off: 'The rollout is off.',
+      all: 'The rollout covers every seller.',
+      seller_not_registered: 'The seller is not in the seller directory.',
+      registered_after_flag: 'The seller registered after the rollout began.',
+      registered_before_flag: 'The seller registered before the rollout began.',
+      in_rollout_percentage: 'The seller falls within the percentage.',
+      outside_rollout_percentage: 'The seller falls outside the percentage.',
+    },
   },
 };
 
@@ -236,7 +245,7 @@ export const policiesZh: typeof policiesEn = {
     mode: { off: '关闭', new_sellers: '新卖家', percentage: '按百分比', all: '全部卖家' },
     explain: {
       off: '没有卖家开启：每个商品使用其卖家的期限。',
-      new_sellers: '在此开关之后首次设置政策的卖家。',
+      new_sellers: '在此设置之后于卖家目录注册的卖家。',
       percentage: '按卖家 ID 稳定选出的一部分卖家。',
       all: '所有卖家：商品有自己的期限时使用它。',
     },
@@ -247,5 +256,14 @@ export const policiesZh: typeof policiesEn = {
     forSeller: '某个卖家是否已开启？',
     enabled: '已开启',
     disabled: '未开启',
+    reasons: {
+      off: '灰度已关闭。',
+      all: '灰度覆盖所有卖家。',
+      seller_not_registered: '该卖家不在卖家目录中。',
+      registered_after_flag: '该卖家在灰度开始后注册。',
+      registered_before_flag: '该卖家在灰度开始前注册。',
+      in_rollout_percentage: '该卖家在百分比范围内。',
+      outside_rollout_percentage: '该卖家在百分比范围外。',
+    },
   },
 };

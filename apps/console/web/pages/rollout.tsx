@@ -109,7 +109,7 @@ function RolloutPage() {
               <ApiErrorAlert error={seller.error} />
               {seller.data && (
                 <Alert color={seller.data.enabled ? 'teal' : 'gray'} title={seller.data.enabled ? t('rollout.enabled') : t('rollout.disabled')}>
-                  <Text size="sm">{seller.data.reason}</Text>
+                  <Text size="sm" data-testid="seller-reason">{t(`rollout.reasons.${seller.data.reason}`, { defaultValue: seller.data.reason })}</Text>
                 </Alert>
               )}
             </Stack>
