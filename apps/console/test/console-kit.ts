@@ -121,9 +121,15 @@ export async function catalogue(world: ConsoleWorld, product: { productId: strin
   await world.api.call('inventory', 'POST', '/v1/products', { token: admin(), body: { id: productId, ...rest } });
 }
 
-/** Signs in through the dev login with the role picked, and waits for the console to show it. */
+/**
+ * Signs in through the dev login with the role picked, and waits for the console to show it. The page
+ * starts in English: a language another test picked is kept in this browser (as for a person) and
+ * would otherwise carry over.
+ */
 export async function signIn(page: Page, origin: string, role: 'support' | 'admin' | 'customer', then = '/') {
   await page.goto(`${origin}/login?next=${encodeURIComponent(then)}`);
+  await page.evaluate(() => localStorage.setItem('ebb.console.language', 'en'));
+  await page.reload();
   await page.getByTestId(`login-${role}`).click();
   await page.getByTestId('role').waitFor();
 }

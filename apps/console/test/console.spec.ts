@@ -299,6 +299,7 @@ describe('the operator console in a browser', () => {
     await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ ownWindowDays: null });
     // the change log tells both changes, each with its run
     await page.goto(`${world.origin}/policy-changes?productId=${productId}`);
+    await page.locator('tbody tr').nth(1).waitFor();
     await expect(page.locator('tbody tr').count()).resolves.toBe(2);
     await expect(page.locator('tbody').textContent()).resolves.toContain(applied!);
     await page.close();
