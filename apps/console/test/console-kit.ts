@@ -128,7 +128,7 @@ export async function catalogue(world: ConsoleWorld, product: { productId: strin
  */
 export async function signIn(page: Page, origin: string, role: 'support' | 'admin' | 'customer', then = '/') {
   await page.goto(`${origin}/login?next=${encodeURIComponent(then)}`);
-  await page.evaluate(() => localStorage.setItem('ebb.console.language', 'en'));
+  await page.evaluate(`localStorage.setItem('ebb.console.language', 'en')`); // runs in the page (this file has no DOM types)
   await page.reload();
   await page.getByTestId(`login-${role}`).click();
   await page.getByTestId('role').waitFor();
