@@ -130,7 +130,7 @@ function HomePage() {
   return (
     <>
       <PageHeader title={t('home.title')} description={t('home.description', { zone: viewerTimeZone() })} />
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 6 }} mb="lg">
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} mb="lg">
         {tiles.map((tile) => {
           const denied = tile.error instanceof ApiError && (tile.error.status === 401 || tile.error.status === 403);
           const urgent = tile.count !== undefined && tile.count !== '0';
