@@ -111,13 +111,25 @@ export async function paidOrder(world: ConsoleWorld, lines: { quantity: number; 
 }
 
 export async function stock(world: ConsoleWorld, productId: string, sku: string, onHand: number) {
-  await world.api.call('inventory', 'POST', '/v1/products', { token: admin(), body: { id: productId, sellerId: 'seller-console', title: `Product ${sku}`, description: 'console e2e' } });
+  await catalogue(world, { productId, sellerId: 'seller-console', title: `Product ${sku}`, description: 'console e2e' });
   await world.api.call('inventory', 'PUT', `/v1/stock/${sku}`, { token: admin(), body: { productId, onHand } });
 }
 
-/** Signs in through the dev login with the role picked, and waits for the console to show it. */
+/** A product in the catalogue of a seller, known by its title and description. */
+export async function catalogue(world: ConsoleWorld, product: { productId: string; sellerId: string; title: string; description: string }) {
+  const { productId, ...rest } = product;
+  await world.api.call('inventory', 'POST', '/v1/products', { token: admin(), body: { id: productId, ...rest } });
+}
+
+/**
+ * Signs in through the dev login with the role picked, and waits for the console to show it. The page
+ * starts in English: a language another test picked is kept in this browser (as for a person) and
+ * would otherwise carry over.
+ */
 export async function signIn(page: Page, origin: string, role: 'support' | 'admin' | 'customer', then = '/') {
   await page.goto(`${origin}/login?next=${encodeURIComponent(then)}`);
+  await page.evaluate(`localStorage.setItem('ebb.console.language', 'en')`); // runs in the page (this file has no DOM types)
+  await page.reload();
   await page.getByTestId(`login-${role}`).click();
   await page.getByTestId('role').waitFor();
 }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { AmqpBroker } from '@ebb/messaging';
 import { TEST_AMQP_URL, publisherOn, waitFor } from '@ebb/testing';
-import { admin, consoleForTests, paidOrder, screenshot, signIn, stock, support } from './console-kit';
+import { admin, catalogue, consoleForTests, paidOrder, screenshot, signIn, stock, support } from './console-kit';
 
 /**
  * The operator console in Debian's Chromium against the real platform: what support and admin do
@@ -159,4 +160,201 @@ describe('the operator console in a browser', () => {
     await screenshot(page, 'refunds-zh');
     await page.close();
   });
+
+  it('lets an admin run a policy dry run and read its report: each product’s window now and the one recommended, with its rule', async () => {
+    const run = Date.now().toString(36);
+    const sellerId = `seller-mig-${run}`;
+    const course = `prod-course-${run}`;
+    const preset = `prod-preset-${run}`;
+    await catalogue(world, { productId: course, sellerId, title: 'Watercolour video course for beginners', description: 'twelve lessons' });
+    await catalogue(world, { productId: preset, sellerId, title: 'Lightroom preset pack', description: 'forty presets for portraits' });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'admin', '/policy-migration');
+    await page.getByTestId('migration-sellers').fill(sellerId);
+    await page.getByTestId('start-dry-run').dblclick();
+    await page.getByTestId('migration-status').getByText('Done').waitFor({ timeout: 30000 });
+
+    // the report rows reached the page: the window in force now, the one recommended and why
+    const courseRow = page.getByTestId(`report-row-${course}`);
+    await expect(courseRow.getByTestId('recommended').textContent()).resolves.toBe('60 days');
+    await expect(courseRow.getByTestId('rule').textContent()).resolves.toBe('course');
+    await expect(courseRow.textContent()).resolves.toContain('30 daysthe platform default');
+    const presetRow = page.getByTestId(`report-row-${preset}`);
+    await expect(presetRow.getByTestId('recommended').textContent()).resolves.toBe('7 days');
+    await expect(presetRow.getByTestId('rule').textContent()).resolves.toBe('template');
+    await screenshot(page, 'policy-migration-dry-run');
+
+    // the run is the page's address: a link shows the same report; a double click started one run
+    const id = new URL(page.url()).searchParams.get('id');
+    const report = await world.api.call('refund', 'GET', `/v1/admin/policy-migrations/${id}`, { token: admin() });
+    expect(report).toMatchObject({ mode: 'dry_run', status: 'done', sellerIds: [sellerId], createdBy: 'admin:admin-dev' });
+    expect(report.report.map((row: { productId: string }) => row.productId).sort()).toEqual([course, preset].sort());
+    const audit = await world.api.call('refund', 'GET', '/v1/admin/audit', { token: admin() });
+    const started = audit.items.filter((entry: { action: string; outcome: string }) => entry.action === 'POST /v1/admin/policy-migrations' && entry.outcome === 'succeeded');
+    expect(started).toEqual([expect.objectContaining({ actor: 'admin-dev', target: id })]);
+    // a dry run changes no window
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${course}`, { token: admin() })).resolves.toMatchObject({ windowDays: 30, source: 'default' });
+    await page.close();
+  });
+
+  it('shows a product’s window now and where it comes from, and a seller rule’s refusal in the API’s words', async () => {
+    const run = Date.now().toString(36);
+    const sellerId = `seller-rules-${run}`;
+    const productId = `prod-rules-${run}`;
+    await catalogue(world, { productId, sellerId, title: 'Desk lamp', description: 'brass' });
+    await world.api.call('refund', 'PUT', `/v1/refund-policies/sellers/${sellerId}`, { token: admin(), body: { windowDays: 14, maxWindowDays: 30 } });
+    const refused = await world.api.request('refund', 'PUT', `/v1/refund-policies/products/${productId}`, { token: admin(), body: { windowDays: 90 } });
+    expect(refused.status).toBe(409);
+    const message: string = refused.body.error.message;
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'admin', `/policies?productId=${productId}&sellerId=${sellerId}`);
+    await expect(page.getByTestId('product-window-now').textContent()).resolves.toBe('14 days the seller’s');
+    await page.getByTestId('product-window').fill('90');
+    await page.getByTestId('product-save').click();
+    const alert = page.getByTestId('api-error');
+    await expect(alert.textContent()).resolves.toContain(message);
+    await expect(alert.textContent()).resolves.toContain('HTTP 409 · policy_conflict');
+    await screenshot(page, 'policy-conflict');
+    await page.close();
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ windowDays: 14, source: 'seller', ownWindowDays: null });
+  });
+
+  it('lets an admin reconcile a day, find a payment Ebb never heard of among its differences, and resolve it with a note', async () => {
+    const day = new Date().toISOString().slice(0, 10); // Stripe's day is UTC
+    const order = await paidOrder(world, [{ quantity: 1, unitAmount: 2400 }]);
+    const refunded = await reaches((await requestRefund(order)).id, ['succeeded']);
+    // money taken at the provider outside Ebb (as from its dashboard): no order of Ebb's knows it
+    const stranger = await stripeCall(world, '/v1/payment_intents', { amount: '1999', currency: 'eur', confirm: 'true', payment_method: 'pm_card_visa' });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'admin', '/reconciliation');
+    await page.getByTestId('reconcile-date').fill(day);
+    await page.getByTestId('reconcile-provider').click();
+    await page.getByRole('option', { name: 'stripe' }).click();
+    await page.getByTestId('reconcile-start').click();
+    const report = page.getByTestId('reconciliation-run');
+    await report.getByTestId('reconciliation-status').getByText('Done').waitFor({ timeout: 30000 });
+    // the order's payment and its refund matched; the stranger is missing in Ebb, waiting for a person
+    expect(Number((await report.getByTestId('matched').textContent())?.replace(/\D/g, ''))).toBeGreaterThanOrEqual(2);
+    const row = report.locator('tr', { hasText: stranger.id });
+    await expect(row.textContent()).resolves.toMatch(/Missing in Ebb.*€19\.99.*Open/);
+    await expect(report.getByTestId('kind-missing_in_ebb').textContent()).resolves.not.toBe('Missing in Ebb: 0');
+    // and it waits in the list of open differences, until a person resolves it
+    const waiting = page.getByTestId('waiting-differences').locator('tr', { hasText: stranger.id });
+    await waiting.waitFor();
+    await screenshot(page, 'reconciliation-report');
+
+    const runId = new URL(page.url()).searchParams.get('id');
+    const run = await world.api.call('payment', 'GET', `/v1/admin/reconciliations/${runId}`, { token: admin() });
+    expect(run.differences.filter((d: { refundId?: string }) => d.refundId === refunded.id)).toEqual([]);
+    const difference = run.differences.find((d: { providerPaymentId?: string }) => d.providerPaymentId === stranger.id);
+    expect(difference).toMatchObject({ kind: 'missing_in_ebb', object: 'payment', resolution: 'open' });
+
+    await report.getByTestId(`resolve-${difference.id}`).click();
+    await page.getByRole('dialog').getByRole('textbox').fill('test payment by finance, refunded in the dashboard');
+    await page.getByTestId(`resolve-${difference.id}-confirm`).dblclick();
+    await row.getByText('Resolved').waitFor();
+    await waiting.waitFor({ state: 'detached' });
+    const settled = await world.api.call('payment', 'GET', `/v1/admin/reconciliations/${runId}`, { token: admin() });
+    expect(settled.differences.find((d: { id: string }) => d.id === difference.id)).toMatchObject({
+      resolution: 'resolved',
+      resolvedBy: 'admin:admin-dev',
+      note: 'test payment by finance, refunded in the dashboard',
+    });
+    await page.close();
+  });
+
+  it('applies a dry run’s plan after a confirmation, and rolls it back after another', async () => {
+    const run = Date.now().toString(36);
+    const sellerId = `seller-apply-${run}`;
+    const productId = `prod-apply-${run}`;
+    await world.api.call('inventory', 'PUT', `/v1/sellers/${sellerId}`, { token: admin(), body: { name: 'Atelier Apply', email: `${sellerId}@example.com` } });
+    await catalogue(world, { productId, sellerId, title: 'Online course: bookbinding', description: 'six lessons' });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'admin', '/policy-migration');
+    await page.getByTestId('migration-sellers').fill(sellerId);
+    await page.getByTestId('start-dry-run').click();
+    await page.getByTestId('migration-status').getByText('Done').waitFor({ timeout: 30000 });
+    const dryRun = new URL(page.url()).searchParams.get('id');
+
+    await page.getByTestId('apply').click();
+    await page.getByRole('dialog').getByText('Apply this plan?').waitFor();
+    await page.getByTestId('apply-confirm').click();
+    await page.waitForURL((url) => url.searchParams.get('id') !== dryRun);
+    await page.getByTestId('migration-status').getByText('Done').waitFor({ timeout: 30000 });
+    await expect(page.getByTestId(`report-row-${productId}`).textContent()).resolves.toContain('applied');
+    const applied = new URL(page.url()).searchParams.get('id');
+    await expect(world.api.call('refund', 'GET', `/v1/admin/policy-migrations/${applied}`, { token: admin() })).resolves.toMatchObject({ mode: 'apply', sellerIds: [sellerId] });
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ ownWindowDays: 60 });
+
+    await page.getByTestId('roll-back').click();
+    await page.getByRole('dialog').getByText('Roll this migration back?').waitFor();
+    await screenshot(page, 'policy-migration-roll-back');
+    await page.getByTestId('roll-back-confirm').click();
+    await page.getByTestId('migration-status').getByText('Rolled back').waitFor({ timeout: 30000 });
+    await expect(page.getByTestId(`report-row-${productId}`).textContent()).resolves.toContain('restored');
+    await expect(world.api.call('refund', 'GET', `/v1/refund-policies/products/${productId}`, { token: admin() })).resolves.toMatchObject({ ownWindowDays: null });
+    // the change log tells both changes, each with its run
+    await page.goto(`${world.origin}/policy-changes?productId=${productId}`);
+    await page.locator('tbody tr').nth(1).waitFor();
+    await expect(page.locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.locator('tbody').textContent()).resolves.toContain(applied!);
+    await page.close();
+  });
+
+  it('shows a succeeded refund’s voucher: its SHA-256, and a link to the signed document', async () => {
+    const order = await paidOrder(world, [{ quantity: 1, unitAmount: 1500 }]);
+    const asked = await requestRefund(order);
+    const paid = await waitFor(async () => {
+      const current = await refund(asked.id);
+      return current.voucher && current;
+    }, { what: `refund ${asked.id} to have its voucher`, timeoutMs: 30000 });
+
+    const page = await world.browser.newPage();
+    await signIn(page, world.origin, 'support', `/refunds/${asked.id}`);
+    await expect(page.getByTestId('voucher-sha256').textContent()).resolves.toBe(`SHA-256 ${paid.voucher.sha256}`);
+    const href = await page.getByTestId('voucher-link').getAttribute('href');
+    await screenshot(page, 'refund-voucher');
+    await page.close();
+    // the link is the signed URL the API gave: it answers the document whose hash is shown
+    const document = await fetch(href!);
+    expect(document.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await document.arrayBuffer())).digest('hex')).toBe(paid.voucher.sha256);
+  });
+
+  it('lets an admin change the per-product rollout after a confirmation, and tells whether it enables a seller', async () => {
+    const page = await world.browser.newPage();
+    try {
+      await signIn(page, world.origin, 'admin', '/rollout?sellerId=seller-console');
+      await expect(page.getByTestId('flag-now').textContent()).resolves.toBe('Now: Off');
+      await expect(page.getByTestId('seller-reason').textContent()).resolves.toBe('The rollout is off.');
+      await page.getByText('All sellers', { exact: true }).click();
+      await page.getByTestId('flag-save').click();
+      await page.getByRole('dialog').getByText('Change the rollout?').waitFor();
+      await page.getByTestId('flag-save-confirm').click();
+      await page.getByTestId('flag-now').getByText('Now: All sellers').or(page.getByText('Now: All sellers')).first().waitFor();
+      await page.getByText('Enabled', { exact: true }).waitFor();
+      await expect(page.getByTestId('seller-reason').textContent()).resolves.toBe('The rollout covers every seller.');
+      await screenshot(page, 'rollout-flag');
+      await expect(world.api.call('refund', 'GET', '/v1/admin/flags/per-product-policies', { token: admin() })).resolves.toMatchObject({ mode: 'all', updatedBy: 'admin:admin-dev' });
+    } finally {
+      await page.close();
+      // the other tests of this file judge windows with the flag off
+      await world.api.call('refund', 'PUT', '/v1/admin/flags/per-product-policies', { token: admin(), body: { mode: 'off' } });
+    }
+  });
 });
+
+/** A call straight at the sandbox's Stripe API, as the provider's dashboard would make it. */
+async function stripeCall(world: { platform: { url(app: 'sandbox'): string } }, path: string, form: Record<string, string>) {
+  const response = await fetch(`${world.platform.url('sandbox')}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk_test_console_e2e', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { id: string; status: string };
+}

@@ -22,3 +22,22 @@ export type OrderRefunds = Answer<'/v1/orders/{orderId}/refunds', 'get'>;
 /** Every refund status, in the order of the lifecycle (the API's own list). */
 export const REFUND_STATUSES: readonly RefundStatus[] = STATUSES;
 export const PROVIDER_REFUND_STATUSES: ProviderRefundStatus[] = ['outcome_unknown', 'requested', 'pending', 'succeeded', 'failed'];
+
+export type ProductPolicy = Answer<'/v1/refund-policies/products/{productId}', 'get'>;
+export type SellerPolicy = Answer<'/v1/refund-policies/sellers/{sellerId}', 'get'>;
+export type PolicyChangeList = Answer<'/v1/refund-policies/changes', 'get'>;
+export type PolicyChange = PolicyChangeList['items'][number];
+export type PolicyMigration = Answer<'/v1/admin/policy-migrations/{id}', 'get'>;
+export type MigrationReportRow = PolicyMigration['report'][number];
+export type RolloutFlag = Answer<'/v1/admin/flags/per-product-policies', 'get'>;
+export type RolloutMode = RolloutFlag['mode'];
+export type Reconciliation = Answer<'/v1/admin/reconciliations/{id}', 'get'>;
+export type ReconciliationDifference = Reconciliation['differences'][number];
+export type DifferenceKind = ReconciliationDifference['kind'];
+export type DifferenceResolution = ReconciliationDifference['resolution'];
+export type PaymentProvider = ReconciliationDifference['provider'];
+
+export const ROLLOUT_MODES: readonly RolloutMode[] = ['off', 'new_sellers', 'percentage', 'all'];
+export const DIFFERENCE_KINDS: readonly DifferenceKind[] = ['missing_in_ebb', 'missing_at_provider', 'amount_mismatch', 'status_mismatch'];
+export const DIFFERENCE_RESOLUTIONS: readonly DifferenceResolution[] = ['open', 'repaired', 'resolved'];
+export const PAYMENT_PROVIDERS: readonly PaymentProvider[] = ['stripe', 'alipay', 'wechatpay'];

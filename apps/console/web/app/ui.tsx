@@ -1,7 +1,7 @@
 // Small pieces every page uses: status badges, money and times as the viewer reads them, the API's
 // refusals in its own words, pagers and confirmations.
 import { type ReactNode, useState } from 'react';
-import { Alert, Badge, Button, Code, Group, Modal, Stack, Text, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, Group, Modal, Stack, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { IconAlertTriangle, IconLock } from '@tabler/icons-react';
 import { Link } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
@@ -24,6 +24,14 @@ const STATUS_COLORS: Record<string, string> = {
   pending: 'yellow',
   sent: 'teal',
   queued: 'gray',
+  // policy migrations and reconciliations, and their differences
+  running: 'blue',
+  done: 'teal',
+  rolling_back: 'orange',
+  rolled_back: 'gray',
+  open: 'red',
+  repaired: 'teal',
+  resolved: 'gray',
 };
 
 export function StatusBadge({ status }: { status: string }) {
@@ -217,5 +225,26 @@ export function RefundLink({ id, orderId }: { id: string; orderId?: string }) {
         </Text>
       )}
     </>
+  );
+}
+
+/** One id typed and looked up (the page keeps it in its URL); an empty field clears it. */
+export function LookUp({ label, value, button, onLookUp }: { label: string; value?: string; button?: string; onLookUp(value: string | undefined): void }) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState(value ?? '');
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault();
+        onLookUp(draft.trim() || undefined);
+      }}
+    >
+      <Group align="flex-end" gap="sm">
+        <TextInput label={label} value={draft} onChange={(event) => setDraft(event.currentTarget.value)} style={{ flex: 1 }} />
+        <Button type="submit" variant="default">
+          {button ?? t('policies.lookUp')}
+        </Button>
+      </Group>
+    </form>
   );
 }

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Alert, Card, Group, RingProgress, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { BarChart, LineChart } from '@mantine/charts';
-import { IconAlertTriangle, IconBuildingBank, IconChecklist, IconHome, IconInbox, IconPackageImport, IconReceiptRefund } from '@tabler/icons-react';
+import { IconAlertTriangle, IconBuildingBank, IconChecklist, IconHome, IconInbox, IconPackageImport, IconReceiptRefund, IconScale } from '@tabler/icons-react';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, createRoute } from '@tanstack/react-router';
 import type { ComponentType } from 'react';
@@ -70,6 +70,12 @@ function HomePage() {
     refetchInterval: POLL_MS,
     retry: false,
   });
+  const differences = useQuery({
+    queryKey: ['home', 'differences'],
+    queryFn: () => answerOf(api('payment').GET('/v1/admin/reconciliation-differences', { params: { query: { resolution: 'open', limit: 200 } } })),
+    refetchInterval: POLL_MS,
+    retry: false,
+  });
   const parked = useQueries({
     queries: SERVICES.map((service) => ({
       queryKey: ['home', 'dead-letters', service],
@@ -88,6 +94,7 @@ function HomePage() {
     { key: 'failed', label: t('home.failedRefunds'), icon: IconReceiptRefund, color: 'red', to: '/refunds', search: { status: 'failed' }, count: countOf(failed.data), error: failed.error },
     { key: 'parked', label: t('home.parkedMessages'), icon: IconInbox, color: 'orange', to: '/dead-letters', count: parkedCount, error: parkedError },
     { key: 'unknown', label: t('home.unknownOutcomes'), icon: IconBuildingBank, color: 'red', to: '/provider-refunds', count: countOf(unknown.data), error: unknown.error },
+    { key: 'differences', label: t('home.openDifferences'), icon: IconScale, color: 'orange', to: '/reconciliation', count: countOf(differences.data), error: differences.error },
   ];
 
   // refund-service's public /metrics, read by the page (CORS), parsed here
@@ -123,7 +130,7 @@ function HomePage() {
   return (
     <>
       <PageHeader title={t('home.title')} description={t('home.description', { zone: viewerTimeZone() })} />
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 5 }} mb="lg">
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} mb="lg">
         {tiles.map((tile) => {
           const denied = tile.error instanceof ApiError && (tile.error.status === 401 || tile.error.status === 403);
           const urgent = tile.count !== undefined && tile.count !== '0';

@@ -160,6 +160,16 @@ function RefundDetailPage() {
               <Field label={t('refund.providerRefund')}>{r.providerRefundId ?? '—'}</Field>
               {r.failureReason && <Field label={t('refund.failureReason')}>{r.failureReason}</Field>}
               {r.paymentId && <Field label={t('refund.paymentId')}>{r.paymentId}</Field>}
+              {r.voucher && (
+                <Field label={t('refund.voucher')}>
+                  <Anchor href={r.voucher.url} target="_blank" rel="noopener noreferrer" size="sm" data-testid="voucher-link">
+                    {t('refund.voucherOpen')}
+                  </Anchor>
+                  <Text size="xs" c="dimmed" ff="monospace" style={{ wordBreak: 'break-all' }} data-testid="voucher-sha256">
+                    SHA-256 {r.voucher.sha256}
+                  </Text>
+                </Field>
+              )}
             </Stack>
           </Card>
           <Card withBorder radius="md">
