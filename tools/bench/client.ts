@@ -1,7 +1,8 @@
 // The benchmark's view of Ebb: the public HTTP API of api-v1.md, as a storefront, a customer, support
-// and an admin use it. Nothing here writes another service's tables.
+// and an admin use it, through the typed client of its OpenAPI document. Nothing here writes another
+// service's tables.
 import { randomUUID } from 'node:crypto';
-import { ApiClient, type ProviderRefund, apiToken, checkout, listProviderRefunds } from '@ebb/api-client';
+import { ApiClient, type ProviderRefund, type SuccessBody, apiToken, checkout, listProviderRefunds, ok } from '@ebb/api-client';
 
 export type { ProviderRefund } from '@ebb/api-client';
 
@@ -13,6 +14,16 @@ export const tokens = {
   support: apiToken('support', 'bench-support'),
   customer: (customerId: string) => apiToken('customer', customerId),
 };
+
+/** The typed clients of the services the bench calls as admin; `refunds` sends no token of its own (each call names its caller). */
+export const typed = {
+  inventory: api.typed('inventory', tokens.admin),
+  refundsAsAdmin: api.typed('refund', tokens.admin),
+  refunds: api.typed('refund'),
+};
+
+/** The bearer header of one call, for a typed client shared by many callers. */
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,8 +57,8 @@ export interface Catalog {
 export async function createCatalog(run: string, skuCount: number, onHand: number): Promise<Catalog> {
   const skus = Array.from({ length: skuCount }, (_, i) => ({ productId: `bench-${run}-${i}`, sku: `BENCH-${run}-${i}` }));
   for (const { productId, sku } of skus) {
-    await api.call('inventory', 'POST', '/v1/products', { token: tokens.admin, body: { id: productId, sellerId: 'bench', title: `Bench ${sku}`, description: 'benchmark' } });
-    await api.call('inventory', 'PUT', `/v1/stock/${sku}`, { token: tokens.admin, body: { productId, onHand } });
+    await ok(typed.inventory.POST('/v1/products', { body: { id: productId, sellerId: 'bench', title: `Bench ${sku}`, description: 'benchmark' } }));
+    await ok(typed.inventory.PUT('/v1/stock/{sku}', { params: { path: { sku } }, body: { productId, onHand } }));
   }
   return { skus };
 }
@@ -66,13 +77,7 @@ export async function paidOrder(catalog: Catalog, index: number, unitAmount: num
 /** The sandbox's provider refunds created since `since`. */
 export const providerRefundsSince = (since: Date): Promise<ProviderRefund[]> => listProviderRefunds(api, since);
 
-export interface RefundView {
-  id: string;
-  orderId: string;
-  status: string;
-  amount: number;
-  history: { status: string; at: string }[];
-  updatedAt: string;
-}
+/** A refund as the bench follows it: the fields of the document's refund it reads, whether listed, read or just created. */
+export type RefundView = Pick<SuccessBody<'/v1/refunds/{id}', 'get'>, 'id' | 'orderId' | 'status' | 'amount' | 'history' | 'updatedAt'>;
 
 export const FINAL_STATUSES = new Set(['succeeded', 'failed', 'rejected', 'cancelled']);

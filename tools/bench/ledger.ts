@@ -26,7 +26,7 @@ export async function checkLedger(
 
   progress('ledger: reading the provider’s refunds');
   const refundIds = new Set(accepted.map((a) => a.refundId));
-  const providerRefunds = (await providerRefundsSince(since)).filter((r) => refundIds.has(r.metadata?.refundId));
+  const providerRefunds = (await providerRefundsSince(since)).filter((r) => refundIds.has(r.metadata?.refundId ?? ''));
   const refunded = new Set(accepted.map((a) => a.orderId));
   const report = await compareLedger(api, {
     accepted,

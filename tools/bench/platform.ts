@@ -2,8 +2,8 @@
 // feed, and samples every service's /metrics while a scenario runs.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync, readdirSync } from 'node:fs';
-import { SERVICES, type Service, serviceUrl } from '@ebb/api-client';
-import { FINAL_STATUSES, type RefundView, api, sleep, tokens } from './client';
+import { SERVICES, type Service, ok, serviceUrl } from '@ebb/api-client';
+import { FINAL_STATUSES, type RefundView, sleep, typed } from './client';
 
 async function ready(service: Service): Promise<boolean> {
   try {
@@ -95,7 +95,7 @@ export class RefundFeed {
 
   /** Reads a refund directly: the safety net for a change the feed's overlap window missed. */
   async refresh(id: string): Promise<void> {
-    this.accept(await api.call<RefundView>('refund', 'GET', `/v1/refunds/${id}`, { token: tokens.admin }));
+    this.accept(await ok(typed.refundsAsAdmin.GET('/v1/refunds/{id}', { params: { path: { id } } })));
   }
 
   private async poll(): Promise<void> {
@@ -103,9 +103,7 @@ export class RefundFeed {
     // transactions commit out of updated_at order: read back a little behind the newest change seen.
     // Only successes are fed; the rare other ending is found by `sweep`, which reads stragglers directly.
     const after = new Date(Date.parse(this.cursor) - 300).toISOString();
-    const { items } = await api.call<{ items: RefundView[] }>('refund', 'GET', `/v1/refunds?status=succeeded&updatedAfter=${after}&limit=1000`, {
-      token: tokens.admin,
-    });
+    const { items } = await ok(typed.refundsAsAdmin.GET('/v1/refunds', { params: { query: { status: 'succeeded', updatedAfter: after, limit: 1000 } } }));
     for (const refund of items) this.accept(refund);
     const newest = items.at(-1)?.updatedAt;
     if (newest && newest > this.cursor) this.cursor = newest;

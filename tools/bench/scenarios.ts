@@ -1,8 +1,8 @@
 // The three scenarios of `npm run bench`. Each records every refund it had accepted, so the ledger
 // check at the end of the run can account for all of them.
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '@ebb/api-client';
-import { type Catalog, type PaidOrder, type RefundView, api, inParallel, paidOrder, sleep, tokens } from './client';
+import { ApiError, type RequestBody, ok } from '@ebb/api-client';
+import { type Catalog, type PaidOrder, type RefundView, bearer, inParallel, paidOrder, sleep, tokens, typed } from './client';
 import { type Metrics, type RefundFeed, type Sample, type Sampler, histogramQuantile, scrape } from './platform';
 
 export interface Accepted {
@@ -86,16 +86,14 @@ async function requestRefund(
   outcome: Outcome,
   order: PaidOrder,
   token: string,
-  body: object,
+  body: Omit<RequestBody<'/v1/refunds', 'post'>, 'orderId'>,
   started = performance.now(), // when the request was due: an open loop counts the wait before sending too
 ): Promise<Accepted | undefined> {
   const sentAt = Date.now();
   try {
-    const refund = await api.call<RefundView>('refund', 'POST', '/v1/refunds', {
-      token,
-      body: { orderId: order.id, ...body },
-      headers: { 'idempotency-key': randomUUID() },
-    });
+    const refund = await ok(
+      typed.refunds.POST('/v1/refunds', { body: { orderId: order.id, ...body }, params: { header: { 'Idempotency-Key': randomUUID() } }, headers: bearer(token) }),
+    );
     const accepted = { refundId: refund.id, orderId: order.id, amount: refund.amount, sentAt, requestMs: performance.now() - started };
     ctx.accepted.push(accepted);
     outcome.accepted++;

@@ -60,7 +60,7 @@ async function run(options: ChaosOptions, cleanUp: CleanUp): Promise<number> {
   supervisor.watch(APPS);
   cleanUp.add('supervisor', async () => supervisor.stop());
   const api = new ApiClient((service) => platform.url(service));
-  const shop = new ShopClient(api);
+  const shop = new ShopClient();
 
   const prometheus = await startPrometheus(prometheusConfig(scrapeTargets(platform), PROMETHEUS_INTERVAL_S), await freePort());
   cleanUp.add('stopping Prometheus', () => prometheus.stop());
@@ -80,7 +80,7 @@ async function run(options: ChaosOptions, cleanUp: CleanUp): Promise<number> {
   const t0 = Date.now() + 1000;
   const runStartedAt = new Date(t0);
   const runner = new FaultRunner({ api, supervisor, suffix: platform.suffix, t0, log });
-  const driver = new FlowDriver(shop, workload, orders);
+  const driver = new FlowDriver(api, shop, workload, orders);
   cleanUp.add('fault runner', async () => runner.stop());
   const ticker = setInterval(() => {
     const s = (Date.now() - t0) / 1000;

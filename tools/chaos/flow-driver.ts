@@ -1,5 +1,6 @@
 // Sends the workload's refund requests at their times, as the shop and its support agents would:
 // the customer asks for the refund; for a parcel coming back, support receives it and passes it.
+import type { ApiClient } from '@ebb/api-client';
 import type { ShopClient } from './shop-client';
 import { type SeededOrder, supportToken } from './seed-orders';
 import { FLOWS, type FlowKind, type Slot, type Workload, refundBody } from './workload';
@@ -64,6 +65,7 @@ export class FlowDriver {
   private stopAt = Infinity;
 
   constructor(
+    private readonly api: ApiClient,
     private readonly shop: ShopClient,
     private readonly workload: Workload,
     private readonly orders: Map<number, SeededOrder>,
@@ -104,7 +106,8 @@ export class FlowDriver {
     }
     const { kind } = this.workload.flows[slot.flow];
     const body = refundBody(kind, slot.step, order.id, order.lines);
-    const outcome = await this.shop.send<{ id: string; amount: number; status: string }>('refund', 'POST', '/v1/refunds', { token: order.token, body });
+    const refunds = this.api.typed('refund', order.token);
+    const outcome = await this.shop.send('refund', 'POST /v1/refunds', (init) => refunds.POST('/v1/refunds', { body, ...init }));
     if (!outcome.ok || !outcome.answer) {
       this.stats.notAccepted++;
       const error = (outcome.answer?.body as { error?: RefusedRequest['error'] } | undefined)?.error;
@@ -120,6 +123,8 @@ export class FlowDriver {
 
   /** Support's part of a returned parcel: waits for `awaiting_return`, receives it, passes the inspection. */
   private async receiveReturn(refund: AcceptedRefund): Promise<void> {
+    const asSupport = this.api.typed('refund', supportToken);
+    const params = { path: { id: refund.refundId } };
     let status = refund.status;
     for (let gap = 500; status !== 'awaiting_return'; gap = Math.min(gap * 2, 4000)) {
       if (FINAL_STATUSES.includes(status) || status === 'refunding' || Date.now() + gap > this.stopAt) {
@@ -127,16 +132,15 @@ export class FlowDriver {
         return;
       }
       await sleep(gap);
-      const read = await this.shop.send<{ status: string }>('refund', 'GET', `/v1/refunds/${refund.refundId}`, { token: supportToken }, 60_000);
+      const read = await this.shop.send('refund', 'GET /v1/refunds/:id', (init) => asSupport.GET('/v1/refunds/{id}', { params, ...init }), 60_000);
       if (read.ok && read.answer) status = refund.status = read.answer.body.status;
     }
-    const received = await this.shop.send('refund', 'POST', `/v1/refunds/${refund.refundId}/return-received`, { token: supportToken });
+    const received = await this.shop.send('refund', 'POST /v1/refunds/:id/return-received', (init) => asSupport.POST('/v1/refunds/{id}/return-received', { params, ...init }));
     if (!received.ok) return;
     this.stats.returnsReceived++;
-    const inspected = await this.shop.send('refund', 'POST', `/v1/refunds/${refund.refundId}/inspection`, {
-      token: supportToken,
-      body: { result: 'passed', note: 'chaos run: unused' },
-    });
+    const inspected = await this.shop.send('refund', 'POST /v1/refunds/:id/inspection', (init) =>
+      asSupport.POST('/v1/refunds/{id}/inspection', { params, body: { result: 'passed', note: 'chaos run: unused' }, ...init }),
+    );
     if (inspected.ok) this.stats.inspectionsPassed++;
   }
 }

@@ -29,9 +29,3 @@ export function classify(attempt: Attempt): Verdict {
 export function backoffMs(n: number, jitter: number = Math.random()): number {
   return Math.round(Math.min(5000, 200 * 2 ** n) * (1 + 0.2 * jitter));
 }
-
-/** A path with its ids taken out (`/v1/refunds/ref_1/inspection` → `/v1/refunds/:id/inspection`), to count by route. */
-export function routeOf(method: string, path: string): string {
-  const bare = path.split('?')[0].replace(/\/[A-Za-z]+_[A-Za-z0-9]+(?=\/|$)/g, '/:id');
-  return `${method} ${bare}`;
-}

@@ -2,7 +2,7 @@
 // them (checkout at the sandbox), and shipped or delivered as each flow needs, so the run's refund
 // rate does not wait on checkouts.
 import { randomUUID } from 'node:crypto';
-import { type ApiClient, apiToken, checkout } from '@ebb/api-client';
+import { type ApiClient, apiToken, checkout, ok } from '@ebb/api-client';
 import { FLOWS, type PlannedFlow, type SeededLine } from './workload';
 
 export interface SeededOrder {
@@ -24,9 +24,10 @@ const SKUS = 8;
 /** Products with stock enough for any run, spread over a few SKUs so orders don't all queue on one stock row. */
 export async function createCatalog(api: ApiClient, run: string): Promise<{ productId: string; sku: string }[]> {
   const skus = Array.from({ length: SKUS }, (_, i) => ({ productId: `chaos-${run}-${i}`, sku: `CHAOS-${run}-${i}` }));
+  const inventory = api.typed('inventory', adminToken);
   for (const { productId, sku } of skus) {
-    await api.call('inventory', 'POST', '/v1/products', { token: adminToken, body: { id: productId, sellerId: 'chaos', title: `Chaos ${sku}`, description: 'chaos run' } });
-    await api.call('inventory', 'PUT', `/v1/stock/${sku}`, { token: adminToken, body: { productId, onHand: 10_000_000 } });
+    await ok(inventory.POST('/v1/products', { body: { id: productId, sellerId: 'chaos', title: `Chaos ${sku}`, description: 'chaos run' } }));
+    await ok(inventory.PUT('/v1/stock/{sku}', { params: { path: { sku } }, body: { productId, onHand: 10_000_000 } }));
   }
   return skus;
 }
@@ -51,8 +52,10 @@ export async function seedOrder(api: ApiClient, catalog: { productId: string; sk
   if (fulfilment !== 'none') {
     // a tracking number ending in -LATE is one the sandbox's carrier can no longer stop
     seeded.trackingNumber = `TRK-${paid.orderId}${flow.kind === 'in-transit-late' ? '-LATE' : ''}`;
-    await api.call('order', 'POST', `/v1/orders/${paid.orderId}/shipments`, { token: adminToken, body: { carrier: 'dhl', trackingNumber: seeded.trackingNumber } });
-    if (fulfilment === 'delivered') await api.call('order', 'POST', `/v1/orders/${paid.orderId}/delivery`, { token: adminToken });
+    const orders = api.typed('order', adminToken);
+    const params = { path: { id: paid.orderId } };
+    await ok(orders.POST('/v1/orders/{id}/shipments', { params, body: { carrier: 'dhl', trackingNumber: seeded.trackingNumber } }));
+    if (fulfilment === 'delivered') await ok(orders.POST('/v1/orders/{id}/delivery', { params }));
   }
   return seeded;
 }

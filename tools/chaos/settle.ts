@@ -16,19 +16,22 @@ const SERVICES_WITH_QUEUES: Service[] = ['order', 'payment', 'refund', 'inventor
 /** How often the operator looks at the dead letters while refunds settle. */
 const DEAD_LETTER_EVERY_MS = 20_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One call waits at most this long: a service in the middle of a fault may hold a connection open. */
+const timeout = () => AbortSignal.timeout(10_000);
 
 /** Lists every service's parked messages and replays each one. */
 export async function replayDeadLetters(api: ApiClient, tally: DeadLetterTally): Promise<number> {
   let found = 0;
   for (const service of SERVICES_WITH_QUEUES) {
-    const list = await api.request<{ items: { id: string; type: string; error: string }[] }>(service, 'GET', '/v1/admin/dead-letters?limit=500', { token: adminToken, timeoutMs: 10_000 }).catch(() => undefined);
-    for (const letter of list?.status === 200 ? list.body.items : []) {
+    const operator = api.typed(service, adminToken);
+    const list = await operator.GET('/v1/admin/dead-letters', { params: { query: { limit: 500 } }, signal: timeout() }).catch(() => undefined);
+    for (const letter of list?.response.status === 200 && list.data ? list.data.items : []) {
       found++;
       const key = `${service} ${letter.type}`;
       tally.parked[key] = (tally.parked[key] ?? 0) + 1;
       tally.errors[key] ??= letter.error.slice(0, 300);
-      const replayed = await api.request(service, 'POST', `/v1/admin/dead-letters/${letter.id}/replay`, { token: adminToken, timeoutMs: 10_000 }).catch(() => undefined);
-      if (replayed?.status === 200) tally.replayed++;
+      const replayed = await operator.POST('/v1/admin/dead-letters/{id}/replay', { params: { path: { id: letter.id } }, signal: timeout() }).catch(() => undefined);
+      if (replayed?.response.status === 200) tally.replayed++;
     }
   }
   return found;
@@ -55,8 +58,11 @@ export async function settleRefunds(
       Array.from({ length: 8 }, async () => {
         while (next < left.length) {
           const refund = left[next++];
-          const read = await api.request<{ status: string }>('refund', 'GET', `/v1/refunds/${refund.refundId}`, { token: adminToken, timeoutMs: 10_000 }).catch(() => undefined);
-          if (read?.status === 200) refund.status = read.body.status;
+          const read = await api
+            .typed('refund', adminToken)
+            .GET('/v1/refunds/{id}', { params: { path: { id: refund.refundId } }, signal: timeout() })
+            .catch(() => undefined);
+          if (read?.data) refund.status = read.data.status;
         }
       }),
     );

@@ -1,8 +1,9 @@
-// The shop's side of a chaos run: each call of the public API is sent until it gets an answer the
-// shop can act on, with the same Idempotency-Key and body every time, and every retry is counted.
+// The shop's side of a chaos run: each call of the public API is sent, through the typed client, until
+// it gets an answer the shop can act on, with the same Idempotency-Key and body every time, and every
+// retry is counted.
 import { randomUUID } from 'node:crypto';
-import type { Answer, ApiClient, Service } from '@ebb/api-client';
-import { backoffMs, classify, routeOf } from './retry-policy';
+import type { Answer, Service } from '@ebb/api-client';
+import { backoffMs, classify } from './retry-policy';
 
 /** What the shop's calls met, for the report. */
 export interface ClientStats {
@@ -28,10 +29,14 @@ export interface LongCall {
   outcome: 'done' | 'refused' | 'abandoned';
 }
 
-export interface CallOptions {
-  token: string;
-  body?: unknown;
+/** What each attempt of a call is sent with: the call's Idempotency-Key (a POST's), and its time limit. */
+export interface AttemptInit {
+  headers: Record<string, string>;
+  signal: AbortSignal;
 }
+
+/** One attempt of a call: a typed client's request, e.g. `(init) => refunds.POST('/v1/refunds', { body, ...init })`. */
+export type SendAttempt<T> = (init: AttemptInit) => Promise<{ data?: T; error?: unknown; response: Response }>;
 
 export interface Outcome<T> {
   /** the last answer: 2xx, or the 4xx given up on */
@@ -59,21 +64,20 @@ export class ShopClient {
   private stopAt = Infinity;
 
   /** `backoff`: the wait before retry n (tests make it short). */
-  constructor(
-    private readonly api: ApiClient,
-    private readonly backoff: (n: number) => number = backoffMs,
-  ) {}
+  constructor(private readonly backoff: (n: number) => number = backoffMs) {}
 
   /** From now on every call still retrying gives up at `at` (the end of the run's settling). */
   giveUpAt(at: number): void {
     this.stopAt = at;
   }
 
-  /** Sends one call until it succeeds, is refused, or its budget runs out. */
-  async send<T = any>(service: Service, method: string, path: string, { token, body }: CallOptions, budgetMs = CALL_BUDGET_MS): Promise<Outcome<T>> {
+  /**
+   * Sends one call until it succeeds, is refused, or its budget runs out. `route` names it in the report,
+   * with its ids taken out (`POST /v1/refunds/:id/inspection`); a POST carries one Idempotency-Key throughout.
+   */
+  async send<T>(service: Service, route: string, attempt: SendAttempt<T>, budgetMs = CALL_BUDGET_MS): Promise<Outcome<T>> {
     this.stats.calls++;
-    const route = routeOf(method, path);
-    const headers = method === 'POST' ? { 'idempotency-key': `chaos-${randomUUID()}` } : undefined;
+    const headers: Record<string, string> = route.startsWith('POST ') ? { 'idempotency-key': `chaos-${randomUUID()}` } : {};
     const started = Date.now();
     const deadline = started + budgetMs;
     const reasons: string[] = [];
@@ -84,35 +88,36 @@ export class ShopClient {
     };
     let sameConflict = 0;
     let lastReason = '';
-    for (let attempt = 0; ; attempt++) {
+    for (let n = 0; ; n++) {
       this.stats.attempts++;
       let answer: Answer<T> | undefined;
       let failure: string | undefined;
       try {
-        answer = await this.api.request<T>(service, method, path, { token, body, headers, timeoutMs: ATTEMPT_TIMEOUT_MS });
+        const { data, error, response } = await attempt({ headers, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS) });
+        answer = { status: response.status, body: (response.ok ? data : error) as T };
       } catch (error) {
         failure = `${(error as Error).name}: ${(error as Error).message}`;
       }
       const code = (answer?.body as { error?: { code?: string } } | undefined)?.error?.code;
       const verdict = classify(answer ? { status: answer.status, code } : { error: failure! });
       if (answer && answer.status >= 500) bump(this.stats.serverErrors, `${service} ${answer.status} ${code ?? ''}`.trim());
-      if (verdict.action === 'done') return finish('done', { answer, ok: true, attempts: attempt + 1 });
+      if (verdict.action === 'done') return finish('done', { answer, ok: true, attempts: n + 1 });
       if (verdict.action === 'give-up') {
         bump(this.stats.refusals, `${route} ${verdict.reason}`);
-        return finish('refused', { answer, ok: false, attempts: attempt + 1 });
+        return finish('refused', { answer, ok: false, attempts: n + 1 });
       }
       reasons.push(verdict.reason);
       // request_in_progress is the store waiting on a claim (a crashed process's lasts until it goes stale): worth the whole budget
       sameConflict = verdict.reason === lastReason && verdict.reason === 'refund_in_progress' ? sameConflict + 1 : 0;
       lastReason = verdict.reason;
-      const wait = this.backoff(Math.min(attempt, 5));
+      const wait = this.backoff(Math.min(n, 5));
       if (sameConflict >= SAME_CONFLICT_LIMIT) {
         bump(this.stats.refusals, `${route} ${answer!.status} ${verdict.reason} (kept under the key: ${SAME_CONFLICT_LIMIT + 1} identical answers)`);
-        return finish('refused', { answer, ok: false, attempts: attempt + 1 });
+        return finish('refused', { answer, ok: false, attempts: n + 1 });
       }
       if (Date.now() + wait > Math.min(deadline, this.stopAt)) {
         bump(this.stats.abandoned, route);
-        return finish('abandoned', { answer, ok: false, attempts: attempt + 1 });
+        return finish('abandoned', { answer, ok: false, attempts: n + 1 });
       }
       bump(this.stats.retries, verdict.reason);
       await sleep(wait);

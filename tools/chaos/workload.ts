@@ -1,5 +1,6 @@
 // What the shop asks for during a chaos run: one refund request every 1/rate seconds, each part of a
 // flow (an order refunded before shipping, in transit, or after delivery). Pure: one seed, one plan.
+import type { RequestBody } from '@ebb/api-client';
 import type { Random } from './random';
 
 export type FlowKind = 'before-full' | 'before-partial' | 'before-line' | 'before-split' | 'in-transit' | 'in-transit-late' | 'delivered';
@@ -106,7 +107,7 @@ export interface SeededLine extends OrderLine {
 }
 
 /** The body of the flow's `step`th refund request (api-v1.md `POST /v1/refunds`). */
-export function refundBody(kind: FlowKind, step: 0 | 1, orderId: string, lines: readonly SeededLine[]): Record<string, unknown> {
+export function refundBody(kind: FlowKind, step: 0 | 1, orderId: string, lines: readonly SeededLine[]): RequestBody<'/v1/refunds', 'post'> {
   const total = lines.reduce((sum, line) => sum + line.quantity * line.unitAmount, 0);
   switch (kind) {
     case 'before-partial':

@@ -1,7 +1,8 @@
 // `npm run demo` (against a running `npm start`): one order paid, then partly refunded before it ships,
-// told step by step through the public API (api-v1.md), as a storefront and a customer would use it.
+// told step by step through the public API (api-v1.md), as a storefront and a customer would use it: every
+// call of the API through the typed client, so the demo stops compiling when the contract changes.
 import { randomUUID } from 'node:crypto';
-import { ApiClient, SANDBOX_SECRET_KEY, apiToken, poll } from '@ebb/api-client';
+import { ApiClient, SANDBOX_SECRET_KEY, apiToken, ok, poll } from '@ebb/api-client';
 import { formatMoney } from '@ebb/contracts';
 
 const money = (amount: number, currency: string) => formatMoney({ amount, currency });
@@ -13,6 +14,11 @@ const tokens = {
   admin: apiToken('admin', 'demo-admin'),
   customer: apiToken('customer', customerId),
 };
+const inventory = api.typed('inventory', tokens.admin);
+const orders = api.typed('order', tokens.customer);
+const payments = api.typed('payment', tokens.customer);
+const refunds = api.typed('refund', tokens.customer);
+const idempotencyKey = (key: string) => ({ header: { 'Idempotency-Key': key } });
 const started = Date.now();
 
 function step(text: string) {
@@ -30,39 +36,37 @@ async function main() {
   ];
   for (const line of lines) {
     const product = { id: line.productId, sellerId: 'seller-demo', title: line.title, description: line.title };
-    await api.call('inventory', 'POST', '/v1/products', { token: tokens.admin, body: product });
-    const stock = await api.call('inventory', 'PUT', `/v1/stock/${line.sku}`, { token: tokens.admin, body: { productId: line.productId, onHand: 10 } });
+    await ok(inventory.POST('/v1/products', { body: product }));
+    const stock = await ok(inventory.PUT('/v1/stock/{sku}', { params: { path: { sku: line.sku } }, body: { productId: line.productId, onHand: 10 } }));
     show(line.sku, stock);
   }
 
   step('Ada places an order: 2 mugs and a tea, EUR, 4.90 shipping (order-service)');
-  const order = await api.call('order', 'POST', '/v1/orders', {
-    token: tokens.customer,
-    body: {
+  const order = await ok(
+    orders.POST('/v1/orders', {
+      params: idempotencyKey(`demo-order-${run}`),
+      body: {
       customerId,
       email: `ada-${run}@example.com`,
       currency: 'EUR',
       items: lines.map(({ productId, sku, quantity, unitAmount }) => ({ productId, sku, quantity, unitAmount })),
       shippingAmount: 490,
-    },
-    headers: { 'idempotency-key': `demo-order-${run}` },
-  });
+      },
+    }),
+  );
   show('order', `${order.id} total ${money(order.totalAmount, order.currency)} status ${order.status}`);
   await poll('the stock to be reserved', async () => {
-    const stock = await api.call('inventory', 'GET', `/v1/stock/${lines[0].sku}`, { token: tokens.admin });
+    const stock = await ok(inventory.GET('/v1/stock/{sku}', { params: { path: { sku: lines[0].sku } } }));
     return stock.reserved === 2 && stock;
   });
   show('reserved', `${lines[0].sku} reserved 2 of 10`);
 
   step('She pays by card: payment-service creates the PaymentIntent with the amount read from order-service');
-  const payment = await api.call('payment', 'POST', '/v1/payments', {
-    token: tokens.customer,
-    body: { orderId: order.id },
-    headers: { 'idempotency-key': `demo-pay-${run}` },
-  });
+  const payment = await ok(payments.POST('/v1/payments', { params: idempotencyKey(`demo-pay-${run}`), body: { orderId: order.id } }));
   show('payment', `${payment.id} ${payment.providerPaymentId} ${money(payment.amount, payment.currency)} ${payment.status}`);
 
   step('The storefront confirms the card at the provider (the sandbox, Stripe-compatible)');
+  // the provider's own form-encoded endpoint, not Ebb's API: sent raw
   const confirm = await api.request('sandbox', 'POST', `/v1/payment_intents/${payment.providerPaymentId}/confirm`, {
     token: SANDBOX_SECRET_KEY,
     form: { payment_method: 'pm_card_visa' },
@@ -71,22 +75,23 @@ async function main() {
 
   step('The signed payment_intent.succeeded webhook reaches payment-service; the order is captured');
   const captured = await poll('the order to be captured', async () => {
-    const current = await api.call('order', 'GET', `/v1/orders/${order.id}`, { token: tokens.customer });
+    const current = await ok(orders.GET('/v1/orders/{id}', { params: { path: { id: order.id } } }));
     return current.paymentStatus === 'captured' && current;
   });
   show('order', `${captured.status} / ${captured.paymentStatus}, captured ${money(captured.capturedAmount, captured.currency)}`);
 
   step('One mug arrived broken: Ada asks for a refund of that line before the rest ships (refund-service)');
   const requestedAt = Date.now();
-  const refund = await api.call('refund', 'POST', '/v1/refunds', {
-    token: tokens.customer,
-    body: { orderId: order.id, items: [{ sku: lines[0].sku, quantity: 1 }], reason: 'damaged', note: 'the handle came off' },
-    headers: { 'idempotency-key': `demo-refund-${run}` },
-  });
+  const refund = await ok(
+    refunds.POST('/v1/refunds', {
+      params: idempotencyKey(`demo-refund-${run}`),
+      body: { orderId: order.id, items: [{ sku: lines[0].sku, quantity: 1 }], reason: 'damaged', note: 'the handle came off' },
+    }),
+  );
   show('refund', `${refund.id} ${money(refund.amount, refund.currency)} ${refund.status}`);
 
   const done = await poll('the refund to succeed', async () => {
-    const current = await api.call('refund', 'GET', `/v1/refunds/${refund.id}`, { token: tokens.customer });
+    const current = await ok(refunds.GET('/v1/refunds/{id}', { params: { path: { id: refund.id } } }));
     return ['succeeded', 'failed'].includes(current.status) && current;
   });
   step(`The refund ${done.status} ${Date.now() - requestedAt} ms after the request; its history:`);
@@ -94,15 +99,16 @@ async function main() {
 
   step('Everything that followed from it');
   const after = await poll('the order to show the refund', async () => {
-    const current = await api.call('order', 'GET', `/v1/orders/${order.id}`, { token: tokens.customer });
+    const current = await ok(orders.GET('/v1/orders/{id}', { params: { path: { id: order.id } } }));
     return current.refundedAmount > 0 && current;
   });
   show('order', `refunded ${money(after.refundedAmount, after.currency)} of ${money(after.capturedAmount, after.currency)}: ${after.paymentStatus}`);
   const stock = await poll('the mug to be back in stock', async () => {
-    const current = await api.call('inventory', 'GET', `/v1/stock/${lines[0].sku}`, { token: tokens.admin });
+    const current = await ok(inventory.GET('/v1/stock/{sku}', { params: { path: { sku: lines[0].sku } } }));
     return current.onHand === 9 && current;
   });
   show(lines[0].sku, stock);
+  // the sandbox's SMTP sink, a test fixture outside the public API: read raw
   const mail = await poll('the refund e-mail', async () => {
     const inbox = await api.call('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(order.email)}`);
     return inbox.items.some((item: { subject: string }) => item.subject.startsWith('Refunded')) && inbox.items;

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
-import { ApiClient, type NewOrder, checkout } from '@ebb/api-client';
+import { ApiClient, type NewOrder, type SuccessBody, checkout, ok } from '@ebb/api-client';
 import { type PlatformApp, TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 
-/** The public API of the platform under test (api-v1.md), on the ports that platform picked. */
+/**
+ * The public API of the platform under test (api-v1.md), on the ports that platform picked. Specs call
+ * documented routes through `typed(service, token)`, so a change of the contract breaks them at compile
+ * time; `request` stays for what the document does not describe (malformed bodies, the sandbox's fixtures).
+ */
 export class Client extends ApiClient {
   constructor(private readonly platform: TestPlatform) {
     super((app) => platform.url(app));
@@ -28,6 +32,10 @@ export function platformForTests(env: Partial<Record<PlatformApp, Record<string,
   return world;
 }
 
+/** A refund as `GET /v1/refunds/{id}` answers it, and its statuses. */
+export type Refund = SuccessBody<'/v1/refunds/{id}', 'get'>;
+export type RefundStatus = Refund['status'];
+
 export const admin = () => tokenFor('admin', 'ops-e2e');
 export const support = () => tokenFor('support', 'agent-e2e');
 
@@ -51,10 +59,11 @@ export async function paidOrder(
   const token = tokenFor('customer', customerId);
   const email = `buyer-${run}@example.com`;
   const full = lines.map((line, index) => ({ ...line, productId: `prod-${run}-${index}`, sku: `SKU-${run}-${index}` }));
+  const inventory = client.typed('inventory', admin());
   for (const line of full) {
     const product = { id: line.productId, sellerId: 'seller-e2e', title: `Product ${line.sku}`, description: 'e2e' };
-    await client.call('inventory', 'POST', '/v1/products', { token: admin(), body: product });
-    await client.call('inventory', 'PUT', `/v1/stock/${line.sku}`, { token: admin(), body: { productId: line.productId, onHand: 100 } });
+    await ok(inventory.POST('/v1/products', { body: product }));
+    await ok(inventory.PUT('/v1/stock/{sku}', { params: { path: { sku: line.sku } }, body: { productId: line.productId, onHand: 100 } }));
   }
   const order = { customerId, email, currency: 'EUR', items: full, shippingAmount: options.shippingAmount ?? 0, ...options.order };
   const paid = await checkout(client, token, order, {
@@ -66,11 +75,11 @@ export async function paidOrder(
 }
 
 /** Waits until the refund reaches one of the given states and returns it. */
-export async function refundReaches(client: Client, id: string, statuses: string[], token = admin(), timeoutMs = 20000) {
+export async function refundReaches(client: Client, id: string, statuses: RefundStatus[], token = admin(), timeoutMs = 20000): Promise<Refund> {
   return waitFor(
     async () => {
-      const refund = await client.request('refund', 'GET', `/v1/refunds/${id}`, { token });
-      return statuses.includes(refund.body?.status) && refund.body;
+      const { data } = await client.typed('refund', token).GET('/v1/refunds/{id}', { params: { path: { id } } });
+      return data !== undefined && statuses.includes(data.status) && data;
     },
     { what: `refund ${id} to reach ${statuses.join('|')}`, timeoutMs },
   );

@@ -1,4 +1,4 @@
-import { type Answer, type RequestOptions, ok, typedClient } from '@ebb/api-client';
+import { type Answer, type EbbClient, type RequestOptions, ok } from '@ebb/api-client';
 import { tokenFor } from '@ebb/testing';
 import { Client, admin, paidOrder, platformForTests, refundReaches, support } from './client';
 import { type DocumentedService, operationFor, servedDocuments, undeclaredCode } from './documented';
@@ -12,7 +12,16 @@ interface Recorded {
   body: unknown;
 }
 
-/** A client that keeps every answer of the five services, to hold them against the documents they serve. */
+function jsonOrText(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // held against the document as it came, like ApiClient.request keeps it
+  }
+}
+
+/** A client that keeps every answer of the five services, typed calls and raw ones, to hold them against the documents they serve. */
 class RecordingClient extends Client {
   readonly recorded: Recorded[] = [];
 
@@ -21,70 +30,91 @@ class RecordingClient extends Client {
     if (service !== 'sandbox') this.recorded.push({ service, method, path, status: answer.status, body: answer.body });
     return answer;
   }
+
+  override typed(service: Service, token?: string): EbbClient {
+    const client = super.typed(service, token);
+    if (service === 'sandbox') return client;
+    client.use({
+      onResponse: async ({ request, response }) => {
+        const url = new URL(request.url);
+        this.recorded.push({ service, method: request.method, path: `${url.pathname}${url.search}`, status: response.status, body: jsonOrText(await response.clone().text()) });
+      },
+    });
+    return client;
+  }
 }
 
 /**
  * Real answers of the running platform, recorded through the public API as a storefront, a customer,
  * support and an operator make them, each held against the OpenAPI document its service serves at
- * `/docs-json`: the route, the status and the body must all be in it.
+ * `/docs-json`: the route, the status and the body must all be in it. The calls go through the typed
+ * client, so what the spec sends is what the document says a client may send.
  */
 describe('the answers of the platform against its OpenAPI documents', () => {
   const world = platformForTests();
 
   it('documents every answer a storefront, a customer, support and an operator receive', async () => {
     const client = new RecordingClient(world.platform);
-    const call = (service: Service, method: string, path: string, options: RequestOptions = {}) => client.request(service, method, path, options);
+    const id = (value: string) => ({ path: { id: value } });
 
     // a storefront: stock, an order, its payment; a customer's refund before shipping
     const order = await paidOrder(client, [{ quantity: 2, unitAmount: 1500 }, { quantity: 1, unitAmount: 900 }]);
-    await call('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token });
-    await call('payment', 'GET', `/v1/payments?orderId=${order.orderId}`, { token: order.token });
-    await call('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token });
-    await call('inventory', 'GET', `/v1/stock/${order.lines[0].sku}`, { token: admin() });
-    const refund = await call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, items: [{ sku: order.lines[1].sku, quantity: 1 }], reason: 'damaged' }, headers: { 'idempotency-key': `c-${order.orderId}` } });
-    expect(refund.status).toBe(201);
-    await call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, items: [{ sku: order.lines[1].sku, quantity: 1 }], reason: 'damaged' }, headers: { 'idempotency-key': `c-${order.orderId}` } });
-    await refundReaches(client, refund.body.id, ['succeeded'], order.token);
-    await call('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: order.token });
-    await call('notification', 'GET', `/v1/notifications?orderId=${order.orderId}`, { token: order.token });
+    const asCustomer = { order: client.typed('order', order.token), payment: client.typed('payment', order.token), refund: client.typed('refund', order.token) };
+    await asCustomer.order.GET('/v1/orders/{id}', { params: id(order.orderId) });
+    await asCustomer.payment.GET('/v1/payments', { params: { query: { orderId: order.orderId } } });
+    await asCustomer.payment.GET('/v1/payments/{id}', { params: id(order.paymentId) });
+    await client.typed('inventory', admin()).GET('/v1/stock/{sku}', { params: { path: { sku: order.lines[0].sku } } });
+    const keyed = { body: { orderId: order.orderId, items: [{ sku: order.lines[1].sku, quantity: 1 }], reason: 'damaged' as const }, params: { header: { 'Idempotency-Key': `c-${order.orderId}` } } };
+    const refund = await asCustomer.refund.POST('/v1/refunds', keyed);
+    expect(refund.response.status).toBe(201);
+    const refundId = refund.data!.id;
+    await asCustomer.refund.POST('/v1/refunds', keyed);
+    await refundReaches(client, refundId, ['succeeded'], order.token);
+    await asCustomer.refund.GET('/v1/refunds', { params: { query: { orderId: order.orderId } } });
+    await client.typed('notification', order.token).GET('/v1/notifications', { params: { query: { orderId: order.orderId } } });
 
     // the client generated from the merged document reaches the same answers, typed
-    const refunds = typedClient('refund', order.token, (service) => world.platform.url(service));
-    const typed = await ok(refunds.GET('/v1/refunds/{id}', { params: { path: { id: refund.body.id } } }));
+    const typed = await ok(asCustomer.refund.GET('/v1/refunds/{id}', { params: id(refundId) }));
     expect([typed.status, typed.amount, typed.history.at(-1)?.status]).toEqual(['succeeded', 900, 'succeeded']);
-    const missing = refunds.GET('/v1/refunds/{id}', { params: { path: { id: 'ref_missing' } } });
+    const missing = asCustomer.refund.GET('/v1/refunds/{id}', { params: id('ref_missing') });
     await expect(ok(missing)).rejects.toMatchObject({ status: 404, code: 'refund_not_found' });
 
     // refusals: bad input, someone else's order, a missing refund, a transition that is not allowed, no token
-    await call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: -1, reason: 'damaged' } });
-    await call('refund', 'GET', `/v1/refunds/${refund.body.id}`, { token: tokenFor('customer', 'someone-else') });
-    await call('refund', 'GET', '/v1/refunds/ref_missing', { token: admin() });
-    await call('refund', 'POST', `/v1/refunds/${refund.body.id}/cancel`, { token: order.token });
-    await call('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 10_000_000, reason: 'damaged' } });
-    await call('order', 'GET', `/v1/orders/${order.orderId}`);
-    await call('order', 'GET', '/v1/orders/ord_missing', { token: admin() });
+    await asCustomer.refund.POST('/v1/refunds', { body: { orderId: order.orderId, amount: -1, reason: 'damaged' } });
+    await client.typed('refund', tokenFor('customer', 'someone-else')).GET('/v1/refunds/{id}', { params: id(refundId) });
+    await client.typed('refund', admin()).GET('/v1/refunds/{id}', { params: id('ref_missing') });
+    await asCustomer.refund.POST('/v1/refunds/{id}/cancel', { params: id(refundId) });
+    await asCustomer.refund.POST('/v1/refunds', { body: { orderId: order.orderId, amount: 10_000_000, reason: 'damaged' } });
+    await client.typed('order').GET('/v1/orders/{id}', { params: id(order.orderId) });
+    await client.typed('order', admin()).GET('/v1/orders/{id}', { params: id('ord_missing') });
 
     // after delivery: a return received by support, inspected, paid
     const shipped = await paidOrder(client, [{ quantity: 1, unitAmount: 2000 }]);
-    await call('order', 'POST', `/v1/orders/${shipped.orderId}/shipments`, { token: support(), body: { carrier: 'dhl', trackingNumber: `TRK-${shipped.orderId}` } });
-    await call('order', 'POST', `/v1/orders/${shipped.orderId}/delivery`, { token: support() });
-    const returned = await call('refund', 'POST', '/v1/refunds', { token: shipped.token, body: { orderId: shipped.orderId, reason: 'not_as_described' } });
-    expect(returned.body.status).toBe('awaiting_return');
-    await call('refund', 'POST', `/v1/refunds/${returned.body.id}/return-received`, { token: support() });
-    await call('refund', 'POST', `/v1/refunds/${returned.body.id}/inspection`, { token: support(), body: { result: 'passed', note: 'as new' } });
+    const orderAsSupport = client.typed('order', support());
+    await orderAsSupport.POST('/v1/orders/{id}/shipments', { params: id(shipped.orderId), body: { carrier: 'dhl', trackingNumber: `TRK-${shipped.orderId}` } });
+    await orderAsSupport.POST('/v1/orders/{id}/delivery', { params: id(shipped.orderId) });
+    const returned = await ok(client.typed('refund', shipped.token).POST('/v1/refunds', { body: { orderId: shipped.orderId, reason: 'not_as_described' } }));
+    expect(returned.status).toBe('awaiting_return');
+    const refundAsSupport = client.typed('refund', support());
+    await refundAsSupport.POST('/v1/refunds/{id}/return-received', { params: id(returned.id) });
+    await refundAsSupport.POST('/v1/refunds/{id}/inspection', { params: id(returned.id), body: { result: 'passed', note: 'as new' } });
 
     // an operator's screens
-    await call('refund', 'PUT', `/v1/refund-policies/sellers/seller-contract`, { token: admin(), body: { windowDays: 30 } });
-    await call('refund', 'GET', `/v1/refund-policies/sellers/seller-contract`, { token: admin() });
-    await call('refund', 'GET', `/v1/refund-policies/products/prod-none`, { token: admin() });
+    const refundAsAdmin = client.typed('refund', admin());
+    const seller = { path: { sellerId: 'seller-contract' } };
+    await refundAsAdmin.PUT('/v1/refund-policies/sellers/{sellerId}', { params: seller, body: { windowDays: 30 } });
+    await refundAsAdmin.GET('/v1/refund-policies/sellers/{sellerId}', { params: seller });
+    await refundAsAdmin.GET('/v1/refund-policies/products/{productId}', { params: { path: { productId: 'prod-none' } } });
     for (const service of ['order', 'payment', 'refund', 'inventory', 'notification'] as const) {
-      await call(service, 'GET', '/v1/admin/dead-letters', { token: admin() });
-      await call(service, 'GET', '/v1/admin/audit?limit=5', { token: admin() });
-      await call(service, 'GET', '/health/ready');
+      const asAdmin = client.typed(service, admin());
+      await asAdmin.GET('/v1/admin/dead-letters');
+      await asAdmin.GET('/v1/admin/audit', { params: { query: { limit: 5 } } });
+      await client.typed(service).GET('/health/ready');
     }
-    await call('payment', 'GET', '/v1/admin/provider-refunds?limit=5', { token: admin() });
-    await call('payment', 'GET', '/v1/admin/outbound-calls?status=done', { token: admin() });
-    await call('notification', 'GET', '/v1/admin/dead-letters/dl_missing', { token: admin() });
+    const paymentAsAdmin = client.typed('payment', admin());
+    await paymentAsAdmin.GET('/v1/admin/provider-refunds', { params: { query: { limit: 5 } } });
+    await paymentAsAdmin.GET('/v1/admin/outbound-calls', { params: { query: { status: 'done' } } });
+    await client.typed('notification', admin()).GET('/v1/admin/dead-letters/{id}', { params: id('dl_missing') });
 
     const documents = await servedDocuments(world.platform);
     const problems: string[] = [];

@@ -1,3 +1,4 @@
+import { ok } from '@ebb/api-client';
 import { TestPlatform, waitFor } from '@ebb/testing';
 import { Client, admin, paidOrder, refundReaches } from './client';
 
@@ -23,17 +24,18 @@ describe('a service killed in the middle of a refund', () => {
     await platform.startApp('refund', { EBB_CRASH_AT: 'relay.before-publish' });
     // the process may die before its answer is written: the caller then learns the refund from the list
     const answer = await client
-      .request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } })
+      .typed('refund', order.token)
+      .POST('/v1/refunds', { body: { orderId: order.orderId, reason: 'damaged' } })
       .catch(() => undefined);
     expect(await platform.exited('refund')).toMatchObject({ signal: 'SIGKILL' });
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(0);
 
     await platform.kill('refund');
     await platform.startApp('refund');
-    const listed = await client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
-    expect(listed.body.items).toHaveLength(1);
-    const id = listed.body.items[0].id;
-    if (answer) expect(answer.body.id).toBe(id);
+    const listed = await ok(client.typed('refund', admin()).GET('/v1/refunds', { params: { query: { orderId: order.orderId } } }));
+    expect(listed.items).toHaveLength(1);
+    const id = listed.items[0].id;
+    if (answer?.data) expect(answer.data.id).toBe(id);
     const refund = await refundReaches(client, id, ['succeeded', 'failed'], order.token);
     expect(refund.status).toBe('succeeded');
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(1);
@@ -45,18 +47,19 @@ describe('a service killed in the middle of a refund', () => {
     const order = await paidOrder(client, [{ quantity: 1, unitAmount: 3000 }]);
     await platform.kill('payment', 'SIGTERM');
     await platform.startApp('payment', { EBB_CRASH_AT: 'payment.after-provider-call' });
-    const accepted = await client.request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, reason: 'damaged' } });
-    expect(accepted.status).toBe(201);
+    const accepted = await client.typed('refund', order.token).POST('/v1/refunds', { body: { orderId: order.orderId, reason: 'damaged' } });
+    expect(accepted.response.status).toBe(201);
     expect(await platform.exited('payment')).toMatchObject({ signal: 'SIGKILL' });
     // the provider has the refund; payment-service never recorded it
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(1);
 
     await platform.kill('payment');
     await platform.startApp('payment');
-    const refund = await refundReaches(client, accepted.body.id, ['succeeded', 'failed'], order.token, 30000);
+    const refund = await refundReaches(client, accepted.data!.id, ['succeeded', 'failed'], order.token, 30000);
     expect(refund.status).toBe('succeeded');
     expect(await providerRefunds(order.providerPaymentId)).toHaveLength(1);
-    await waitFor(async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === 3000, {
+    const orderNow = () => ok(client.typed('order', order.token).GET('/v1/orders/{id}', { params: { path: { id: order.orderId } } }));
+    await waitFor(async () => (await orderNow()).refundedAmount === 3000, {
       what: 'the order to count the refund once',
     });
   });

@@ -1,3 +1,4 @@
+import { ok } from '@ebb/api-client';
 import { TestPlatform, waitFor } from '@ebb/testing';
 import { Client, admin, paidOrder, refundReaches } from './client';
 
@@ -25,7 +26,8 @@ describe('a service stopped with SIGTERM during a burst of refunds', () => {
       Array.from({ length: 5 }, (_, index) =>
         new Promise((resolve) => setTimeout(resolve, index * 15)).then(() =>
           client
-            .request('refund', 'POST', '/v1/refunds', { token: order.token, body: { orderId: order.orderId, amount: 200, reason: 'goodwill' } })
+            .typed('refund', order.token)
+            .POST('/v1/refunds', { body: { orderId: order.orderId, amount: 200, reason: 'goodwill' } })
             .catch(() => undefined),
         ),
       ),
@@ -44,15 +46,15 @@ describe('a service stopped with SIGTERM during a burst of refunds', () => {
     await platform.startApp('refund', { SHUTDOWN_GRACE_MS: String(GRACE_MS) });
     for (const order of orders) {
       // every refund the service kept (accepted before it stopped) finishes; none is half done
-      const listed = await client.request('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() });
-      for (const refund of listed.body.items) await refundReaches(client, refund.id, ['succeeded'], admin(), 30000);
-      const refunded = listed.body.items.length * 200;
+      const listed = await ok(client.typed('refund', admin()).GET('/v1/refunds', { params: { query: { orderId: order.orderId } } }));
+      for (const refund of listed.items) await refundReaches(client, refund.id, ['succeeded'], admin(), 30000);
+      const refunded = listed.items.length * 200;
       await waitFor(
-        async () => (await client.request('order', 'GET', `/v1/orders/${order.orderId}`, { token: order.token })).body.refundedAmount === refunded,
+        async () => (await ok(client.typed('order', order.token).GET('/v1/orders/{id}', { params: { path: { id: order.orderId } } }))).refundedAmount === refunded,
         { what: `order ${order.orderId} to count ${refunded}`, timeoutMs: 20000 },
       );
-      const payment = await client.request('payment', 'GET', `/v1/payments/${order.paymentId}`, { token: order.token });
-      expect(payment.body.refundedAmount).toBe(refunded);
+      const payment = await ok(client.typed('payment', order.token).GET('/v1/payments/{id}', { params: { path: { id: order.paymentId } } }));
+      expect(payment.refundedAmount).toBe(refunded);
       const provider = await client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 });
       expect(provider.data.filter((refund) => refund.status === 'succeeded').reduce((sum, refund) => sum + refund.amount, 0)).toBe(refunded);
     }

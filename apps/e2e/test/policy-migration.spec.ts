@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client as Pg } from 'pg';
-import { checkout } from '@ebb/api-client';
+import { checkout, ok } from '@ebb/api-client';
 import { TestPlatform, policyCatalogue, seedCatalogue, tokenFor, uniqueSuffix, waitFor } from '@ebb/testing';
 import { Client, admin } from './client';
 
@@ -56,7 +56,7 @@ describe('moving a shop onto per-product windows with npm run policy:migrate', (
     for (const seller of catalogue.sellers.filter((s) => !s.sellerId.endsWith('6'))) {
       const product = catalogue.products.find((p) => p.sellerId === seller.sellerId)!;
       const sku = `SKU-${product.id}`;
-      await client.call('inventory', 'PUT', `/v1/stock/${sku}`, { token: admin(), body: { productId: product.id, onHand: 5 } });
+      await ok(client.typed('inventory', admin()).PUT('/v1/stock/{sku}', { params: { path: { sku } }, body: { productId: product.id, onHand: 5 } }));
       const customerId = `cus-${seller.sellerId}`;
       await checkout(client, tokenFor('customer', customerId), {
         customerId,
@@ -72,8 +72,9 @@ describe('moving a shop onto per-product windows with npm run policy:migrate', (
       await query(platform.databaseUrl('order'), `UPDATE orders SET created_at = now() - make_interval(days => $1) WHERE seller_id LIKE $2`, [ago, `%${last}`]);
     }
     // a seller-wide window and a product's own, set before the migration
-    await client.call('refund', 'PUT', '/v1/refund-policies/sellers/sel-en2', { token: admin(), body: { windowDays: 21 } });
-    await client.call('refund', 'PUT', `/v1/refund-policies/products/${catalogue.products[0].id}`, { token: admin(), body: { windowDays: 45 } });
+    const policiesApi = client.typed('refund', admin());
+    await ok(policiesApi.PUT('/v1/refund-policies/sellers/{sellerId}', { params: { path: { sellerId: 'sel-en2' } }, body: { windowDays: 21 } }));
+    await ok(policiesApi.PUT('/v1/refund-policies/products/{productId}', { params: { path: { productId: catalogue.products[0].id } }, body: { windowDays: 45 } }));
     // refund-service learns every seller from inventory.seller_updated
     await waitFor(async () => (await query(platform.databaseUrl('refund'), `SELECT count(*)::int AS n FROM sellers`))[0].n === catalogue.sellers.length, { what: 'every seller known to refund-service' });
   }, 240000);
@@ -83,6 +84,7 @@ describe('moving a shop onto per-product windows with npm run policy:migrate', (
   });
 
   const policies = () => query(platform.databaseUrl('refund'), `SELECT * FROM refund_policies ORDER BY scope, scope_id`);
+  // the sandbox's SMTP sink is a test fixture, outside the public API: read raw
   const mails = async (to: string) => (await client.call('sandbox', 'GET', `/__sandbox/mail?to=${encodeURIComponent(to)}`)).items as { subject: string; text: string }[];
 
   it('writes the same report twice for a dry run (CSV and JSON), and changes nothing', async () => {
@@ -144,12 +146,15 @@ describe('moving a shop onto per-product windows with npm run policy:migrate', (
     expect(changes.map((change) => change.scope_id)).toEqual(toSet.map((row) => row.productId).sort());
     for (const change of changes) expect(change.new_value.windowDays).toBe(toSet.find((row) => row.productId === change.scope_id)!.recommendedWindowDays);
     const sample = toSet[toSet.length - 1];
-    expect(await client.call('refund', 'GET', `/v1/refund-policies/products/${sample.productId}`, { token: admin() })).toMatchObject({ ownWindowDays: sample.recommendedWindowDays });
+    const policy = await ok(client.typed('refund', admin()).GET('/v1/refund-policies/products/{productId}', { params: { path: { productId: sample.productId } } }));
+    expect(policy).toMatchObject({ ownWindowDays: sample.recommendedWindowDays });
 
     // each seller with a sale in the last 6 months mailed once, in its language; the others never
     for (const seller of catalogue.sellers) {
       if (!recent(seller.sellerId)) continue;
-      await waitFor(async () => (await client.call('notification', 'GET', `/v1/sellers/${seller.sellerId}/notifications`, { token: admin() })).items[0]?.status === 'sent', {
+      const notifications = () =>
+        ok(client.typed('notification', admin()).GET('/v1/sellers/{sellerId}/notifications', { params: { path: { sellerId: seller.sellerId } } }));
+      await waitFor(async () => (await notifications()).items[0]?.status === 'sent', {
         what: `the mail to ${seller.sellerId}`,
         timeoutMs: 30000,
       });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { ApiClient } from '@ebb/api-client';
+import { ApiClient, ok } from '@ebb/api-client';
 import { TestPlatform, tokenFor, waitFor } from '@ebb/testing';
 import { Client, admin, paidOrder, refundReaches, support } from './client';
 
 /** Quick durable timers: a job held by a killed process is tried again within seconds. */
 const JOBS = { JOBS_POLL_SECONDS: '0.5', JOBS_MAINTENANCE_SECONDS: '1', JOBS_EXPIRE_SECONDS: '5' };
-type Entry = { status: string; actor: string; note?: string };
 
 describe('timers that survive: two replicas, one killed mid-run', () => {
   let platform: TestPlatform;
@@ -23,55 +22,58 @@ describe('timers that survive: two replicas, one killed mid-run', () => {
     await platform.startReplica('refund');
     const replica = new ApiClient((service) => (service === 'refund' ? platform.url('refund#2') : platform.url(service)));
     const sellerId = `seller-manual-${randomUUID().slice(0, 8)}`;
-    await client.call('refund', 'PUT', `/v1/refund-policies/sellers/${sellerId}`, { token: admin(), body: { windowDays: 30, review: 'manual' } });
+    await ok(client.typed('refund', admin()).PUT('/v1/refund-policies/sellers/{sellerId}', { params: { path: { sellerId } }, body: { windowDays: 30, review: 'manual' } }));
     const small = await paidOrder(client, [{ quantity: 1, unitAmount: 3000 }], { order: { sellerId, locale: 'zh-CN' } });
     // 6,000.00 EUR: above the automatic approval limit of 5,000
     const large = await paidOrder(client, [{ quantity: 1, unitAmount: 600000 }], { order: { sellerId } });
-    const waiting = await client.call('refund', 'POST', '/v1/refunds', { token: small.token, body: { orderId: small.orderId, reason: 'damaged' } });
-    const above = await client.call('refund', 'POST', '/v1/refunds', { token: large.token, body: { orderId: large.orderId, reason: 'damaged' } });
+    const waiting = await ok(client.typed('refund', small.token).POST('/v1/refunds', { body: { orderId: small.orderId, reason: 'damaged' } }));
+    const above = await ok(client.typed('refund', large.token).POST('/v1/refunds', { body: { orderId: large.orderId, reason: 'damaged' } }));
     expect([waiting.status, above.status]).toEqual(['pending_review', 'pending_review']);
 
     // the queue, from either replica: oldest first, with its age and when the system decides
-    const queue = await replica.call('refund', 'GET', '/v1/refunds?status=pending_review&limit=200', { token: support() });
-    const ours = queue.items.filter((item: { id: string }) => [waiting.id, above.id].includes(item.id));
-    expect(ours.map((item: { id: string }) => item.id)).toEqual([waiting.id, above.id]);
+    const asAdmin = replica.typed('refund', admin());
+    const queue = await ok(replica.typed('refund', support()).GET('/v1/refunds', { params: { query: { status: 'pending_review', limit: 200 } } }));
+    const ours = queue.items.filter((item) => [waiting.id, above.id].includes(item.id));
+    expect(ours.map((item) => item.id)).toEqual([waiting.id, above.id]);
     expect(ours[0]).toMatchObject({ ageSeconds: expect.any(Number), autoApproveAt: expect.any(String) });
     expect(ours[1].autoApproveAt).toBeNull();
-    const before = await replica.call('refund', 'GET', `/v1/orders/${small.orderId}/refunds`, { token: small.token });
+    const ordersRefunds = (token: string) => replica.typed('refund', token).GET('/v1/orders/{orderId}/refunds', { params: { path: { orderId: small.orderId } } });
+    const before = await ok(ordersRefunds(small.token));
     expect(before.items[0].nextStep).toMatchObject({ code: 'waiting_for_review', message: expect.stringContaining('您的退款申请正在审核中。'), expectedBy: ours[0].autoApproveAt });
 
     // the replica that scheduled the timer dies before it is due
     await platform.kill('refund');
     const approved = await waitFor(
       async () => {
-        const refund = (await replica.request('refund', 'GET', `/v1/refunds/${waiting.id}`, { token: admin() })).body;
-        return ['refunding', 'succeeded'].includes(refund.status) && refund;
+        const { data: refund } = await asAdmin.GET('/v1/refunds/{id}', { params: { path: { id: waiting.id } } });
+        return refund && ['refunding', 'succeeded'].includes(refund.status) && refund;
       },
       { what: 'the automatic approval on the surviving replica', timeoutMs: 40000 },
     );
-    const approvals = approved.history.filter((entry: Entry) => entry.status === 'approved');
+    const approvals = approved.history.filter((entry) => entry.status === 'approved');
     expect(approvals).toEqual([{ status: 'approved', at: expect.any(String), actor: 'system', note: 'not reviewed within 0.002 hours: approved automatically' }]);
     const settled = await waitFor(async () => {
-      const refund = (await replica.request('refund', 'GET', `/v1/refunds/${waiting.id}`, { token: admin() })).body;
-      return refund.status === 'succeeded' && refund;
+      const { data: refund } = await asAdmin.GET('/v1/refunds/{id}', { params: { path: { id: waiting.id } } });
+      return refund?.status === 'succeeded' && refund;
     }, { what: 'the refund to be paid', timeoutMs: 30000 });
-    expect(settled.history.filter((entry: Entry) => entry.status === 'approved')).toHaveLength(1);
+    expect(settled.history.filter((entry) => entry.status === 'approved')).toHaveLength(1);
     expect((await client.stripe().refunds.list({ payment_intent: small.providerPaymentId })).data).toHaveLength(1);
-    const after = await replica.call('refund', 'GET', `/v1/orders/${small.orderId}/refunds`, { token: small.token });
+    const after = await ok(ordersRefunds(small.token));
     expect(after.items[0].nextStep).toEqual({ code: 'done', message: '此退款已结束，无需进一步操作。' });
     // its own time has long passed: above the limit, a person must still decide
-    expect((await replica.call('refund', 'GET', `/v1/refunds/${above.id}`, { token: admin() })).status).toBe('pending_review');
-    const other = await replica.request('refund', 'GET', `/v1/orders/${small.orderId}/refunds`, { token: tokenFor('customer', 'cust-someone-else') });
-    expect(other.status).toBe(404);
+    expect((await ok(asAdmin.GET('/v1/refunds/{id}', { params: { path: { id: above.id } } }))).status).toBe('pending_review');
+    const other = await ordersRefunds(tokenFor('customer', 'cust-someone-else'));
+    expect(other.response.status).toBe(404);
   }, 180000);
 
   it('refunds an order not shipped in time whole, once, with two order-service replicas and one killed; a price error flagged twice once; units found missing once, the rest shipped', async () => {
     platform = await TestPlatform.start(undefined, { order: JOBS });
     client = new Client(platform);
     await platform.startReplica('order');
-    const orders = new ApiClient((service) => (service === 'order' ? platform.url('order#2') : platform.url(service)));
+    const replica = new ApiClient((service) => (service === 'order' ? platform.url('order#2') : platform.url(service)));
+    const orders = { asSupport: replica.typed('order', support()), asAdmin: replica.typed('order', admin()) };
     const systemRefunds = async (orderId: string) =>
-      (await client.call('refund', 'GET', `/v1/refunds?orderId=${orderId}`, { token: admin() })).items.filter((item: { initiator: string }) => item.initiator === 'system');
+      (await ok(client.typed('refund', admin()).GET('/v1/refunds', { params: { query: { orderId } } }))).items.filter((item) => item.initiator === 'system');
 
     const late = await paidOrder(client, [{ quantity: 2, unitAmount: 1500 }, { quantity: 1, unitAmount: 900 }], { order: { promisedShipBy: new Date(Date.now() + 8000).toISOString() } });
     // the process that took the capture (and scheduled the deadline) dies before it comes; refund-service reads orders from it, so it comes back later
@@ -96,14 +98,14 @@ describe('timers that survive: two replicas, one killed mid-run', () => {
     const paid = await refundReaches(client, lateRefund.id, ['succeeded'], admin(), 30000);
     expect(paid.initiator).toBe('system');
     expect(await systemRefunds(late.orderId)).toHaveLength(1);
-    const shipLate = await orders.request('order', 'POST', `/v1/orders/${late.orderId}/shipments`, { token: support(), body: { carrier: 'dhl', trackingNumber: 'TRK-LATE-1' } });
-    expect(shipLate.status).toBe(409);
+    const shipLate = await orders.asSupport.POST('/v1/orders/{id}/shipments', { params: { path: { id: late.orderId } }, body: { carrier: 'dhl', trackingNumber: 'TRK-LATE-1' } });
+    expect(shipLate.response.status).toBe(409);
 
     const mispriced = await paidOrder(client, [{ quantity: 1, unitAmount: 2500 }, { quantity: 1, unitAmount: 700 }]);
     const flag = { skus: [mispriced.lines[0].sku], note: 'listed at 25.00 instead of 52.00' };
     for (let i = 0; i < 2; i++) {
-      const flagged = await orders.request('order', 'POST', `/v1/orders/${mispriced.orderId}/price-error`, { token: admin(), body: flag });
-      expect(flagged.status).toBe(202);
+      const flagged = await orders.asAdmin.POST('/v1/orders/{id}/price-error', { params: { path: { id: mispriced.orderId } }, body: flag });
+      expect(flagged.response.status).toBe(202);
     }
     const [priceRefund] = await waitFor(async () => {
       const found = await systemRefunds(mispriced.orderId);
@@ -116,9 +118,10 @@ describe('timers that survive: two replicas, one killed mid-run', () => {
     const counted = await paidOrder(client, [{ quantity: 3, unitAmount: 1000 }, { quantity: 2, unitAmount: 400 }]);
     const [shortLine, fullLine] = counted.lines;
     // the shelf holds 97 on hand and 3 paid for: a count of 2 finds one paid unit missing
-    const count = await client.call('inventory', 'POST', `/v1/stock/${shortLine.sku}/counts`, { token: admin(), body: { counted: 2 } });
-    expect(count).toMatchObject({ onHand: 0, heldForPaidOrders: 2, short: [{ orderId: counted.orderId, quantity: 1 }] });
-    await client.call('inventory', 'POST', `/v1/stock/${shortLine.sku}/counts`, { token: admin(), body: { counted: 2 } });
+    const inventory = client.typed('inventory', admin());
+    const countShelf = () => ok(inventory.POST('/v1/stock/{sku}/counts', { params: { path: { sku: shortLine.sku } }, body: { counted: 2 } }));
+    expect(await countShelf()).toMatchObject({ onHand: 0, heldForPaidOrders: 2, short: [{ orderId: counted.orderId, quantity: 1 }] });
+    await countShelf();
     const [shortRefund] = await waitFor(async () => {
       const found = await systemRefunds(counted.orderId);
       return found.length > 0 && found;
@@ -127,11 +130,11 @@ describe('timers that survive: two replicas, one killed mid-run', () => {
     await refundReaches(client, shortRefund.id, ['succeeded'], admin(), 30000);
     expect(await systemRefunds(counted.orderId)).toHaveLength(1);
     // the rest of the order ships as it was
-    const shipped = await orders.call('order', 'POST', `/v1/orders/${counted.orderId}/shipments`, { token: support(), body: { carrier: 'dhl', trackingNumber: 'TRK-REST-1' } });
-    expect(shipped.shipment.items).toEqual([
+    const shipped = await ok(orders.asSupport.POST('/v1/orders/{id}/shipments', { params: { path: { id: counted.orderId } }, body: { carrier: 'dhl', trackingNumber: 'TRK-REST-1' } }));
+    expect(shipped.shipment?.items).toEqual([
       { sku: shortLine.sku, quantity: 2 },
       { sku: fullLine.sku, quantity: 2 },
     ]);
-    expect((await client.call('inventory', 'GET', `/v1/stock/${shortLine.sku}`, { token: admin() })).onHand).toBe(0);
+    expect((await ok(inventory.GET('/v1/stock/{sku}', { params: { path: { sku: shortLine.sku } } }))).onHand).toBe(0);
   }, 240000);
 });

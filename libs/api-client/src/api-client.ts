@@ -1,6 +1,10 @@
-// One client of the public HTTP API: what a storefront, a support tool or an operator sends.
+// One client of the public HTTP API: what a storefront, a support tool or an operator sends. Calls of
+// documented routes go through `typed` (checked against the OpenAPI document at compile time); `request`
+// and `call` remain for what the document deliberately does not describe: malformed or raw bodies, the
+// provider's form-encoded Stripe-style endpoints, the sandbox's mail sink and fault injection.
 import { type Service, serviceUrl } from './services';
 import { ApiError } from './api-error';
+import { type EbbClient, typedClient } from './typed-client';
 
 export { ApiError };
 
@@ -28,7 +32,15 @@ export class ApiClient {
   /** `baseUrl` names where each service answers: by default `serviceUrl` (env, else the default ports). */
   constructor(readonly baseUrl: (service: Service) => string = serviceUrl) {}
 
-  /** Sends one request and returns the answer whatever its status. */
+  /**
+   * The typed client of one service at this client's URLs, sending `token` as its bearer token: paths,
+   * bodies, queries and answers checked against the OpenAPI document (see `typedClient`; `ok` unwraps).
+   */
+  typed(service: Service, token?: string): EbbClient {
+    return typedClient(service, token, this.baseUrl);
+  }
+
+  /** Sends one request and returns the answer whatever its status (off-contract calls: see the file's head). */
   async request<T = any>(service: Service, method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const { token, body, raw, form, headers, timeoutMs } = options;
     const contentType = form ? 'application/x-www-form-urlencoded' : body !== undefined || raw !== undefined ? 'application/json' : undefined;

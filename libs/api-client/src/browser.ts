@@ -13,6 +13,13 @@ export type EbbClient = Client<paths>;
 /** A schema of the document by name, e.g. `Schema<'Error'>`. */
 export type Schema<N extends keyof components['schemas']> = components['schemas'][N];
 
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+/** The JSON body a route takes, e.g. `RequestBody<'/v1/orders', 'post'>`. */
+export type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer R } ? Json<NonNullable<R>> : never;
+/** The JSON body of a route's success answer (its 200, 201 or 202), e.g. `SuccessBody<'/v1/refunds/{id}', 'get'>`. */
+export type SuccessBody<P extends keyof paths, M extends Method> = paths[P][M] extends { responses: infer R } ? Json<R[keyof R & (200 | 201 | 202)]> : never;
+
 /** A typed client of the service answering at `baseUrl`, sending `token` as its bearer token when given. */
 export function typedClientAt(baseUrl: string, token?: string, middleware: Middleware[] = []): EbbClient {
   const client = createClient<paths>({ baseUrl, headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -2,19 +2,10 @@
 import type { ApiClient } from './api-client';
 import { BACKOFF, poll } from './poll';
 import { SANDBOX_SECRET_KEY } from './services';
+import { type RequestBody, ok } from './typed-client';
 
-/** The body of `POST /v1/orders` (api-v1.md). */
-export interface NewOrder {
-  customerId: string;
-  email: string;
-  currency: string;
-  /** the seller of a marketplace order; the shop's default seller when absent */
-  sellerId?: string;
-  items: { productId: string; sku: string; quantity: number; unitAmount: number }[];
-  shippingAmount?: number;
-  locale?: 'en' | 'zh-CN';
-  promisedShipBy?: string;
-}
+/** The body of `POST /v1/orders`, as the OpenAPI document describes it. */
+export type NewOrder = RequestBody<'/v1/orders', 'post'>;
 
 export interface CheckoutOptions {
   /** A sandbox test card; default `pm_card_visa`. */
@@ -42,19 +33,24 @@ export async function checkout(api: ApiClient, token: string, order: NewOrder, o
   const { paymentMethod = 'pm_card_visa', waitForCapture = true, captureTimeoutMs = 20_000 } = options;
   const confirm =
     options.confirm ??
+    // the provider's own form-encoded endpoint, which the public document does not describe: sent raw
     ((providerPaymentId: string, method: string) =>
       api.call('sandbox', 'POST', `/v1/payment_intents/${providerPaymentId}/confirm`, { token: SANDBOX_SECRET_KEY, form: { payment_method: method } }));
-  const placed = await api.call('order', 'POST', '/v1/orders', { token, body: order });
-  const payment = await api.call('payment', 'POST', '/v1/payments', { token, body: { orderId: placed.id } });
-  const paid = { orderId: placed.id, totalAmount: placed.totalAmount, paymentId: payment.id, providerPaymentId: payment.providerPaymentId };
+  const orders = api.typed('order', token);
+  const placed = await ok(orders.POST('/v1/orders', { body: order }));
+  const payment = await ok(api.typed('payment', token).POST('/v1/payments', { body: { orderId: placed.id } }));
+  const providerPaymentId = payment.providerPaymentId;
+  // a card payment opens its PaymentIntent before answering; only a wallet's (Alipay, WeChat Pay) may have none yet
+  if (!providerPaymentId) throw new Error(`payment ${payment.id} of order ${placed.id} has no PaymentIntent to confirm`);
+  const paid = { orderId: placed.id, totalAmount: placed.totalAmount, paymentId: payment.id, providerPaymentId };
   if (!waitForCapture) {
-    await confirm(payment.providerPaymentId, paymentMethod).catch(() => undefined);
+    await confirm(providerPaymentId, paymentMethod).catch(() => undefined);
     return paid;
   }
-  await confirm(payment.providerPaymentId, paymentMethod);
+  await confirm(providerPaymentId, paymentMethod);
   await poll(
     `order ${placed.id} to be captured`,
-    async () => (await api.call('order', 'GET', `/v1/orders/${placed.id}`, { token })).paymentStatus === 'captured',
+    async () => (await ok(orders.GET('/v1/orders/{id}', { params: { path: { id: placed.id } } }))).paymentStatus === 'captured',
     { ...BACKOFF, timeoutMs: captureTimeoutMs },
   );
   return paid;

@@ -1,26 +1,25 @@
 // The ledger check through the public API: for every order, refund-service, order-service,
 // payment-service and the provider agree on what was refunded; no refund the client was given is
 // missing, and the provider paid none twice. The benchmark and the chaos run end with it.
+import Stripe from 'stripe';
 import type { ApiClient } from './api-client';
 import { SANDBOX_SECRET_KEY } from './services';
+import { type SuccessBody, ok } from './typed-client';
 
-/** A refund as the provider (the sandbox's Stripe-style list) keeps it. */
-export interface ProviderRefund {
-  id: string;
-  amount: number;
-  status: string;
-  payment_intent: string;
-  metadata: Record<string, string>;
-}
+/**
+ * A refund as the provider keeps it: Stripe's own type, since the sandbox emulates Stripe and the public
+ * document does not describe the provider. Listed unexpanded, so `payment_intent` is the intent's id.
+ */
+export type ProviderRefund = Stripe.Refund;
 
-/** The provider's refunds created since `since` (Stripe's list, paged with starting_after). */
+/** The provider's refunds created since `since` (Stripe's list, paged with starting_after), read with the Stripe SDK. */
 export async function listProviderRefunds(api: ApiClient, since: Date): Promise<ProviderRefund[]> {
+  const at = new URL(api.baseUrl('sandbox'));
+  const stripe = new Stripe(SANDBOX_SECRET_KEY, { host: at.hostname, port: at.port, protocol: at.protocol === 'https:' ? 'https' : 'http' });
   const all: ProviderRefund[] = [];
   let after: string | undefined;
   for (;;) {
-    const query = new URLSearchParams({ limit: '100', 'created[gte]': String(Math.floor(since.getTime() / 1000) - 1) });
-    if (after) query.set('starting_after', after);
-    const page = await api.call<{ data: ProviderRefund[]; has_more: boolean }>('sandbox', 'GET', `/v1/refunds?${query}`, { token: SANDBOX_SECRET_KEY });
+    const page = await stripe.refunds.list({ limit: 100, created: { gte: Math.floor(since.getTime() / 1000) - 1 }, starting_after: after });
     all.push(...page.data);
     if (!page.has_more || page.data.length === 0) return all;
     after = page.data[page.data.length - 1].id;
@@ -44,7 +43,7 @@ export interface LedgerInput {
   accepted: LedgerRefund[];
   orders: LedgerOrder[];
   /** The final status and amount of a refund as the client learnt it (undefined: not final). */
-  finalOf(refundId: string): { status: string; amount: number } | undefined;
+  finalOf(refundId: string): Pick<ServiceRefund, 'status' | 'amount'> | undefined;
   providerRefunds: ProviderRefund[];
   /**
    * A support or admin token: refund-service's own list of each order's refunds is read, so a refund
@@ -77,13 +76,11 @@ export interface LedgerCounts {
   unknownToClient: number;
 }
 
-interface ServiceRefund {
-  id: string;
-  status: string;
-  amount: number;
-  /** set when it pays back a duplicate capture, not the order's own payment */
-  paymentId?: string;
-}
+/**
+ * A refund as refund-service lists it, in the fields the check reads (`paymentId`: it pays back a duplicate
+ * capture); its status a string, as a client that read it elsewhere may have kept it.
+ */
+type ServiceRefund = Pick<SuccessBody<'/v1/refunds', 'get'>['items'][number], 'id' | 'amount' | 'paymentId'> & { status: string };
 
 const FINAL = new Set(['succeeded', 'failed', 'rejected', 'cancelled']);
 
@@ -119,7 +116,8 @@ export async function compareLedger(api: ApiClient, input: LedgerInput): Promise
   }
   const providerByIntent = new Map<string, number>();
   for (const refund of providerRefunds) {
-    if (refund.status === 'succeeded') providerByIntent.set(refund.payment_intent, (providerByIntent.get(refund.payment_intent) ?? 0) + refund.amount);
+    const intent = typeof refund.payment_intent === 'string' ? refund.payment_intent : refund.payment_intent?.id;
+    if (refund.status === 'succeeded' && intent) providerByIntent.set(intent, (providerByIntent.get(intent) ?? 0) + refund.amount);
   }
 
   let refundedTotal = 0;
@@ -128,7 +126,7 @@ export async function compareLedger(api: ApiClient, input: LedgerInput): Promise
     const mine = acceptedByOrder.get(order.id) ?? [];
     let held: ServiceRefund[];
     if (refundReader) {
-      const list = await api.call<{ items: ServiceRefund[] }>('refund', 'GET', `/v1/refunds?orderId=${order.id}&limit=200`, { token: refundReader });
+      const list = await ok(api.typed('refund', refundReader).GET('/v1/refunds', { params: { query: { orderId: order.id, limit: 200 } } }));
       held = list.items;
       const heldIds = new Set(held.map((r) => r.id));
       for (const a of mine) {
@@ -157,8 +155,8 @@ export async function compareLedger(api: ApiClient, input: LedgerInput): Promise
     const want = held.filter((r) => r.status === 'succeeded' && !r.paymentId).reduce((sum, r) => sum + r.amount, 0);
     refundedTotal += want;
     const [view, payments] = await Promise.all([
-      api.call('order', 'GET', `/v1/orders/${order.id}`, { token: order.token }),
-      api.call<{ items: { id: string; refundedAmount: number; duplicate?: boolean }[] }>('payment', 'GET', `/v1/payments?orderId=${order.id}`, { token: order.token }),
+      ok(api.typed('order', order.token).GET('/v1/orders/{id}', { params: { path: { id: order.id } } })),
+      ok(api.typed('payment', order.token).GET('/v1/payments', { params: { query: { orderId: order.id } } })),
     ]);
     const paymentRefunded = payments.items.filter((p) => !p.duplicate).reduce((sum, p) => sum + p.refundedAmount, 0);
     for (const duplicate of payments.items.filter((p) => p.duplicate)) {

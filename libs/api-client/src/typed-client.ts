@@ -4,7 +4,7 @@ import { type Service, serviceUrl } from './services';
 import { ApiError } from './api-error';
 import { type EbbClient, typedClientAt } from './browser';
 
-export type { components, paths, EbbClient, Schema } from './browser';
+export type { components, paths, EbbClient, RequestBody, Schema, SuccessBody } from './browser';
 
 /**
  * A typed client of one service: `await typedClient('refund', token).POST('/v1/refunds', { body })`

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_PORTS } from '@ebb/contracts';
-import { ApiClient, ApiError, checkout, serviceUrl } from '../src';
+import { ApiClient, ApiError, checkout, ok, serviceUrl } from '../src';
 
 interface Received {
   method: string;
@@ -83,6 +83,23 @@ describe('the API client', () => {
     expect(refused).toMatchObject({ status: 422, code: 'amount_exceeds_refundable', message: 'POST refund/refused → 422 amount_exceeds_refundable' });
     await expect(api.call('sandbox', 'POST', '/declined', { form: {} })).rejects.toMatchObject({ status: 402, code: 'card_error' });
     await expect(api.call('order', 'GET', '/text')).rejects.toMatchObject({ status: 502, code: 'http_502' });
+  });
+
+  it('sends a typed call to the service at this client’s URL, with the token, the Idempotency-Key and the query the document names', async () => {
+    const refunds = api.typed('refund', 'tok');
+    const { data, response } = await refunds.POST('/v1/refunds', {
+      body: { orderId: 'ord_1', reason: 'damaged' },
+      params: { header: { 'Idempotency-Key': 'k2' } },
+    });
+    expect([response.status, data]).toEqual([201, { ok: true }]);
+    expect(server.received.at(-1)).toMatchObject({ method: 'POST', url: '/v1/refunds', body: '{"orderId":"ord_1","reason":"damaged"}' });
+    expect(server.received.at(-1)!.headers).toMatchObject({ authorization: 'Bearer tok', 'idempotency-key': 'k2' });
+    await refunds.GET('/v1/refunds', { params: { query: { orderId: 'ord 1', limit: 200 } } });
+    expect(server.received.at(-1)!.url).toBe('/v1/refunds?orderId=ord%201&limit=200');
+    await expect(ok(api.typed('refund').POST('/refused' as '/v1/refunds', { body: { orderId: 'o', reason: 'damaged' } }))).rejects.toMatchObject({
+      status: 422,
+      code: 'amount_exceeds_refundable',
+    });
   });
 
   it('finds a service at its URL variable when set, else at its default port', () => {

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiClient } from '@ebb/api-client';
-import { ShopClient, folded } from '../shop-client';
+import { type AttemptInit, ShopClient, folded } from '../shop-client';
 
 interface Seen {
   key?: string;
@@ -25,14 +25,17 @@ async function serve(script: (number | 'drop' | [number, string])[]) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { seen, shop: new ShopClient(new ApiClient(() => url), () => 5), close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const refunds = new ApiClient(() => url).typed('refund', 't');
+  return { seen, refunds, shop: new ShopClient(() => 5), close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+const body = { orderId: 'ord_1', reason: 'other' as const };
 
 describe('the shop’s client', () => {
   it('retries a 503, a dropped connection and a request in progress with the same key and body, until the 201', async () => {
     const world = await serve([503, 'drop', [409, 'request_in_progress'], 201]);
     try {
-      const outcome = await world.shop.send('refund', 'POST', '/v1/refunds', { token: 't', body: { orderId: 'ord_1', reason: 'other' } });
+      const outcome = await world.shop.send('refund', 'POST /v1/refunds', (init) => world.refunds.POST('/v1/refunds', { body, ...init }));
       expect(outcome).toMatchObject({ ok: true, attempts: 4, answer: { status: 201, body: { id: 'ref_1' } } });
       expect(new Set(world.seen.map((s) => s.key)).size).toBe(1);
       expect(world.seen[0].key).toMatch(/^chaos-/);
@@ -46,8 +49,8 @@ describe('the shop’s client', () => {
   it('gives up on any other 4xx at once and counts it by route and code', async () => {
     const world = await serve([[422, 'amount_exceeds_refundable']]);
     try {
-      const outcome = await world.shop.send('refund', 'POST', '/v1/refunds', { token: 't', body: {} });
-      expect(outcome).toMatchObject({ ok: false, attempts: 1, answer: { status: 422 } });
+      const outcome = await world.shop.send('refund', 'POST /v1/refunds', (init) => world.refunds.POST('/v1/refunds', { body, ...init }));
+      expect(outcome).toMatchObject({ ok: false, attempts: 1, answer: { status: 422, body: { error: { code: 'amount_exceeds_refundable' } } } });
       expect(world.shop.stats.refusals).toEqual({ 'POST /v1/refunds 422 amount_exceeds_refundable': 1 });
     } finally {
       await world.close();
@@ -57,7 +60,7 @@ describe('the shop’s client', () => {
   it('stops repeating a refund_in_progress the store keeps under the key, and says so', async () => {
     const world = await serve([[409, 'refund_in_progress']]);
     try {
-      const outcome = await world.shop.send('refund', 'POST', '/v1/refunds', { token: 't', body: {} });
+      const outcome = await world.shop.send('refund', 'POST /v1/refunds', (init) => world.refunds.POST('/v1/refunds', { body, ...init }));
       expect(outcome).toMatchObject({ ok: false, attempts: 9 });
       expect(Object.keys(world.shop.stats.refusals)).toEqual(['POST /v1/refunds 409 refund_in_progress (kept under the key: 9 identical answers)']);
     } finally {
@@ -68,7 +71,8 @@ describe('the shop’s client', () => {
   it('abandons a call whose budget runs out, and sends a GET without a key', async () => {
     const world = await serve([503]);
     try {
-      const outcome = await world.shop.send('refund', 'GET', '/v1/refunds/ref_1', { token: 't' }, 300);
+      const read = (init: AttemptInit) => world.refunds.GET('/v1/refunds/{id}', { params: { path: { id: 'ref_1' } }, ...init });
+      const outcome = await world.shop.send('refund', 'GET /v1/refunds/:id', read, 300);
       expect(outcome.ok).toBe(false);
       expect(world.seen[0].key).toBeUndefined();
       expect(world.shop.stats.abandoned).toEqual({ 'GET /v1/refunds/:id': 1 });

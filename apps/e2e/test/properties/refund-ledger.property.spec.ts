@@ -3,7 +3,7 @@
 // refunded ≤ captured, and refund-, order-, payment-service and the provider agree on every cent.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { Answer } from '@ebb/api-client';
+import { type RequestBody, ok } from '@ebb/api-client';
 import { waitFor } from '@ebb/testing';
 import { admin, paidOrder, platformForTests, support } from '../client';
 import { fuzzParameters, fuzzTimeout } from './fuzz-options';
@@ -67,6 +67,7 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
     refund: { REFUND_MAX_AUTO_AMOUNT: '20' },
     payment: { REFUND_SYNC_AFTER_MS: '1000', PROVIDER_REFUND_BACKOFF_MS: '200', PROVIDER_REFUND_MAX_BACKOFF_MS: '1000', REFUND_DISPATCH_POLL_MS: '200' },
   });
+  // the sandbox's fault injection is a test fixture, outside the public API: sent raw
   const setFaults = (body: Faults) => world.client.call('sandbox', 'POST', '/__sandbox/faults', { body: { refundFailures: false, ...body } });
 
   afterEach(async () => {
@@ -82,25 +83,28 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
           await setFaults({ refundFailures: true });
           const order = await paidOrder(world.client, lines, { paymentMethod });
           const refunds: string[] = [];
-          let lastRefund: { key?: string; body: unknown; token: string } | undefined;
+          let lastRefund: { key?: string; body: RequestBody<'/v1/refunds', 'post'>; token: string } | undefined;
           const log: string[] = [];
-          const sent = (what: string, answer: Answer) => {
-            log.push(`${what} → ${answer.status} ${answer.body?.error?.code ?? answer.body?.status ?? ''}`);
+          const sent = async <A extends { response: Response; data?: { status?: string }; error?: { error: { code: string } } }>(what: string, pending: Promise<A>) => {
+            const answer = await pending;
+            log.push(`${what} → ${answer.response.status} ${answer.error?.error.code ?? answer.data?.status ?? ''}`);
             // a 5xx is a bug whatever the faults: Ebb's own answers never wait on the provider
-            expect({ log, status: answer.status < 500 }).toEqual({ log, status: true });
+            expect({ log, status: answer.response.status < 500 }).toEqual({ log, status: true });
             return answer;
           };
+          const refundsAs = (token: string) => world.client.typed('refund', token);
+          const orderAsSupport = world.client.typed('order', support());
 
           for (const s of steps) {
             if (s.kind === 'refund') {
               const repeat = s.key === 'last' && lastRefund;
               const token = repeat ? lastRefund!.token : s.who === 'owner' ? order.token : support();
-              const body = repeat
+              const body: RequestBody<'/v1/refunds', 'post'> = repeat
                 ? lastRefund!.body
                 : {
                     orderId: order.orderId,
                     reason: 'damaged',
-                    ...(s.who === 'support' ? { initiator: 'support' } : {}),
+                    ...(s.who === 'support' ? { initiator: 'support' as const } : {}),
                     ...(s.items
                       ? { items: s.items.filter((i) => i.line < order.lines.length).map((i) => ({ sku: order.lines[i.line].sku, quantity: i.quantity })) }
                       : s.amount !== undefined
@@ -108,26 +112,34 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
                         : {}),
                   };
               const key = repeat ? lastRefund!.key : s.key === 'none' ? undefined : randomUUID();
-              const answer = sent(
+              const answer = await sent(
                 `refund ${JSON.stringify(body)}${key ? ` key ${key.slice(0, 8)}` : ''}`,
-                await world.client.request('refund', 'POST', '/v1/refunds', { token, body, headers: key ? { 'idempotency-key': key } : {} }),
+                refundsAs(token).POST('/v1/refunds', { body, params: key ? { header: { 'Idempotency-Key': key } } : {} }),
               );
               lastRefund = { key, body, token };
-              if (answer.status === 201 && !refunds.includes(answer.body.id)) refunds.push(answer.body.id);
+              if (answer.response.status === 201 && answer.data && !refunds.includes(answer.data.id)) refunds.push(answer.data.id);
             } else if (s.kind === 'faults') {
               log.push(`faults ${JSON.stringify(s.faults)}`);
               await setFaults(s.faults);
             } else if (s.kind === 'ship') {
-              sent('ship', await world.client.request('order', 'POST', `/v1/orders/${order.orderId}/shipments`, { token: support(), body: { carrier: 'dhl', trackingNumber: `T-${order.orderId}` } }));
+              const params = { path: { id: order.orderId } };
+              await sent('ship', orderAsSupport.POST('/v1/orders/{id}/shipments', { params, body: { carrier: 'dhl', trackingNumber: `T-${order.orderId}` } }));
             } else if (s.kind === 'deliver') {
-              sent('deliver', await world.client.request('order', 'POST', `/v1/orders/${order.orderId}/delivery`, { token: support() }));
+              await sent('deliver', orderAsSupport.POST('/v1/orders/{id}/delivery', { params: { path: { id: order.orderId } } }));
             } else {
               const id = refunds[s.refund % Math.max(refunds.length, 1)];
               if (!id) continue;
-              const path = s.kind === 'inspect' ? 'inspection' : s.kind;
-              const body = s.kind === 'reject' ? { reason: 'not eligible' } : s.kind === 'inspect' ? { result: 'passed' } : {};
-              const token = s.kind === 'retry' ? admin() : support();
-              sent(`${s.kind} ${id.slice(0, 8)}`, await world.client.request('refund', 'POST', `/v1/refunds/${id}/${path}`, { token, body }));
+              const params = { path: { id } };
+              const asSupport = refundsAs(support());
+              const actions = {
+                approve: () => asSupport.POST('/v1/refunds/{id}/approve', { params, body: {} }),
+                reject: () => asSupport.POST('/v1/refunds/{id}/reject', { params, body: { reason: 'not eligible' } }),
+                cancel: () => asSupport.POST('/v1/refunds/{id}/cancel', { params }),
+                retry: () => refundsAs(admin()).POST('/v1/refunds/{id}/retry', { params }),
+                'return-received': () => asSupport.POST('/v1/refunds/{id}/return-received', { params, body: {} }),
+                inspect: () => asSupport.POST('/v1/refunds/{id}/inspection', { params, body: { result: 'passed' } }),
+              };
+              await sent(`${s.kind} ${id.slice(0, 8)}`, actions[s.kind]());
             }
           }
 
@@ -136,13 +148,13 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
           for (const id of refunds) {
             const refund = await waitFor(
               async () => {
-                const r = (await world.client.request('refund', 'GET', `/v1/refunds/${id}`, { token: admin() })).body;
-                return AT_REST.has(r.status) && r;
+                const { data: r } = await refundsAs(admin()).GET('/v1/refunds/{id}', { params: { path: { id } } });
+                return r && AT_REST.has(r.status) && r;
               },
               { what: `refund ${id} to come to rest (${log.join('; ')})`, timeoutMs: 30_000 },
             );
-            if (refund.status === 'pending_review') await world.client.request('refund', 'POST', `/v1/refunds/${id}/approve`, { token: support(), body: {} });
-            if (refund.status === 'failed') await world.client.request('refund', 'POST', `/v1/refunds/${id}/retry`, { token: admin(), body: {} });
+            if (refund.status === 'pending_review') await refundsAs(support()).POST('/v1/refunds/{id}/approve', { params: { path: { id } }, body: {} });
+            if (refund.status === 'failed') await refundsAs(admin()).POST('/v1/refunds/{id}/retry', { params: { path: { id } } });
           }
 
           // then every ledger says the same, for as long as it takes the events to arrive
@@ -150,23 +162,23 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
           const seen = await waitFor(
             async () => {
               const [orderNow, list, payments, atProvider] = await Promise.all([
-                world.client.call('order', 'GET', `/v1/orders/${order.orderId}`, { token: admin() }),
-                world.client.call('refund', 'GET', `/v1/refunds?orderId=${order.orderId}`, { token: admin() }),
-                world.client.call('payment', 'GET', `/v1/payments?orderId=${order.orderId}`, { token: admin() }),
-                world.client.call('sandbox', 'GET', `/v1/refunds?payment_intent=${order.providerPaymentId}&limit=100`, { token: 'sk_test_ebb_local' }),
+                ok(world.client.typed('order', admin()).GET('/v1/orders/{id}', { params: { path: { id: order.orderId } } })),
+                ok(refundsAs(admin()).GET('/v1/refunds', { params: { query: { orderId: order.orderId } } })),
+                ok(world.client.typed('payment', admin()).GET('/v1/payments', { params: { query: { orderId: order.orderId } } })),
+                world.client.stripe().refunds.list({ payment_intent: order.providerPaymentId, limit: 100 }),
               ]);
-              const statuses: string[] = list.items.map((r: { status: string }) => r.status);
+              const statuses: string[] = list.items.map((r) => r.status);
               const figures = {
                 captured: orderNow.capturedAmount,
-                refundService: list.items.filter((r: { status: string }) => r.status === 'succeeded').reduce((sum: number, r: { amount: number }) => sum + r.amount, 0),
+                refundService: list.items.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0),
                 orderService: orderNow.refundedAmount,
-                paymentService: payments.items.reduce((sum: number, p: { refundedAmount: number }) => sum + p.refundedAmount, 0),
-                provider: atProvider.data.filter((r: { status: string }) => r.status === 'succeeded').reduce((sum: number, r: { amount: number }) => sum + r.amount, 0),
+                paymentService: payments.items.reduce((sum, p) => sum + p.refundedAmount, 0),
+                provider: atProvider.data.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0),
                 // a refund the provider paid more than once
                 paidTwice: Object.values(
-                  (atProvider.data as { status: string; metadata: { refundId?: string } }[])
+                  atProvider.data
                     .filter((r) => r.status !== 'failed')
-                    .reduce<Record<string, number>>((n, r) => ({ ...n, [r.metadata.refundId ?? '?']: (n[r.metadata.refundId ?? '?'] ?? 0) + 1 }), {}),
+                    .reduce<Record<string, number>>((n, r) => ({ ...n, [r.metadata?.refundId ?? '?']: (n[r.metadata?.refundId ?? '?'] ?? 0) + 1 }), {}),
                 ).filter((n) => n > 1).length,
                 statuses,
                 unsettled: statuses.filter((status) => !['succeeded', 'rejected', 'cancelled', 'awaiting_return', 'inspecting'].includes(status)),
