@@ -478,6 +478,24 @@ describe('refund-service', () => {
     expect((await json(retryAgain)).error.details).toEqual({ from: 'refunding', action: 'retry' });
   });
 
+  it('refuses to retry a failed refund whose amount a later refund took (422 amount_exceeds_refundable), and changes nothing', async () => {
+    const order = newOrder();
+    const refund = await json(await requestRefund({ orderId: order.id, amount: 4000, reason: 'out_of_stock' }, support));
+    await bed.publish('payment.refund_failed', { ...paymentResult(refund), reason: 'card expired' });
+    await waitForEvent(refund.id, 'refund.failed');
+    // the failure gave the 4000 back; a new refund takes most of it
+    // above the limit it waits for a person, its amount held on the ledger all the same
+    const later = await json(await requestRefund({ orderId: order.id, amount: 5000, reason: 'damaged' }, support));
+    expect(later.status).toBe('pending_review');
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 5000 });
+
+    const retried = await call('POST', `/v1/refunds/${refund.id}/retry`, admin);
+    expect(retried.status).toBe(422);
+    expect((await json(retried)).error.code).toBe('amount_exceeds_refundable');
+    expect(await getRefund(refund.id)).toMatchObject({ status: 'failed', failureReason: 'card expired' });
+    expect(await ledgerOf(order.id)).toEqual({ captured: 5500, committed: 5000 });
+  });
+
   it('queues an operator retry and a payment result on one order instead of deadlocking (ledger, then refund, everywhere)', async () => {
     const order = newOrder();
     const refund = await json(await requestRefund({ orderId: order.id, amount: 1200, reason: 'damaged' }, support));

@@ -143,8 +143,11 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
             }
           }
 
-          // the faults end; whatever waits for a person gets one, a failed refund is retried once
+          // the faults end; whatever waits for a person gets one, a failed refund is retried once. A failed
+          // refund gave its amount back to the order, and a later refund may have taken it: its retry is
+          // then refused (the order has no room for it) and failed is where it rests
           await setFaults({});
+          const noRoom = new Set<string>();
           for (const id of refunds) {
             const refund = await waitFor(
               async () => {
@@ -154,7 +157,12 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
               { what: `refund ${id} to come to rest (${log.join('; ')})`, timeoutMs: 30_000 },
             );
             if (refund.status === 'pending_review') await refundsAs(support()).POST('/v1/refunds/{id}/approve', { params: { path: { id } }, body: {} });
-            if (refund.status === 'failed') await refundsAs(admin()).POST('/v1/refunds/{id}/retry', { params: { path: { id } } });
+            if (refund.status === 'failed') {
+              const retried = await sent(`retry at rest ${id.slice(0, 8)}`, refundsAs(admin()).POST('/v1/refunds/{id}/retry', { params: { path: { id } } }));
+              const code = retried.error?.error.code;
+              if (code === 'amount_exceeds_refundable') noRoom.add(id);
+              else expect({ log, retried: retried.response.status }).toEqual({ log, retried: 200 });
+            }
           }
 
           // then every ledger says the same, for as long as it takes the events to arrive
@@ -181,7 +189,9 @@ describe('any sequence of refund actions and provider faults keeps the four ledg
                     .reduce<Record<string, number>>((n, r) => ({ ...n, [r.metadata?.refundId ?? '?']: (n[r.metadata?.refundId ?? '?'] ?? 0) + 1 }), {}),
                 ).filter((n) => n > 1).length,
                 statuses,
-                unsettled: statuses.filter((status) => !['succeeded', 'rejected', 'cancelled', 'awaiting_return', 'inspecting'].includes(status)),
+                unsettled: list.items.filter(
+                  (r) => !['succeeded', 'rejected', 'cancelled', 'awaiting_return', 'inspecting'].includes(r.status) && !(r.status === 'failed' && noRoom.has(r.id)),
+                ),
               };
               const agree =
                 figures.unsettled.length === 0 &&

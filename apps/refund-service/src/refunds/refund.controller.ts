@@ -113,7 +113,8 @@ export class RefundController {
   @ClaimKeyWithEffect()
   @HttpCode(200)
   @Answers({ 200: refundViewSchema })
-  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.LockUnavailable)
+  // a failed refund gave its amount back, and a later refund may have taken it
+  @Refuses(refundError, E.RefundNotFound, E.InvalidRefundTransition, E.AmountExceedsRefundable, E.LockUnavailable)
   @Roles('admin')
   retry(@ZodParams(refundIdParams) params: { id: string }, @CurrentPrincipal() principal: Principal) {
     return this.actions.retry(params.id, principal);

@@ -6786,6 +6786,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description refused by the rules of this route (amount_exceeds_refundable) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description too many writes to this route by this caller: try again after Retry-After seconds (too_many_requests) */
             429: {
                 headers: {
