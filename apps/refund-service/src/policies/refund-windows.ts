@@ -66,12 +66,11 @@ export class RefundWindows {
     };
     const today = await this.windowsAt(order.sellerId, ids);
     const closedToday = ids.filter((productId) => closedOf(productId, today.get(productId)!).length > 0);
-    if (closedToday.length === 0 || !Number.isFinite(boughtAt)) return closedToday.flatMap((productId) => closedOf(productId, today.get(productId)!));
-    const atPurchase = await this.windowsAt(order.sellerId, closedToday, new Date(boughtAt));
+    const atPurchase = closedToday.length > 0 && Number.isFinite(boughtAt) ? await this.windowsAt(order.sellerId, closedToday, new Date(boughtAt)) : undefined;
     return closedToday.flatMap((productId) => {
       const current = today.get(productId)!;
-      const then = atPurchase.get(productId)!;
-      return closedOf(productId, then.windowDays > current.windowDays ? then : current);
+      const then = atPurchase?.get(productId);
+      return closedOf(productId, then && then.windowDays > current.windowDays ? then : current);
     });
   }
 
