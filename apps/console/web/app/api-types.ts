@@ -1,37 +1,34 @@
-// The answers the pages show, named from the generated types of the public API's document.
-import { REFUND_STATUSES as STATUSES, type paths } from '@ebb/api-client/browser';
+// The answers the pages show, named from the generated types of the public API's document (SuccessBody:
+// a route's success answer, as the typed client reads it).
+import { REFUND_STATUSES as STATUSES, type SuccessBody } from '@ebb/api-client/browser';
 
-type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
-/** The body of a route's 200 answer. */
-export type Answer<P extends keyof paths, M extends 'get' | 'post' | 'put'> = paths[P][M] extends { responses: { 200: infer R } } ? Json<R> : never;
-
-export type RefundList = Answer<'/v1/refunds', 'get'>;
+export type RefundList = SuccessBody<'/v1/refunds', 'get'>;
 export type RefundItem = RefundList['items'][number];
 export type RefundStatus = RefundItem['status'];
-export type Refund = Answer<'/v1/refunds/{id}', 'get'>;
-export type DeadLetterList = Answer<'/v1/admin/dead-letters', 'get'>;
+export type Refund = SuccessBody<'/v1/refunds/{id}', 'get'>;
+export type DeadLetterList = SuccessBody<'/v1/admin/dead-letters', 'get'>;
 export type DeadLetter = DeadLetterList['items'][number];
-export type ProviderRefundList = Answer<'/v1/admin/provider-refunds', 'get'>;
+export type ProviderRefundList = SuccessBody<'/v1/admin/provider-refunds', 'get'>;
 export type ProviderRefund = ProviderRefundList['items'][number];
 export type ProviderRefundStatus = ProviderRefund['status'];
-export type NotificationList = Answer<'/v1/notifications', 'get'>;
-export type AuditList = Answer<'/v1/admin/audit', 'get'>;
-export type Order = Answer<'/v1/orders/{id}', 'get'>;
-export type OrderRefunds = Answer<'/v1/orders/{orderId}/refunds', 'get'>;
+export type NotificationList = SuccessBody<'/v1/notifications', 'get'>;
+export type AuditList = SuccessBody<'/v1/admin/audit', 'get'>;
+export type Order = SuccessBody<'/v1/orders/{id}', 'get'>;
+export type OrderRefunds = SuccessBody<'/v1/orders/{orderId}/refunds', 'get'>;
 
 /** Every refund status, in the order of the lifecycle (the API's own list). */
 export const REFUND_STATUSES: readonly RefundStatus[] = STATUSES;
 export const PROVIDER_REFUND_STATUSES: ProviderRefundStatus[] = ['outcome_unknown', 'requested', 'pending', 'succeeded', 'failed'];
 
-export type ProductPolicy = Answer<'/v1/refund-policies/products/{productId}', 'get'>;
-export type SellerPolicy = Answer<'/v1/refund-policies/sellers/{sellerId}', 'get'>;
-export type PolicyChangeList = Answer<'/v1/refund-policies/changes', 'get'>;
+export type ProductPolicy = SuccessBody<'/v1/refund-policies/products/{productId}', 'get'>;
+export type SellerPolicy = SuccessBody<'/v1/refund-policies/sellers/{sellerId}', 'get'>;
+export type PolicyChangeList = SuccessBody<'/v1/refund-policies/changes', 'get'>;
 export type PolicyChange = PolicyChangeList['items'][number];
-export type PolicyMigration = Answer<'/v1/admin/policy-migrations/{id}', 'get'>;
+export type PolicyMigration = SuccessBody<'/v1/admin/policy-migrations/{id}', 'get'>;
 export type MigrationReportRow = PolicyMigration['report'][number];
-export type RolloutFlag = Answer<'/v1/admin/flags/per-product-policies', 'get'>;
+export type RolloutFlag = SuccessBody<'/v1/admin/flags/per-product-policies', 'get'>;
 export type RolloutMode = RolloutFlag['mode'];
-export type Reconciliation = Answer<'/v1/admin/reconciliations/{id}', 'get'>;
+export type Reconciliation = SuccessBody<'/v1/admin/reconciliations/{id}', 'get'>;
 export type ReconciliationDifference = Reconciliation['differences'][number];
 export type DifferenceKind = ReconciliationDifference['kind'];
 export type DifferenceResolution = ReconciliationDifference['resolution'];
